@@ -1,0 +1,45 @@
+import type { AppContext } from '../../src/app/app-context';
+import { registerUser } from '../../src/app/auth/auth-service';
+import { replaceSchedule } from '../../src/app/catalog/schedule';
+import { createService, createSession } from '../../src/app/catalog/services';
+import type { UserRole } from '../../src/domain/types';
+
+const DEMO_PASSWORD = 'estuary-demo-password';
+
+async function demoUser(app: AppContext, email: string, name: string, role: UserRole): Promise<{ id: number; email: string; token: string; created: boolean }> {
+  const existing = await app.users.findByEmail(email);
+  if (existing) return { id: existing.id, email, token: await app.users.issueToken(app.db, existing.id), created: false };
+  const { user, token } = await registerUser(app, { email, password: DEMO_PASSWORD, name, role });
+  return { id: user.id, email, token, created: true };
+}
+
+/** Demo data: a practitioner with a schedule and one service of each type, a client and an admin. Safe to run twice. */
+export async function seedDemo(app: AppContext) {
+  const practitioner = await demoUser(app, 'practitioner@demo.estuary', 'Dr. Maya Rivers', 'practitioner');
+  const client = await demoUser(app, 'client@demo.estuary', 'Sam Client', 'client');
+  const admin = await demoUser(app, 'admin@demo.estuary', 'Ada Admin', 'admin');
+  if (practitioner.created) {
+    const caller = { id: practitioner.id, role: 'practitioner' as const };
+    await replaceSchedule(app, caller, {
+      timezone: 'America/New_York',
+      bufferMinutes: 15,
+      minNoticeHours: 2,
+      maxAdvanceDays: 90,
+      slotIntervalMinutes: 30,
+      weeklyHours: [1, 2, 3, 4, 5].map((weekday) => ({ weekday, start: '09:00', end: '17:00' })),
+      dateOverrides: [],
+      timeOff: [],
+    });
+    const session = await createService(app, caller, { name: '60-minute Consultation', service_type: 'session', duration_minutes: 60, price_cents: 5000 });
+    await createService(app, caller, { name: 'Free intro call', service_type: 'session', duration_minutes: 15, price_cents: 0 });
+    const workshop = await createService(app, caller, { name: 'Breathwork Workshop', service_type: 'workshop', duration_minutes: 90, price_cents: 2500, max_participants: 12 });
+    const course = await createService(app, caller, { name: 'Mindfulness Course (4 weeks)', service_type: 'course', duration_minutes: 60, price_cents: 12000, max_participants: 10 });
+    await createService(app, caller, { name: 'Wellness Package', service_type: 'package', duration_minutes: 60, price_cents: 13500, included_services: [{ service_id: session.id, quantity: 3 }] });
+    await createService(app, caller, { name: '5-Session Bundle', service_type: 'bundle', duration_minutes: 60, price_cents: 22500, sessions_included: 5, bonus_sessions: 1, validity_days: 180, bundle_service_ids: [session.id] });
+    const weekAhead = app.clock.now().getTime() + 7 * 86_400_000;
+    const at = (ms: number) => new Date(Math.floor(ms / 3_600_000) * 3_600_000);
+    await createSession(app, caller, workshop.id, { start_time: at(weekAhead) });
+    for (let week = 1; week <= 4; week++) await createSession(app, caller, course.id, { start_time: at(weekAhead + week * 7 * 86_400_000) });
+  }
+  return { password: DEMO_PASSWORD, practitioner, client, admin };
+}

@@ -1,0 +1,39 @@
+import { DomainError, type ErrorKind } from '../domain/errors';
+
+export interface ErrorBody {
+  detail: string;
+  code: string;
+  errors?: Record<string, string[]>;
+}
+
+const STATUS_BY_KIND: Record<ErrorKind, number> = {
+  invalid: 400,
+  unauthenticated: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  throttled: 429,
+};
+
+/** Errors koa and its body parser raise themselves, identified by their HTTP status. */
+const HTTP_ERRORS: Record<number, { code: string; detail: string }> = {
+  400: { code: 'parse_error', detail: 'Malformed request body.' },
+  405: { code: 'method_not_allowed', detail: 'Method not allowed.' },
+  413: { code: 'payload_too_large', detail: 'Request body is too large.' },
+  415: { code: 'unsupported_media_type', detail: 'Unsupported media type: send application/json.' },
+};
+
+/** The one place that turns an error into an HTTP answer. Unknown errors are a generic 500. */
+export function toHttpError(error: unknown): { status: number; body: ErrorBody; expose: boolean } {
+  if (error instanceof DomainError) {
+    const body: ErrorBody = { detail: error.message, code: error.code };
+    if (error.errors) body.errors = error.errors;
+    return { status: STATUS_BY_KIND[error.kind], body, expose: true };
+  }
+  const status = (error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    const known = HTTP_ERRORS[status];
+    return { status, body: known ?? { detail: 'Bad request.', code: 'bad_request' }, expose: true };
+  }
+  return { status: 500, body: { detail: 'A server error occurred.', code: 'server_error' }, expose: false };
+}

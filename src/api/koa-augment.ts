@@ -1,0 +1,8 @@
+import type { Logger } from '../platform/logger';
+
+declare module 'koa' {
+  interface DefaultContext {
+    log: Logger;
+    requestId: string;
+  }
+}

@@ -1,0 +1,88 @@
+import Router from '@koa/router';
+import type { AppContext } from '../../app/app-context';
+import { getBookingDetail, listBookings } from '../../app/bookings/booking-queries';
+import { createBooking, type CreateBookingInput } from '../../app/bookings/create-booking';
+import { updateBooking, type BookingPatch } from '../../app/bookings/update-booking';
+import { actorFor } from '../../domain/booking-status';
+import type { BookingStatus, BookingType, PaymentStatus } from '../../domain/types';
+import type { Ordering } from '../../data/booking-repository';
+import { requireCaller } from '../auth';
+import { paginated } from '../pagination';
+import { parseId, splitCommaValues, toPageRequest, validate, validateQuery } from '../validation';
+import { serializeBookingDetail, serializeBookingSummary } from './booking-serializer';
+import { createBookingSchema, listBookingsQuery, MULTI_VALUED_FILTERS, updateBookingSchema } from './bookings.schemas';
+import { factsOf } from '../../app/bookings/booking-queries';
+
+interface ListQuery {
+  page: number;
+  page_size: number;
+  status?: BookingStatus[];
+  payment_status?: PaymentStatus[];
+  booking_type?: BookingType[];
+  practitioner_id?: number;
+  service_id?: number;
+  start_date?: string | Date;
+  end_date?: string | Date;
+  is_upcoming?: boolean;
+  search?: string;
+  ordering: Ordering;
+}
+
+const DAY_MS = 86_400_000;
+/** A bare date means the whole UTC day: start_date from its first instant, end_date up to its last. */
+const dayStart = (value: string | Date) => (typeof value === 'string' ? new Date(`${value}T00:00:00Z`) : value);
+const dayEnd = (value: string | Date) => (typeof value === 'string' ? new Date(dayStart(value).getTime() + DAY_MS) : value);
+
+export function bookingsRoutes(app: AppContext): Router {
+  const router = new Router({ prefix: '/api/v1/drf/bookings' });
+
+  const detailBody = async (caller: ReturnType<typeof requireCaller>, id: number) =>
+    serializeBookingDetail(await getBookingDetail(app, caller, id), app.clock.now());
+
+  router.get('/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    const q = validateQuery<ListQuery>(listBookingsQuery, splitCommaValues(ctx.query, MULTI_VALUED_FILTERS));
+    const page = toPageRequest(q);
+    const now = app.clock.now();
+    const result = await listBookings(
+      app,
+      caller,
+      {
+        status: q.status,
+        paymentStatus: q.payment_status,
+        bookingType: q.booking_type,
+        practitionerId: q.practitioner_id,
+        serviceId: q.service_id,
+        startFrom: q.start_date === undefined ? undefined : dayStart(q.start_date),
+        endBefore: q.end_date === undefined ? undefined : dayEnd(q.end_date),
+        upcoming: q.is_upcoming === undefined ? undefined : { value: q.is_upcoming, now },
+        search: q.search || undefined,
+        ordering: q.ordering,
+      },
+      page,
+    );
+    ctx.body = paginated(ctx, result, page, (b) => serializeBookingSummary(b, actorFor(factsOf(b), caller)!, now));
+  });
+
+  router.post('/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    const input = validate<CreateBookingInput>(createBookingSchema, ctx.request.body);
+    const booking = await createBooking(app, caller, input);
+    ctx.status = 201;
+    ctx.set('Location', `/api/v1/drf/bookings/${booking.id}/`);
+    ctx.body = await detailBody(caller, booking.id);
+  });
+
+  router.get('/:id/', async (ctx) => {
+    ctx.body = await detailBody(requireCaller(ctx.state), parseId(ctx.params.id));
+  });
+
+  router.patch('/:id/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    const id = parseId(ctx.params.id);
+    await updateBooking(app, caller, id, validate<BookingPatch>(updateBookingSchema, ctx.request.body));
+    ctx.body = await detailBody(caller, id);
+  });
+
+  return router;
+}

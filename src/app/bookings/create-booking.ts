@@ -1,0 +1,106 @@
+import { assertSlotIsFree } from '../../domain/availability';
+import { conflict, invalid, invalidField, slotUnavailable } from '../../domain/errors';
+import { planNewBooking } from '../../domain/booking-rules';
+import type { Caller } from '../../domain/types';
+import type { BookingRow } from '../../data/booking-repository';
+import { isExclusionViolation, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
+import type { AppContext } from '../app-context';
+
+export interface CreateBookingInput {
+  practitioner_id: number;
+  service_id: number;
+  start_time?: Date;
+  end_time?: Date;
+  service_session_id?: number;
+  location_id?: number;
+  title?: string;
+  description?: string;
+  client_notes?: string;
+  timezone?: string;
+  draft?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Books an individual session or a workshop seat for the caller. */
+export async function createBooking(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<BookingRow> {
+  const now = app.clock.now();
+  const service = await app.catalog.findService(input.service_id);
+  if (!service) throw invalidField('service_id', `Service ${input.service_id} does not exist.`, 'does_not_exist');
+  if (service.practitioner_id !== input.practitioner_id) {
+    throw invalidField('service_id', `Service ${service.id} is not offered by practitioner ${input.practitioner_id}.`);
+  }
+  if (caller.id === service.practitioner_id) throw invalid('Practitioners cannot book their own services.', undefined, 'self_booking');
+  if (service.location_id !== null && input.location_id !== undefined && input.location_id !== service.location_id) {
+    const location = await app.catalog.findLocation(input.location_id);
+    if (!location || location.practitioner_id !== service.practitioner_id) {
+      throw invalidField('location_id', `Location ${input.location_id} is not one of this practitioner's locations.`);
+    }
+  }
+  const session = input.service_session_id === undefined ? undefined : await app.catalog.findSession(input.service_session_id);
+  if (input.service_session_id !== undefined && (!session || session.service_id !== service.id)) {
+    throw invalidField('service_session_id', `Session ${input.service_session_id} is not a session of service ${service.id}.`);
+  }
+  const schedule = await app.practitioners.loadSchedule(service.practitioner_id);
+  if (!schedule) throw invalidField('practitioner_id', `Practitioner ${input.practitioner_id} does not exist.`, 'does_not_exist');
+
+  const plan = planNewBooking({
+    service,
+    session: session ?? null,
+    request: { start: input.start_time ?? null, end: input.end_time ?? null, draft: input.draft ?? false },
+    bufferMinutes: schedule.bufferMinutes,
+    holdMinutes: app.config.paymentHoldMinutes,
+    now,
+  });
+
+  return app.db.transaction(async (trx) => {
+    if (plan.bookingType === 'individual' && plan.holdsTime) {
+      const busy = await app.bookings.busyRanges(service.practitioner_id, { from: new Date(plan.start.getTime() - DAY_MS), to: new Date(plan.end.getTime() + DAY_MS) }, { trx });
+      assertSlotIsFree({ schedule, busy, start: plan.start, end: plan.end, now });
+    }
+    if (plan.bookingType === 'group' && plan.holdsTime) {
+      const taken = await app.catalog.takeSeat(trx, session!.id);
+      if (!taken) throw conflict('session_full', 'This session is full.');
+    }
+    const booking = await translateConstraintErrors(
+      () =>
+        app.bookings.insert(trx, {
+          client_id: caller.id,
+          practitioner_id: service.practitioner_id,
+          service_id: service.id,
+          service_session_id: session?.id ?? null,
+          parent_booking_id: null,
+          location_id: input.location_id ?? service.location_id,
+          booking_type: plan.bookingType,
+          title: input.title ?? service.name,
+          description: input.description ?? '',
+          client_notes: input.client_notes ?? '',
+          meeting_url: '',
+          meeting_id: '',
+          timezone: input.timezone ?? schedule.timezone,
+          start_time: plan.start,
+          end_time: plan.end,
+          blocked_until: plan.blockedUntil,
+          status: plan.status,
+          payment_status: plan.paymentStatus,
+          price_charged_cents: plan.priceCents,
+          cancellation_notice_hours: service.cancellation_notice_hours,
+          hold_expires_at: plan.holdExpiresAt,
+          confirmed_at: plan.status === 'confirmed' ? now : null,
+        }),
+      [
+        { when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() },
+        { when: (e) => isUniqueViolation(e, 'bookings_one_seat_per_client'), then: () => conflict('already_booked', 'You already hold a seat in this session.') },
+      ],
+    );
+    await app.bookings.recordHistory(trx, booking.id, {
+      from_status: null,
+      to_status: booking.status,
+      actor_id: caller.id,
+      actor_role: 'client',
+      reason: 'created',
+      created_at: now,
+    });
+    return booking;
+  });
+}

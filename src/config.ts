@@ -1,0 +1,77 @@
+import Joi from 'joi';
+
+/**
+ * The environment, parsed once into a frozen, typed object. A bad value fails at start with one line
+ * naming the variable (see loadConfig's caller in each entry point).
+ */
+export interface Config {
+  env: 'development' | 'test' | 'production';
+  databaseUrl: string;
+  redisUrl: string;
+  port: number;
+  queuePrefix: string;
+  paymentWebhookSecret: string;
+  sessionSecret: string;
+  paymentHoldMinutes: number;
+  smtpUrl: string | null;
+  logLevel: string;
+  bodyLimitBytes: number;
+  trustProxy: boolean;
+}
+
+const DEV_SESSION_SECRET = 'dev-session-secret-not-for-production';
+
+const schema = Joi.object({
+  NODE_ENV: Joi.string().valid('development', 'test', 'production').default('development'),
+  DATABASE_URL: Joi.string()
+    .uri({ scheme: ['postgres', 'postgresql'] })
+    .default('postgres://postgres@127.0.0.1:5432/estuary_bookings'),
+  REDIS_URL: Joi.string()
+    .uri({ scheme: ['redis', 'rediss'] })
+    .default('redis://127.0.0.1:6379'),
+  PORT: Joi.number().integer().min(0).max(65535).default(3000),
+  QUEUE_PREFIX: Joi.string()
+    .pattern(/^[A-Za-z0-9_-]+$/)
+    .max(64)
+    .default('bookings')
+    .messages({ 'string.pattern.base': '"QUEUE_PREFIX" may hold only letters, digits, "_" and "-"' }),
+  PAYMENT_WEBHOOK_SECRET: Joi.string()
+    .min(8)
+    .when('NODE_ENV', { is: 'production', then: Joi.required(), otherwise: Joi.optional().default('whsec_dev') }),
+  SESSION_SECRET: Joi.string()
+    .min(16)
+    .when('NODE_ENV', { is: 'production', then: Joi.required(), otherwise: Joi.optional().default(DEV_SESSION_SECRET) }),
+  PAYMENT_HOLD_MINUTES: Joi.number().integer().min(1).max(1440).default(15),
+  SMTP_URL: Joi.string()
+    .uri({ scheme: ['smtp', 'smtps'] })
+    .optional(),
+  LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
+  BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(10_000_000).default(1_000_000),
+  TRUST_PROXY: Joi.boolean().truthy('1').falsy('0').default(false),
+}).unknown(true);
+
+export class ConfigError extends Error {}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
+  // Empty strings are "unset": `PORT= npm start` should mean the default, not an error.
+  const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const { error, value } = schema.validate(defined, { abortEarly: true, convert: true });
+  if (error) {
+    const variable = String(error.details[0]?.path[0] ?? 'environment');
+    throw new ConfigError(`Invalid configuration: ${variable}: ${error.message}`);
+  }
+  return Object.freeze({
+    env: value.NODE_ENV,
+    databaseUrl: value.DATABASE_URL,
+    redisUrl: value.REDIS_URL,
+    port: value.PORT,
+    queuePrefix: value.QUEUE_PREFIX,
+    paymentWebhookSecret: value.PAYMENT_WEBHOOK_SECRET,
+    sessionSecret: value.SESSION_SECRET,
+    paymentHoldMinutes: value.PAYMENT_HOLD_MINUTES,
+    smtpUrl: value.SMTP_URL ?? null,
+    logLevel: value.LOG_LEVEL,
+    bodyLimitBytes: value.BODY_LIMIT_BYTES,
+    trustProxy: value.TRUST_PROXY,
+  });
+}

@@ -1,0 +1,253 @@
+import type { Knex } from 'knex';
+import type { ActorRole, BookingStatus, BookingType, PaymentStatus } from '../domain/types';
+import { fetchPage, type Page, type PageRequest } from './pagination';
+
+/** A booking row as stored. */
+export interface BookingRow {
+  id: number;
+  public_uuid: string;
+  client_id: number;
+  practitioner_id: number;
+  service_id: number;
+  service_session_id: number | null;
+  parent_booking_id: number | null;
+  location_id: number | null;
+  booking_type: BookingType;
+  title: string;
+  description: string;
+  client_notes: string;
+  meeting_url: string;
+  meeting_id: string;
+  timezone: string;
+  start_time: Date | null;
+  end_time: Date | null;
+  blocked_until: Date | null;
+  status: BookingStatus;
+  payment_status: PaymentStatus;
+  price_charged_cents: number;
+  discount_amount_cents: number;
+  currency: string;
+  cancellation_notice_hours: number;
+  refund_due_cents: number | null;
+  canceled_by: ActorRole | null;
+  cancellation_reason: string;
+  hold_expires_at: Date | null;
+  confirmed_at: Date | null;
+  started_at: Date | null;
+  completed_at: Date | null;
+  canceled_at: Date | null;
+  no_show_at: Date | null;
+  created_at: Date;
+  updated_at: Date;
+}
+
+export type NewBooking = Omit<BookingRow, 'id' | 'public_uuid' | 'created_at' | 'updated_at' | 'discount_amount_cents' | 'currency' | 'refund_due_cents' | 'canceled_by' | 'cancellation_reason' | 'started_at' | 'completed_at' | 'canceled_at' | 'no_show_at'> &
+  Partial<Pick<BookingRow, 'canceled_at'>>;
+
+/** A booking with the people, service and location it names, as the API shows it. */
+export interface BookingView extends BookingRow {
+  client: { id: number; name: string; email: string };
+  practitioner: { id: number; name: string; email: string };
+  service: { id: number; name: string; service_type: string; duration_minutes: number; price_cents: number };
+  location: { id: number; name: string; address: string; timezone: string } | null;
+}
+
+export interface HistoryEntry {
+  from_status: BookingStatus | null;
+  to_status: BookingStatus;
+  actor_id: number | null;
+  actor_role: ActorRole;
+  reason: string;
+  created_at: Date;
+}
+
+export interface NoteRecord {
+  id: number;
+  booking_id: number;
+  author_id: number;
+  content: string;
+  is_private: boolean;
+  created_at: Date;
+}
+
+export const ORDERINGS = ['start_time', '-start_time', 'created_at', '-created_at', 'price_charged_cents', '-price_charged_cents'] as const;
+export type Ordering = (typeof ORDERINGS)[number];
+
+export interface BookingFilter {
+  visibleTo: { id: number; role: 'client' | 'practitioner' | 'admin' };
+  status?: BookingStatus[];
+  paymentStatus?: PaymentStatus[];
+  bookingType?: BookingType[];
+  practitionerId?: number;
+  serviceId?: number;
+  startFrom?: Date;
+  endBefore?: Date;
+  upcoming?: { value: boolean; now: Date };
+  search?: string;
+  ordering: Ordering;
+}
+
+const VIEW_COLUMNS = [
+  'b.*',
+  'c.name as client__name',
+  'c.email as client__email',
+  'p.name as practitioner__name',
+  'p.email as practitioner__email',
+  's.name as service__name',
+  's.service_type as service__service_type',
+  's.duration_minutes as service__duration_minutes',
+  's.price_cents as service__price_cents',
+  'l.name as location__name',
+  'l.address as location__address',
+  'l.timezone as location__timezone',
+];
+
+type ViewRow = BookingRow & Record<string, unknown>;
+
+function toView(row: ViewRow): BookingView {
+  const booking: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(row)) if (!key.includes('__')) booking[key] = value;
+  return {
+    ...(booking as unknown as BookingRow),
+    client: { id: row.client_id, name: row.client__name as string, email: row.client__email as string },
+    practitioner: { id: row.practitioner_id, name: row.practitioner__name as string, email: row.practitioner__email as string },
+    service: {
+      id: row.service_id,
+      name: row.service__name as string,
+      service_type: row.service__service_type as string,
+      duration_minutes: row.service__duration_minutes as number,
+      price_cents: row.service__price_cents as number,
+    },
+    location:
+      row.location_id === null
+        ? null
+        : { id: row.location_id, name: row.location__name as string, address: row.location__address as string, timezone: row.location__timezone as string },
+  };
+}
+
+/** Upcoming: still to happen and still expected to happen. */
+export const UPCOMING_STATUSES: BookingStatus[] = ['pending_payment', 'confirmed'];
+
+export function createBookingRepository(db: Knex) {
+  const viewQuery = (q: Knex | Knex.Transaction = db) =>
+    q({ b: 'bookings' })
+      .join({ c: 'users' }, 'c.id', 'b.client_id')
+      .join({ p: 'users' }, 'p.id', 'b.practitioner_id')
+      .join({ s: 'services' }, 's.id', 'b.service_id')
+      .leftJoin({ l: 'locations' }, 'l.id', 'b.location_id')
+      .select(VIEW_COLUMNS);
+
+  return {
+    async list(filter: BookingFilter, page: PageRequest): Promise<Page<BookingView>> {
+      const query = viewQuery();
+      const { visibleTo } = filter;
+      if (visibleTo.role === 'client') query.where('b.client_id', visibleTo.id);
+      if (visibleTo.role === 'practitioner') query.where((q) => q.where('b.client_id', visibleTo.id).orWhere('b.practitioner_id', visibleTo.id));
+      if (filter.status?.length) query.whereIn('b.status', filter.status);
+      if (filter.paymentStatus?.length) query.whereIn('b.payment_status', filter.paymentStatus);
+      if (filter.bookingType?.length) query.whereIn('b.booking_type', filter.bookingType);
+      if (filter.practitionerId !== undefined) query.where('b.practitioner_id', filter.practitionerId);
+      if (filter.serviceId !== undefined) query.where('b.service_id', filter.serviceId);
+      if (filter.startFrom) query.where('b.start_time', '>=', filter.startFrom);
+      if (filter.endBefore) query.where('b.end_time', '<', filter.endBefore);
+      if (filter.upcoming) {
+        const { value, now } = filter.upcoming;
+        if (value) query.where('b.start_time', '>', now).whereIn('b.status', UPCOMING_STATUSES);
+        else query.where((q) => q.whereNull('b.start_time').orWhere('b.start_time', '<=', now).orWhereNotIn('b.status', UPCOMING_STATUSES));
+      }
+      if (filter.search) {
+        const pattern = `%${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+        query.where((q) =>
+          q.whereILike('b.title', pattern).orWhereILike('b.description', pattern).orWhereILike('s.name', pattern).orWhereILike('p.name', pattern),
+        );
+      }
+      const descending = filter.ordering.startsWith('-');
+      const column = filter.ordering.replace(/^-/, '');
+      // NULL start times (package and bundle parents) sort last either way; id keeps pages stable.
+      query.orderByRaw(`b.?? ${descending ? 'DESC' : 'ASC'} NULLS LAST, b.id ${descending ? 'DESC' : 'ASC'}`, [column]);
+      const { count, results } = await fetchPage<ViewRow>(query, page);
+      return { count, results: results.map(toView) };
+    },
+
+    async findView(id: number, trx?: Knex.Transaction): Promise<BookingView | undefined> {
+      const row = await viewQuery(trx).where('b.id', id).first();
+      return row ? toView(row) : undefined;
+    },
+
+    async findChildren(parentId: number): Promise<BookingView[]> {
+      const rows = await viewQuery().where('b.parent_booking_id', parentId).orderByRaw('b.start_time ASC NULLS LAST, b.id ASC');
+      return rows.map(toView);
+    },
+
+    /** Locks the row for the rest of the transaction: concurrent moves of one booking queue up here. */
+    async lockForUpdate(trx: Knex.Transaction, id: number): Promise<BookingRow | undefined> {
+      return trx('bookings').where({ id }).forUpdate().first();
+    },
+
+    async insert(trx: Knex.Transaction, booking: NewBooking): Promise<BookingRow> {
+      const [row] = await trx('bookings').insert(booking).returning('*');
+      return row;
+    },
+
+    async update(trx: Knex.Transaction, id: number, changes: Partial<BookingRow>): Promise<BookingRow> {
+      const [row] = await trx('bookings')
+        .where({ id })
+        .update({ ...changes, updated_at: trx.fn.now() })
+        .returning('*');
+      return row;
+    },
+
+    async recordHistory(trx: Knex.Transaction, bookingId: number, entry: Omit<HistoryEntry, 'created_at'> & { created_at?: Date; details?: object }): Promise<void> {
+      await trx('booking_status_history').insert({ booking_id: bookingId, ...entry, details: entry.details ? JSON.stringify(entry.details) : null });
+    },
+
+    async history(bookingId: number): Promise<HistoryEntry[]> {
+      return db('booking_status_history')
+        .where({ booking_id: bookingId })
+        .orderBy('id')
+        .select('from_status', 'to_status', 'actor_id', 'actor_role', 'reason', 'created_at');
+    },
+
+    /**
+     * What the practitioner is already blocked for around [from, to): active individual bookings (each
+     * with its own trailing buffer) and the sessions of their workshops and courses.
+     */
+    async busyRanges(
+      practitionerId: number,
+      window: { from: Date; to: Date },
+      options: { excludeBookingId?: number; trx?: Knex.Transaction } = {},
+    ): Promise<Array<{ start: Date; end: Date }>> {
+      const q = options.trx ?? db;
+      const bookings = q('bookings')
+        .select({ start: 'start_time', end: 'blocked_until' })
+        .where({ practitioner_id: practitionerId })
+        .whereIn('status', ['pending_payment', 'confirmed', 'in_progress'])
+        .whereNull('service_session_id')
+        .where('start_time', '<', window.to)
+        .where('blocked_until', '>', window.from);
+      if (options.excludeBookingId !== undefined) bookings.whereNot({ id: options.excludeBookingId });
+      const sessions = q('service_sessions as ss')
+        .join('services as s', 's.id', 'ss.service_id')
+        .select({ start: 'ss.start_time', end: q.raw('ss.end_time + make_interval(mins => p.buffer_minutes)') })
+        .join('practitioners as p', 'p.user_id', 's.practitioner_id')
+        .where('s.practitioner_id', practitionerId)
+        .where('ss.start_time', '<', window.to)
+        .where('ss.end_time', '>', window.from);
+      return bookings.unionAll(sessions, true).orderBy('start');
+    },
+
+    async notesVisibleTo(bookingId: number, userId: number): Promise<NoteRecord[]> {
+      return db('booking_notes')
+        .where({ booking_id: bookingId })
+        .andWhere((q) => q.where({ is_private: false }).orWhere({ author_id: userId }))
+        .orderBy(['created_at', 'id']);
+    },
+
+    async insertNote(note: Omit<NoteRecord, 'id' | 'created_at'>): Promise<NoteRecord> {
+      const [row] = await db('booking_notes').insert(note).returning('*');
+      return row;
+    },
+  };
+}
+
+export type BookingRepository = ReturnType<typeof createBookingRepository>;

@@ -1,0 +1,200 @@
+import type { Knex } from 'knex';
+import { conflict } from '../domain/errors';
+import type { ServiceType } from '../domain/types';
+import { LocationModel, ServiceModel } from './models';
+import { fetchPage, type Page, type PageRequest } from './pagination';
+
+export interface ServiceRecord {
+  id: number;
+  practitioner_id: number;
+  name: string;
+  description: string;
+  service_type: ServiceType;
+  duration_minutes: number;
+  price_cents: number;
+  currency: string;
+  max_participants: number;
+  location_id: number | null;
+  is_active: boolean;
+  cancellation_notice_hours: number;
+  sessions_included: number | null;
+  bonus_sessions: number | null;
+  validity_days: number | null;
+  created_at: Date;
+  updated_at: Date;
+  included_services: Array<{ service_id: number; quantity: number }>;
+  bundle_service_ids: number[];
+}
+
+export type ServiceColumns = Partial<
+  Omit<ServiceRecord, 'id' | 'created_at' | 'updated_at' | 'included_services' | 'bundle_service_ids'>
+>;
+
+export interface ServiceGraphInput {
+  columns: ServiceColumns;
+  includedServices?: Array<{ service_id: number; quantity: number }>;
+  bundleServiceIds?: number[];
+}
+
+export interface SessionRecord {
+  id: number;
+  service_id: number;
+  start_time: Date;
+  end_time: Date;
+  max_participants: number;
+  seats_taken: number;
+  created_at: Date;
+}
+
+export interface LocationRecord {
+  id: number;
+  practitioner_id: number;
+  name: string;
+  address: string;
+  timezone: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+function toServiceRecord(model: ServiceModel): ServiceRecord {
+  const { package_items, bundle_services, ...columns } = model.toJSON() as ServiceModel;
+  return {
+    ...(columns as Omit<ServiceRecord, 'included_services' | 'bundle_service_ids'>),
+    included_services: (package_items ?? []).map((i) => ({ service_id: i.service_id, quantity: i.quantity })),
+    bundle_service_ids: (bundle_services ?? []).map((b) => b.service_id),
+  };
+}
+
+const withGraph = (trx?: Knex.Transaction) =>
+  ServiceModel.query(trx).withGraphFetched('[package_items(ordered), bundle_services]').modifiers({
+    ordered: (qb) => qb.orderBy('service_id'),
+  });
+
+export function createCatalogRepository(db: Knex) {
+  async function replaceServiceItems(trx: Knex.Transaction, serviceId: number, input: ServiceGraphInput): Promise<void> {
+    if (input.includedServices) {
+      await trx('package_items').where({ package_id: serviceId }).delete();
+      if (input.includedServices.length) {
+        await trx('package_items').insert(input.includedServices.map((i) => ({ package_id: serviceId, ...i })));
+      }
+    }
+    if (input.bundleServiceIds) {
+      await trx('bundle_services').where({ bundle_id: serviceId }).delete();
+      if (input.bundleServiceIds.length) {
+        await trx('bundle_services').insert(input.bundleServiceIds.map((id) => ({ bundle_id: serviceId, service_id: id })));
+      }
+    }
+  }
+
+  return {
+    async findService(id: number, trx?: Knex.Transaction): Promise<ServiceRecord | undefined> {
+      const model = await withGraph(trx).findById(id);
+      return model ? toServiceRecord(model) : undefined;
+    },
+
+    async findServicesByIds(ids: number[]): Promise<ServiceRecord[]> {
+      if (!ids.length) return [];
+      const models = await withGraph().whereIn('id', ids);
+      return models.map(toServiceRecord);
+    },
+
+    async listServices(
+      filter: { practitionerId?: number; serviceType?: ServiceType; isActive?: boolean; ownerId?: number },
+      page: PageRequest,
+    ): Promise<Page<ServiceRecord>> {
+      const query = db('services').select('id').orderBy('id');
+      if (filter.practitionerId !== undefined) query.where({ practitioner_id: filter.practitionerId });
+      if (filter.serviceType) query.where({ service_type: filter.serviceType });
+      if (filter.isActive !== undefined) query.where({ is_active: filter.isActive });
+      // Inactive services are visible to their owner only.
+      query.where((q) => {
+        q.where({ is_active: true });
+        if (filter.ownerId !== undefined) q.orWhere({ practitioner_id: filter.ownerId });
+      });
+      const { count, results } = await fetchPage<{ id: number }>(query, page);
+      const models = results.length ? await withGraph().whereIn('id', results.map((r) => r.id)).orderBy('id') : [];
+      return { count, results: models.map(toServiceRecord) };
+    },
+
+    async insertService(trx: Knex.Transaction, input: ServiceGraphInput): Promise<number> {
+      const [row] = await trx('services').insert(input.columns).returning('id');
+      await replaceServiceItems(trx, row.id, input);
+      return row.id;
+    },
+
+    async updateService(trx: Knex.Transaction, id: number, input: ServiceGraphInput): Promise<void> {
+      if (Object.keys(input.columns).length) {
+        await trx('services').where({ id }).update({ ...input.columns, updated_at: trx.fn.now() });
+      }
+      await replaceServiceItems(trx, id, input);
+    },
+
+    async deleteService(id: number): Promise<void> {
+      try {
+        await db('services').where({ id }).delete();
+      } catch (error) {
+        if ((error as { code?: string }).code === '23503') {
+          throw conflict('service_in_use', 'This service has bookings or belongs to a package or bundle; deactivate it instead (is_active: false).');
+        }
+        throw error;
+      }
+    },
+
+    async listSessions(serviceId: number, page: PageRequest, from?: Date): Promise<Page<SessionRecord>> {
+      const query = db('service_sessions').where({ service_id: serviceId }).orderBy([{ column: 'start_time' }, { column: 'id' }]);
+      if (from) query.where('end_time', '>', from);
+      return fetchPage<SessionRecord>(query, page);
+    },
+
+    async findSession(id: number, trx?: Knex.Transaction): Promise<SessionRecord | undefined> {
+      return (trx ?? db)('service_sessions').where({ id }).first();
+    },
+
+    async insertSession(
+      trx: Knex.Transaction,
+      session: { service_id: number; start_time: Date; end_time: Date; max_participants: number },
+    ): Promise<SessionRecord> {
+      const [row] = await trx('service_sessions').insert(session).returning('*');
+      return row;
+    },
+
+    /** Takes one seat if one is free: the conditional update is the capacity check (no read-then-write). */
+    async takeSeat(trx: Knex.Transaction, sessionId: number): Promise<boolean> {
+      const updated = await trx('service_sessions')
+        .where({ id: sessionId })
+        .andWhere('seats_taken', '<', trx.ref('max_participants'))
+        .increment('seats_taken', 1);
+      return updated === 1;
+    },
+
+    async releaseSeat(trx: Knex.Transaction, sessionId: number): Promise<void> {
+      await trx('service_sessions').where({ id: sessionId }).andWhere('seats_taken', '>', 0).decrement('seats_taken', 1);
+    },
+
+    async listLocations(filter: { practitionerId?: number }, page: PageRequest): Promise<Page<LocationRecord>> {
+      const query = LocationModel.query().orderBy('id').toKnexQuery();
+      if (filter.practitionerId !== undefined) query.where({ practitioner_id: filter.practitionerId });
+      return fetchPage<LocationRecord>(query, page);
+    },
+
+    async findLocation(id: number): Promise<LocationRecord | undefined> {
+      return db('locations').where({ id }).first();
+    },
+
+    async insertLocation(location: Omit<LocationRecord, 'id' | 'created_at' | 'updated_at'>): Promise<LocationRecord> {
+      const [row] = await db('locations').insert(location).returning('*');
+      return row;
+    },
+
+    async updateLocation(id: number, changes: Partial<Pick<LocationRecord, 'name' | 'address' | 'timezone'>>): Promise<LocationRecord> {
+      const [row] = await db('locations').where({ id }).update({ ...changes, updated_at: db.fn.now() }).returning('*');
+      return row;
+    },
+
+    async deleteLocation(id: number): Promise<void> {
+      await db('locations').where({ id }).delete();
+    },
+  };
+}
+
+export type CatalogRepository = ReturnType<typeof createCatalogRepository>;

@@ -1,0 +1,18 @@
+import type { Knex } from 'knex';
+
+export interface PageRequest {
+  page: number;
+  pageSize: number;
+}
+
+export interface Page<T> {
+  count: number;
+  results: T[];
+}
+
+/** Runs the count and the page of one query; the query must already carry its ORDER BY. */
+export async function fetchPage<T>(query: Knex.QueryBuilder, { page, pageSize }: PageRequest): Promise<Page<T>> {
+  const countQuery = query.clone().clearSelect().clearOrder().count<{ count: string }[]>({ count: '*' });
+  const [counted, results] = await Promise.all([countQuery, query.clone().limit(pageSize).offset((page - 1) * pageSize)]);
+  return { count: Number(counted[0]?.count ?? 0), results: results as T[] };
+}

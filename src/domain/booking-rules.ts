@@ -1,0 +1,98 @@
+import { invalid, invalidField } from './errors';
+import { priceForService } from './pricing';
+import type { BookingStatus, BookingType, PaymentStatus, ServiceType } from './types';
+
+const MINUTE_MS = 60_000;
+
+export interface BookableService {
+  id: number;
+  service_type: ServiceType;
+  duration_minutes: number;
+  price_cents: number;
+  is_active: boolean;
+}
+
+export interface BookableSession {
+  id: number;
+  start_time: Date;
+  end_time: Date;
+}
+
+export interface BookingPlan {
+  bookingType: BookingType;
+  start: Date;
+  end: Date;
+  blockedUntil: Date;
+  status: BookingStatus;
+  paymentStatus: PaymentStatus;
+  priceCents: number;
+  holdExpiresAt: Date | null;
+  /** Drafts hold neither time nor seats. */
+  holdsTime: boolean;
+}
+
+const ENDPOINT_FOR_TYPE: Partial<Record<ServiceType, string>> = {
+  course: '/api/v1/drf/bookings/create-course/',
+  package: '/api/v1/drf/bookings/create-package/',
+  bundle: '/api/v1/drf/bookings/create-bundle/',
+};
+
+/** Decides times, status and price of a new individual or workshop booking, before anything is written. */
+export function planNewBooking(input: {
+  service: BookableService;
+  session: BookableSession | null;
+  request: { start: Date | null; end: Date | null; draft: boolean };
+  bufferMinutes: number;
+  holdMinutes: number;
+  now: Date;
+}): BookingPlan {
+  const { service, session, request, now } = input;
+  if (!service.is_active) throw invalidField('service_id', `Service ${service.id} is not active.`, 'service_inactive');
+  const endpoint = ENDPOINT_FOR_TYPE[service.service_type];
+  if (endpoint) throw invalidField('service_id', `A ${service.service_type} is booked through ${endpoint}.`, 'wrong_endpoint');
+
+  const { start, end } = service.service_type === 'workshop' ? timesFromSession(session, request) : timesFromRequest(service, request);
+  if (start.getTime() <= now.getTime()) throw invalidField('start_time', 'start_time must be in the future.');
+
+  const priceCents = priceForService(service);
+  const paid = priceCents > 0;
+  const status: BookingStatus = request.draft ? 'draft' : paid ? 'pending_payment' : 'confirmed';
+  const isGroup = service.service_type === 'workshop';
+  return {
+    bookingType: isGroup ? 'group' : 'individual',
+    start,
+    end,
+    blockedUntil: isGroup ? end : new Date(end.getTime() + input.bufferMinutes * MINUTE_MS),
+    status,
+    paymentStatus: paid ? 'unpaid' : 'not_required',
+    priceCents,
+    holdExpiresAt: status === 'pending_payment' ? new Date(now.getTime() + input.holdMinutes * MINUTE_MS) : null,
+    holdsTime: !request.draft,
+  };
+}
+
+export function timesFromRequest(service: { duration_minutes: number }, request: { start: Date | null; end: Date | null }): { start: Date; end: Date } {
+  const { start, end } = request;
+  if (!start || !end) {
+    const missing: Record<string, string[]> = {};
+    if (!start) missing.start_time = ['This field is required.'];
+    if (!end) missing.end_time = ['This field is required.'];
+    throw invalid('start_time and end_time are required.', missing, 'required');
+  }
+  if (start.getTime() % MINUTE_MS !== 0) throw invalidField('start_time', 'start_time must be on a whole minute.');
+  if (end.getTime() <= start.getTime()) throw invalidField('end_time', 'end_time must be after start_time.');
+  const minutes = (end.getTime() - start.getTime()) / MINUTE_MS;
+  if (minutes !== service.duration_minutes) {
+    throw invalidField('end_time', `The booking lasts ${minutes} minutes; this service lasts ${service.duration_minutes}.`, 'duration_mismatch');
+  }
+  return { start, end };
+}
+
+function timesFromSession(session: BookableSession | null, request: { start: Date | null; end: Date | null }): { start: Date; end: Date } {
+  if (!session) throw invalidField('service_session_id', 'A workshop booking needs service_session_id.', 'required');
+  const differs = (given: Date | null, actual: Date) => given !== null && given.getTime() !== actual.getTime();
+  if (differs(request.start, session.start_time) || differs(request.end, session.end_time)) {
+    throw invalidField('start_time', "A workshop booking takes its times from the session; omit them or send the session's times.");
+  }
+  return { start: session.start_time, end: session.end_time };
+}

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { expect } from 'chai';
+import { registerUser } from '../../src/app/auth/auth-service';
+import type { Harness } from './harness';
+
+export interface TestUser {
+  id: number;
+  email: string;
+  token: string;
+  role: 'client' | 'practitioner' | 'admin';
+  auth: { Authorization: string };
+}
+
+const unique = () => randomBytes(4).toString('hex');
+
+export async function aUser(h: Harness, role: TestUser['role'] = 'client', name = `${role} ${unique()}`): Promise<TestUser> {
+  const email = `${role}-${unique()}@example.test`;
+  if (role === 'admin') {
+    const { user, token } = await registerUser(h.app, { email, password: 'password123', name, role: 'admin' });
+    return { id: user.id, email, token, role, auth: { Authorization: `Token ${token}` } };
+  }
+  const res = await h.http.post('/api/v1/auth/register/').send({ email, password: 'password123', name, role });
+  expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  return { id: res.body.id, email, token: res.body.token, role, auth: { Authorization: `Token ${res.body.token}` } };
+}
+
+export const EVERY_DAY_8_TO_20 = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end: '20:00' }));
+
+export async function aSchedule(h: Harness, practitioner: TestUser, overrides: Record<string, unknown> = {}) {
+  const res = await h.http
+    .put('/api/v1/drf/practitioners/me/schedule/')
+    .set(practitioner.auth)
+    .send({ timezone: 'UTC', max_advance_days: 365, weekly_hours: EVERY_DAY_8_TO_20, ...overrides });
+  expect(res.status, JSON.stringify(res.body)).to.equal(200);
+  return res.body;
+}
+
+export async function aService(h: Harness, practitioner: TestUser, overrides: Record<string, unknown> = {}) {
+  const res = await h.http
+    .post('/api/v1/drf/services/')
+    .set(practitioner.auth)
+    .send({ name: `Service ${unique()}`, service_type: 'session', duration_minutes: 60, price_cents: 5000, ...overrides });
+  expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  return res.body as { id: number; price_cents: number; duration_minutes: number; [key: string]: unknown };
+}
+
+/** A practitioner open every day 08:00–20:00 UTC with one 60-minute paid session service. */
+export async function aBookablePractitioner(h: Harness, serviceOverrides: Record<string, unknown> = {}, scheduleOverrides: Record<string, unknown> = {}) {
+  const practitioner = await aUser(h, 'practitioner');
+  await aSchedule(h, practitioner, scheduleOverrides);
+  const service = await aService(h, practitioner, serviceOverrides);
+  return { practitioner, service };
+}
+
+/** `start` and `start + minutes` as ISO strings. */
+export function slot(start: string | Date, minutes = 60): { start_time: string; end_time: string } {
+  const begin = new Date(start);
+  return { start_time: begin.toISOString(), end_time: new Date(begin.getTime() + minutes * 60_000).toISOString() };
+}
+
+export async function aBooking(
+  h: Harness,
+  client: TestUser,
+  target: { practitioner: TestUser; service: { id: number; duration_minutes: number } },
+  start: string | Date,
+  extra: Record<string, unknown> = {},
+) {
+  const res = await h.http
+    .post('/api/v1/drf/bookings/')
+    .set(client.auth)
+    .send({ practitioner_id: target.practitioner.id, service_id: target.service.id, ...slot(start, target.service.duration_minutes), ...extra });
+  expect(res.status, JSON.stringify(res.body)).to.equal(201);
+  return res.body;
+}

@@ -7,6 +7,7 @@ import { errorHandler, notFoundFallback } from './middleware/errors';
 import { jsonBody } from './middleware/json-body';
 import { requestContext } from './middleware/request-context';
 import { authRoutes } from './routes/auth.routes';
+import { addBookingActions } from './routes/booking-actions.routes';
 import { bookingsRoutes } from './routes/bookings.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.routes';
@@ -44,7 +45,7 @@ export function createApi({ app, readiness }: ApiDeps): Koa {
   api.use(passport.session());
   api.use(authenticate());
 
-  for (const router of [opsRoutes(readiness), authRoutes(app), catalogRoutes(app), bookingsRoutes(app)]) {
+  for (const router of [opsRoutes(readiness), authRoutes(app), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app))]) {
     api.use(router.routes());
     api.use(router.allowedMethods({ throw: true }));
   }

@@ -174,6 +174,10 @@ export function createBookingRepository(db: Knex) {
       return row ? toView(row) : undefined;
     },
 
+    async findRow(id: number): Promise<BookingRow | undefined> {
+      return db('bookings').where({ id }).first();
+    },
+
     async findChildren(parentId: number): Promise<BookingView[]> {
       const rows = await viewQuery().where('b.parent_booking_id', parentId).orderByRaw('b.start_time ASC NULLS LAST, b.id ASC');
       return rows.map(toView);
@@ -182,6 +186,15 @@ export function createBookingRepository(db: Knex) {
     /** Locks the row for the rest of the transaction: concurrent moves of one booking queue up here. */
     async lockForUpdate(trx: Knex.Transaction, id: number): Promise<BookingRow | undefined> {
       return trx('bookings').where({ id }).forUpdate().first();
+    },
+
+    /** Children of a package or course that can still be canceled, locked. */
+    async lockOpenChildren(trx: Knex.Transaction, parentId: number): Promise<BookingRow[]> {
+      return trx('bookings')
+        .where({ parent_booking_id: parentId })
+        .whereIn('status', ['draft', 'pending_payment', 'confirmed'])
+        .orderBy('id')
+        .forUpdate();
     },
 
     async insert(trx: Knex.Transaction, booking: NewBooking): Promise<BookingRow> {

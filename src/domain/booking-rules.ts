@@ -96,3 +96,29 @@ function timesFromSession(session: BookableSession | null, request: { start: Dat
   }
   return { start: session.start_time, end: session.end_time };
 }
+
+/** The lifecycle timestamp each status stamps when a booking enters it. */
+export const ENTERED_AT = {
+  confirmed: 'confirmed_at',
+  in_progress: 'started_at',
+  completed: 'completed_at',
+  canceled: 'canceled_at',
+  no_show: 'no_show_at',
+} as const satisfies Partial<Record<BookingStatus, string>>;
+
+export type LifecycleTimestamp = (typeof ENTERED_AT)[keyof typeof ENTERED_AT];
+
+/** The timestamps a path of statuses stamps, all at `now`. */
+export function stampsFor(path: BookingStatus[], now: Date): Partial<Record<LifecycleTimestamp, Date>> {
+  const stamps: Partial<Record<LifecycleTimestamp, Date>> = {};
+  for (const status of path) {
+    const column = ENTERED_AT[status as keyof typeof ENTERED_AT];
+    if (column) stamps[column] = now;
+  }
+  return stamps;
+}
+
+/** Confirming an unpaid booking by hand means it was paid offline; a free one needs no payment. */
+export function paymentStatusOnConfirm(current: PaymentStatus): PaymentStatus {
+  return current === 'unpaid' || current === 'failed' ? 'paid' : current;
+}

@@ -12,12 +12,14 @@ const credentials = {
   password: Joi.string().min(1).max(1024).required(),
 };
 
-const registerSchema = Joi.object({
+export const registerSchema = Joi.object({
   ...credentials,
   password: Joi.string().min(8).max(1024).required(),
   name: Joi.string().trim().min(1).max(200).required(),
   role: Joi.string().valid('client', 'practitioner').default('client'),
 });
+
+export const credentialsSchema = Joi.object(credentials);
 
 export const serializeUser = (u: PublicUser) => ({ id: u.id, email: u.email, name: u.name, role: u.role });
 
@@ -32,12 +34,12 @@ export function authRoutes(app: AppContext): Router {
   });
 
   router.post('/token/', async (ctx) => {
-    const { email, password } = validate<{ email: string; password: string }>(Joi.object(credentials), ctx.request.body);
+    const { email, password } = validate<{ email: string; password: string }>(credentialsSchema, ctx.request.body);
     ctx.body = { token: await obtainToken(app, email, password) };
   });
 
   router.post('/login/', async (ctx) => {
-    validate(Joi.object(credentials), ctx.request.body);
+    validate(credentialsSchema, ctx.request.body);
     await passport.authenticate('local', async (error: unknown, user: PublicUser | false) => {
       if (error) throw error;
       if (!user) throw new Error('local strategy returned no user');

@@ -1,0 +1,92 @@
+import type Router from '@koa/router';
+import type { RouterContext } from '@koa/router';
+import type { AppContext } from '../../app/app-context';
+import { addNote, listNotes } from '../../app/bookings/booking-notes';
+import { getBookingDetail } from '../../app/bookings/booking-queries';
+import { checkAvailability, type AvailabilityQuery } from '../../app/bookings/check-availability';
+import { rescheduleBooking } from '../../app/bookings/reschedule-booking';
+import { submitBooking } from '../../app/bookings/submit-booking';
+import { transitionBooking } from '../../app/bookings/transition-booking';
+import type { BookingAction } from '../../domain/booking-status';
+import type { ActorRole, Caller } from '../../domain/types';
+import { requireCaller } from '../auth';
+import { parseId, validate } from '../validation';
+import { serializeBookingDetail, serializeNote } from './booking-serializer';
+import { cancelSchema, checkAvailabilitySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from './booking-actions.schemas';
+
+/**
+ * The spec's custom actions on a booking, added to the bookings router (one router per resource, so
+ * 405 answers list every method of a path). Underscore spellings are accepted as aliases (CONTRACT §4).
+ */
+export function addBookingActions(app: AppContext, router: Router): Router {
+  const respondWithDetail = async (ctx: RouterContext, caller: Caller, id: number) => {
+    ctx.body = serializeBookingDetail(await getBookingDetail(app, caller, id), app.clock.now());
+  };
+
+  const simpleActions: Array<[string[], BookingAction]> = [
+    [['confirm'], 'confirm'],
+    [['complete'], 'complete'],
+    [['no-show', 'no_show'], 'no_show'],
+  ];
+  for (const [paths, action] of simpleActions) {
+    for (const path of paths) {
+      router.post(`/:id/${path}/`, async (ctx) => {
+        const caller = requireCaller(ctx.state);
+        const { reason } = validate<{ reason?: string }>(reasonOnlySchema, ctx.request.body);
+        const id = parseId(ctx.params.id);
+        await transitionBooking(app, { caller }, id, action, { reason });
+        await respondWithDetail(ctx, caller, id);
+      });
+    }
+  }
+
+  router.post('/:id/cancel/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    const input = validate<{ reason?: string; canceled_by?: ActorRole }>(cancelSchema, ctx.request.body);
+    const id = parseId(ctx.params.id);
+    await transitionBooking(app, { caller }, id, 'cancel', { reason: input.reason, canceledBy: input.canceled_by });
+    await respondWithDetail(ctx, caller, id);
+  });
+
+  router.delete('/:id/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    await transitionBooking(app, { caller }, parseId(ctx.params.id), 'cancel');
+    ctx.status = 204;
+  });
+
+  router.post('/:id/reschedule/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    const input = validate<{ start_time: Date; end_time: Date; reason?: string }>(rescheduleSchema, ctx.request.body);
+    const id = parseId(ctx.params.id);
+    await rescheduleBooking(app, { caller }, id, input);
+    await respondWithDetail(ctx, caller, id);
+  });
+
+  router.post('/:id/submit/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    const id = parseId(ctx.params.id);
+    await submitBooking(app, { caller }, id);
+    await respondWithDetail(ctx, caller, id);
+  });
+
+  router.get('/:id/notes/', async (ctx) => {
+    const notes = await listNotes(app, requireCaller(ctx.state), parseId(ctx.params.id));
+    ctx.body = notes.map(serializeNote);
+  });
+
+  router.post('/:id/notes/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    const input = validate<{ content: string; is_private?: boolean }>(noteSchema, ctx.request.body);
+    ctx.status = 201;
+    ctx.body = serializeNote(await addNote(app, caller, parseId(ctx.params.id), input));
+  });
+
+  for (const path of ['check-availability', 'check_availability']) {
+    router.post(`/${path}/`, async (ctx) => {
+      requireCaller(ctx.state);
+      ctx.body = await checkAvailability(app, validate<AvailabilityQuery>(checkAvailabilitySchema, ctx.request.body));
+    });
+  }
+
+  return router;
+}

@@ -1,0 +1,38 @@
+import Joi from 'joi';
+import { ACTOR_ROLES } from '../../domain/types';
+import { bool, id, isoDate, isoTime, text, timezone } from '../validation';
+
+// Request bodies of the booking lifecycle actions. The routes validate with these and the OpenAPI
+// document is generated from them, so a description added here shows up in /api/v1/docs/.
+
+const reason = () => text(500).description('Free text, recorded in status_history (at most 500 characters).');
+
+/** confirm, complete and no-show take an optional reason and nothing else. */
+export const reasonOnlySchema = Joi.object({ reason: reason() });
+
+export const cancelSchema = Joi.object({
+  reason: reason(),
+  canceled_by: Joi.string()
+    .valid(...ACTOR_ROLES)
+    .allow(null)
+    .description('Defaults to the caller\'s role; only admins may name another role.'),
+});
+
+export const rescheduleSchema = Joi.object({
+  start_time: isoTime().required(),
+  end_time: isoTime().required().description('Must keep the booking\'s duration.'),
+  reason: reason(),
+});
+
+export const noteSchema = Joi.object({
+  content: Joi.string().min(1).max(5000).required(),
+  is_private: bool().default(false).description('A private note is visible to its author only.'),
+});
+
+export const checkAvailabilitySchema = Joi.object({
+  practitioner_id: id().required(),
+  service_id: id().required().description('An active individual-session service of that practitioner.'),
+  date: isoDate().required().description('The first day to search, in `timezone`.'),
+  timezone: timezone().default('UTC').description('IANA time zone in which `date` is read and `local_*` times are given.'),
+  days: Joi.number().integer().min(1).max(31).strict().default(1).description('How many days to search from `date`.'),
+});

@@ -1,0 +1,50 @@
+import { DateTime } from 'luxon';
+import { findFreeSlots } from '../../domain/availability';
+import { invalidField } from '../../domain/errors';
+import type { AppContext } from '../app-context';
+
+export interface AvailabilityQuery {
+  practitioner_id: number;
+  service_id: number;
+  date: string;
+  timezone: string;
+  days: number;
+}
+
+const DAY_MS = 86_400_000;
+
+/** Free start times for a service, computed by the same engine that create and reschedule use. */
+export async function checkAvailability(app: AppContext, query: AvailabilityQuery) {
+  const service = await app.catalog.findService(query.service_id);
+  if (!service || !service.is_active) throw invalidField('service_id', `Service ${query.service_id} does not exist or is not active.`, 'does_not_exist');
+  if (service.practitioner_id !== query.practitioner_id) {
+    throw invalidField('service_id', `Service ${service.id} is not offered by practitioner ${query.practitioner_id}.`);
+  }
+  if (service.service_type !== 'session') {
+    throw invalidField('service_id', `A ${service.service_type} is booked by its sessions: GET /api/v1/drf/services/${service.id}/sessions/.`, 'wrong_service_type');
+  }
+  const schedule = (await app.practitioners.loadSchedule(service.practitioner_id))!;
+  const windowStart = DateTime.fromISO(query.date, { zone: query.timezone });
+  const from = new Date(windowStart.toMillis() - DAY_MS);
+  const to = new Date(windowStart.plus({ days: query.days }).toMillis() + DAY_MS);
+  const busy = await app.bookings.busyRanges(service.practitioner_id, { from, to });
+  const slots = findFreeSlots({
+    schedule,
+    busy,
+    durationMinutes: service.duration_minutes,
+    date: query.date,
+    days: query.days,
+    zone: query.timezone,
+    now: app.clock.now(),
+  });
+  const local = (instant: Date) => DateTime.fromJSDate(instant, { zone: query.timezone }).toISO({ suppressMilliseconds: true });
+  return {
+    practitioner_id: service.practitioner_id,
+    service_id: service.id,
+    date: query.date,
+    timezone: query.timezone,
+    practitioner_timezone: schedule.timezone,
+    duration_minutes: service.duration_minutes,
+    slots: slots.map((s) => ({ start_time: s.start, end_time: s.end, local_start_time: local(s.start), local_end_time: local(s.end) })),
+  };
+}

@@ -10,6 +10,8 @@
  *   the start. So every instant of a range shows a local wall time inside the range (01:30-03:00 on New
  *   York's fall-back night starts at the second 01:30), and 01:00-03:00 that night is 3 real hours.
  * - Slots step in real time from the range's start instant, so a fold neither duplicates nor loses one.
+ * - Dates near a clock change resolve wall times with luxon's DateTime.fromObject; other dates use the
+ *   zone's one offset directly, which gives the same instants without the Intl cost.
  * - "24:00" is accepted as a range end (local midnight that ends the date).
  * - maxAdvanceDays counts 24-hour days of real time.
  */
@@ -35,15 +37,8 @@ export type BusyRange = Interval;
 export type SlotRejection = 'outside_hours' | 'time_off' | 'too_soon' | 'too_far' | 'overlap';
 export type SlotCheck = { ok: true } | { ok: false; reason: SlotRejection; detail: string };
 export interface SlotCheckInput { schedule: Schedule; busy: BusyRange[]; start: Date; end: Date; now: Date }
-export interface FreeSlotsInput {
-  schedule: Schedule;
-  busy: BusyRange[];
-  durationMinutes: number;
-  date: string;
-  days: number;
-  zone: string;
-  now: Date;
-}
+/** `date` ("YYYY-MM-DD") and `days` (1..31) are read in `zone`, the client's zone; a slot is kept when its start is in that window. */
+export interface FreeSlotsInput { schedule: Schedule; busy: BusyRange[]; durationMinutes: number; date: string; days: number; zone: string; now: Date }
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -59,10 +54,14 @@ interface Compiled {
 /** Epoch-millisecond half-open range. */
 interface Span { start: number; end: number }
 
+/** isValidZone builds an Intl formatter per call; only valid names are remembered, so junk input cannot grow this. */
+const knownZones = new Set<string>();
 function assertZone(zone: string): void {
+  if (knownZones.has(zone)) return;
   if (typeof zone !== 'string' || !IANAZone.isValidZone(zone)) {
     throw invalidField('timezone', `"${String(zone)}" is not a valid IANA time zone`);
   }
+  knownZones.add(zone);
 }
 
 function parseTime(value: string, field: string, isEnd: boolean): number {
@@ -170,11 +169,27 @@ function rangeInstants(zoneName: string, dayNum: number, [from, to]: MinuteRange
   return end === undefined ? null : { start, end };
 }
 
+/**
+ * The zone's offset (minutes) when it is the same from a day before to two days after the local date, so every
+ * wall time of the date maps to exactly one instant by plain arithmetic; null near a clock change.
+ * Each luxon resolution costs several Intl calls; most dates need none of them.
+ */
+function steadyOffset(zoneName: string, dayNum: number): number | null {
+  const zone = IANAZone.create(zoneName);
+  const before = zone.offset((dayNum - 1) * DAY);
+  return before === zone.offset((dayNum + 2) * DAY) ? before : null;
+}
+
 function spansForDay(c: Compiled, dayNum: number): Span[] {
   const rows = c.overrides.get(isoDate(dayNum)) ?? c.weekly.get(isoWeekday(dayNum)) ?? [];
+  if (rows.length === 0) return [];
+  const offset = steadyOffset(c.zone, dayNum);
   const spans: Span[] = [];
   for (const row of rows) {
-    const span = rangeInstants(c.zone, dayNum, row);
+    const span =
+      offset === null
+        ? rangeInstants(c.zone, dayNum, row)
+        : { start: dayNum * DAY + (row[0] - offset) * MINUTE, end: dayNum * DAY + (row[1] - offset) * MINUTE };
     if (span) spans.push(span);
   }
   return spans.sort((a, b) => a.start - b.start);
@@ -264,7 +279,6 @@ export function findFreeSlots(input: FreeSlotsInput): Interval[] {
   return out;
 }
 
-const plural = (n: number, unit: string): string => `${n} ${unit}${n === 1 ? '' : 's'}`;
 const overlapsAny = (spans: Span[], s: number, e: number): boolean => spans.some((x) => x.start < e && s < x.end);
 
 export function checkSlot(input: SlotCheckInput): SlotCheck {
@@ -280,10 +294,10 @@ export function checkSlot(input: SlotCheckInput): SlotCheck {
     return { ok: false, reason: 'too_soon', detail: `less than ${notice} notice` };
   }
   if (s > now.getTime() + schedule.maxAdvanceDays * DAY) {
-    return { ok: false, reason: 'too_far', detail: `more than ${plural(schedule.maxAdvanceDays, 'day')} ahead` };
+    return { ok: false, reason: 'too_far', detail: `more than ${schedule.maxAdvanceDays} day${schedule.maxAdvanceDays === 1 ? '' : 's'} ahead` };
   }
   const spans = spansForDay(c, localDayNumber(s, c.zone));
-  if (!spans.some((x) => x.start <= s && s < x.end)) {
+  if (!spans.some((x) => x.start <= s && e <= x.end)) {
     return { ok: false, reason: 'outside_hours', detail: "outside the practitioner's working hours" };
   }
   if (overlapsAny(toSpans(schedule.timeOff, 'timeOff'), s, e)) {

@@ -118,6 +118,21 @@ describe('availability: findFreeSlots', () => {
     attempt(() => slotsOf(schedule({ timezone: 'Mars/Olympus' })));
     attempt(() => slotsOf(schedule(), { zone: 'Nowhere/Town' }));
   });
+
+  it('when the input is malformed, then it throws an invalid error naming the field', () => {
+    const field = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (err) {
+        return Object.keys((err as DomainError).errors ?? {});
+      }
+      return [];
+    };
+    expect(field(() => slotsOf(schedule(), { date: '2026-02-30' }))).to.deep.equal(['date']);
+    expect(field(() => slotsOf(schedule(), { days: 32 }))).to.deep.equal(['days']);
+    expect(field(() => slotsOf(schedule({ weeklyHours: [{ weekday: 3, start: '12:00', end: '09:00' }] })))).to.deep.equal(['weeklyHours']);
+    expect(field(() => slotsOf(schedule({ slotIntervalMinutes: 0 })))).to.deep.equal(['slotIntervalMinutes']);
+  });
 });
 
 describe('availability: checkSlot', () => {
@@ -180,6 +195,7 @@ describe('availability: checkSlot', () => {
     expect(check('10:00', '11:00', { timeOff })).to.include({ reason: 'time_off' });
     expect(check('12:30', '13:30', { timeOff: [{ start: at('2026-06-10T12:00'), end: at('2026-06-10T14:00') }] })).to.include({ reason: 'outside_hours' });
     expect(check('07:00', '08:00', {}, at('2026-06-10T06:00'))).to.include({ reason: 'too_soon' });
+    expect(check('07:00', '08:00', {}, at('2026-03-01T08:00'))).to.include({ reason: 'too_far' });
   });
 
   it('when assertSlotIsFree meets a taken slot, then it throws slot_unavailable with the reason', () => {
@@ -235,5 +251,7 @@ describe('availability: daylight saving', () => {
     };
     expect(fmt('01:30', '03:00')).to.deep.equal(['01:30 -05:00', '02:00 -05:00', '02:30 -05:00']);
     expect(fmt('00:00', '01:30')).to.deep.equal(['00:00 -04:00', '00:30 -04:00', '01:00 -04:00']);
+    expect(fmt('01:00', '01:45')).to.deep.equal(['01:00 -04:00']);
+    expect(fmt('01:10', '01:50')).to.deep.equal(['01:10 -05:00']);
   });
 });

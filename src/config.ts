@@ -17,6 +17,9 @@ export interface Config {
   logLevel: string;
   bodyLimitBytes: number;
   trustProxy: boolean;
+  workerConcurrency: number;
+  reconcileEveryMs: number;
+  relayPollMs: number;
 }
 
 const DEV_SESSION_SECRET = 'dev-session-secret-not-for-production';
@@ -48,6 +51,9 @@ const schema = Joi.object({
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(10_000_000).default(1_000_000),
   TRUST_PROXY: Joi.boolean().truthy('1').falsy('0').default(false),
+  WORKER_CONCURRENCY: Joi.number().integer().min(1).max(500).default(10),
+  RECONCILE_EVERY_MS: Joi.number().integer().min(1000).max(3_600_000).default(60_000),
+  RELAY_POLL_MS: Joi.number().integer().min(50).max(60_000).default(1000),
 }).unknown(true);
 
 export class ConfigError extends Error {}
@@ -73,5 +79,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: value.LOG_LEVEL,
     bodyLimitBytes: value.BODY_LIMIT_BYTES,
     trustProxy: value.TRUST_PROXY,
+    workerConcurrency: value.WORKER_CONCURRENCY,
+    reconcileEveryMs: value.RECONCILE_EVERY_MS,
+    relayPollMs: value.RELAY_POLL_MS,
   });
 }

@@ -1,13 +1,15 @@
 import { startWeb } from './api/server';
 import { createRuntime } from './platform/runtime';
 import { onShutdown } from './platform/shutdown';
+import { parseWorkerArgs, startWorkerProcess } from './workers/worker-process';
 
-/** Local all-in-one: create the database if missing, migrate, then serve the API (and the workers, once they exist). */
+/** Local all-in-one: create the database if missing, migrate, then serve the API and run every worker and the relay. */
 async function main(): Promise<void> {
   const app = await createRuntime('estuary', { migrate: true });
   const web = await startWeb(app);
-  process.stdout.write(`Estuary Bookings API listening on http://localhost:${app.config.port}/ (docs: /api/v1/docs/)\n`);
-  onShutdown(app.logger, [web.close, () => app.db.destroy()]);
+  const workers = await startWorkerProcess(app, parseWorkerArgs([]));
+  process.stdout.write(`Estuary Bookings API listening on http://localhost:${app.config.port}/ (docs: /api/v1/docs/), workers and relay running\n`);
+  onShutdown(app.logger, [web.close, workers.close, () => app.db.destroy()]);
 }
 
 main().catch((error) => {

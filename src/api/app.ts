@@ -6,6 +6,7 @@ import { authenticate, configurePassport } from './auth';
 import { errorHandler, notFoundFallback } from './middleware/errors';
 import { jsonBody } from './middleware/json-body';
 import { requestContext } from './middleware/request-context';
+import { docsRoutes } from './openapi/docs.routes';
 import { authRoutes } from './routes/auth.routes';
 import { addBookingActions } from './routes/booking-actions.routes';
 import { bookingsRoutes } from './routes/bookings.routes';
@@ -45,7 +46,7 @@ export function createApi({ app, readiness }: ApiDeps): Koa {
   api.use(passport.session());
   api.use(authenticate());
 
-  for (const router of [opsRoutes(readiness), authRoutes(app), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app))]) {
+  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app))]) {
     api.use(router.routes());
     api.use(router.allowedMethods({ throw: true }));
   }

@@ -31,6 +31,8 @@ export function toHttpError(error: unknown): { status: number; body: ErrorBody; 
     return { status: STATUS_BY_KIND[error.kind], body, expose: true };
   }
   const status = (error as { status?: unknown; statusCode?: unknown })?.status ?? (error as { statusCode?: unknown })?.statusCode;
+  // @koa/router answers a method it has never heard of (PROPFIND) with 501; for the client it is a wrong method, as in DRF.
+  if (status === 501) return { status: 405, body: HTTP_ERRORS[405]!, expose: true };
   if (typeof status === 'number' && status >= 400 && status < 500) {
     const known = HTTP_ERRORS[status];
     return { status, body: known ?? { detail: 'Bad request.', code: 'bad_request' }, expose: true };

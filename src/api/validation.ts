@@ -7,7 +7,14 @@ import type { PageRequest } from '../data/pagination';
 export const id = () => Joi.number().integer().positive().max(Number.MAX_SAFE_INTEGER).strict();
 export const text = (max: number) => Joi.string().max(max).allow('');
 export const bool = () => Joi.boolean().strict();
-export const isoTime = () => Joi.date().iso().raw(false);
+// An instant needs its offset ("Z" or "+01:00"): without one, JS reads the time in the server's zone.
+const HAS_OFFSET = /T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/i;
+export const isoTime = () =>
+  Joi.date()
+    .iso()
+    .raw(false)
+    .custom((value: Date, helpers) => (typeof helpers.original === 'string' && HAS_OFFSET.test(helpers.original) ? value : helpers.error('date.offset')))
+    .messages({ 'date.offset': '{#label} must be an ISO 8601 date-time with an offset, such as "2030-01-08T10:00:00Z"' });
 export const hhmm = () =>
   Joi.string()
     .pattern(/^([01]\d|2[0-3]):[0-5]\d$/)
@@ -15,8 +22,12 @@ export const hhmm = () =>
 export const isoDate = () =>
   Joi.string()
     .pattern(/^\d{4}-\d{2}-\d{2}$/)
-    .custom((value: string, helpers) => (Number.isNaN(Date.parse(`${value}T00:00:00Z`)) ? helpers.error('any.invalid') : value))
-    .messages({ 'string.pattern.base': '{#label} must be a date "YYYY-MM-DD"' });
+    // Date.parse rolls 2030-02-30 over to March; only a date that round-trips exists.
+    .custom((value: string, helpers) => {
+      const parsed = new Date(`${value}T00:00:00Z`);
+      return !Number.isNaN(parsed.getTime()) && parsed.toISOString().slice(0, 10) === value ? value : helpers.error('any.invalid');
+    })
+    .messages({ 'string.pattern.base': '{#label} must be a date "YYYY-MM-DD"', 'any.invalid': '{#label} is not a calendar date' });
 export const timezone = () =>
   Joi.string()
     .max(64)
@@ -39,8 +50,21 @@ function toFieldErrors(error: Joi.ValidationError): Record<string, string[]> {
   return errors;
 }
 
+/** Where a string holds U+0000, which Postgres text cannot store (a 500 at the write otherwise). Iterative: bodies may nest deeply. */
+function pathOfNulCharacter(value: unknown): string | null {
+  const stack: Array<[unknown, string]> = [[value, '']];
+  while (stack.length) {
+    const [item, path] = stack.pop()!;
+    if (typeof item === 'string' && item.includes('\u0000')) return path || 'non_field_errors';
+    if (item && typeof item === 'object') for (const [key, child] of Object.entries(item)) stack.push([child, path ? `${path}.${key}` : key]);
+  }
+  return null;
+}
+
 /** Validates input against a schema; a failure is a 400 listing every bad field. */
 export function validate<T>(schema: Joi.Schema, value: unknown, options: Joi.ValidationOptions = {}): T {
+  const nulAt = pathOfNulCharacter(value);
+  if (nulAt) throw invalid(`${nulAt}: must not contain the NUL character.`, { [nulAt]: ['Must not contain the NUL character.'] });
   const { error, value: parsed } = schema.validate(value ?? {}, { abortEarly: false, ...options });
   if (error) {
     const errors = toFieldErrors(error);

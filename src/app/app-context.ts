@@ -6,6 +6,7 @@ import { createPractitionerRepository, type PractitionerRepository } from '../da
 import { createUserRepository, type UserRepository } from '../data/user-repository';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
+import { createMailer, type Mailer } from '../platform/mailer';
 
 /** Everything a use case may touch, passed in (tests build one against their own database and clock). */
 export interface AppContext {
@@ -17,11 +18,13 @@ export interface AppContext {
   catalog: CatalogRepository;
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
+  mailer: Mailer;
 }
 
-export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clock: Clock; logger: Logger }): AppContext {
+export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clock: Clock; logger: Logger; mailer?: Mailer }): AppContext {
   return {
     ...deps,
+    mailer: deps.mailer ?? createMailer(deps.config.smtpUrl, deps.logger),
     users: createUserRepository(deps.db),
     catalog: createCatalogRepository(deps.db),
     practitioners: createPractitionerRepository(deps.db),

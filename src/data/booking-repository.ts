@@ -174,6 +174,20 @@ export function createBookingRepository(db: Knex) {
       return row ? toView(row) : undefined;
     },
 
+    /** Bookings whose timed move is due at `now` (see overdueAction), oldest first. */
+    async findOverdue(now: Date, limit: number): Promise<Array<Pick<BookingRow, 'id' | 'status' | 'start_time' | 'end_time' | 'hold_expires_at'>>> {
+      return db('bookings')
+        .select('id', 'status', 'start_time', 'end_time', 'hold_expires_at')
+        .where((q) =>
+          q
+            .where((w) => w.where({ status: 'pending_payment' }).andWhere('hold_expires_at', '<=', now))
+            .orWhere((w) => w.where({ status: 'confirmed' }).andWhere('start_time', '<=', now))
+            .orWhere((w) => w.where({ status: 'in_progress' }).andWhere('end_time', '<=', now)),
+        )
+        .orderBy('id')
+        .limit(limit);
+    },
+
     async findRow(id: number): Promise<BookingRow | undefined> {
       return db('bookings').where({ id }).first();
     },

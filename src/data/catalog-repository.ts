@@ -99,18 +99,20 @@ export function createCatalogRepository(db: Knex) {
     },
 
     async listServices(
-      filter: { practitionerId?: number; serviceType?: ServiceType; isActive?: boolean; ownerId?: number },
+      filter: { practitionerId?: number; serviceType?: ServiceType; isActive?: boolean; ownerId?: number; includeInactive?: boolean },
       page: PageRequest,
     ): Promise<Page<ServiceRecord>> {
       const query = db('services').select('id').orderBy('id');
       if (filter.practitionerId !== undefined) query.where({ practitioner_id: filter.practitionerId });
       if (filter.serviceType) query.where({ service_type: filter.serviceType });
       if (filter.isActive !== undefined) query.where({ is_active: filter.isActive });
-      // Inactive services are visible to their owner only.
-      query.where((q) => {
-        q.where({ is_active: true });
-        if (filter.ownerId !== undefined) q.orWhere({ practitioner_id: filter.ownerId });
-      });
+      // Inactive services are visible to their owner (and admins) only.
+      if (!filter.includeInactive) {
+        query.where((q) => {
+          q.where({ is_active: true });
+          if (filter.ownerId !== undefined) q.orWhere({ practitioner_id: filter.ownerId });
+        });
+      }
       const { count, results } = await fetchPage<{ id: number }>(query, page);
       const models = results.length ? await withGraph().whereIn('id', results.map((r) => r.id)).orderBy('id') : [];
       return { count, results: models.map(toServiceRecord) };

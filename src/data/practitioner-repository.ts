@@ -30,7 +30,7 @@ export function createPractitionerRepository(db: Knex) {
   return {
     async list(page: PageRequest, search?: string): Promise<Page<PractitionerProfile>> {
       const query = profiles().orderBy('users.id');
-      if (search) query.whereILike('users.name', `%${search}%`);
+      if (search) query.whereILike('users.name', `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
       return fetchPage<PractitionerProfile>(query, page);
     },
 

@@ -122,3 +122,22 @@ export function stampsFor(path: BookingStatus[], now: Date): Partial<Record<Life
 export function paymentStatusOnConfirm(current: PaymentStatus): PaymentStatus {
   return current === 'unpaid' || current === 'failed' ? 'paid' : current;
 }
+
+export interface TimedFacts {
+  status: BookingStatus;
+  start_time: Date | null;
+  end_time: Date | null;
+  hold_expires_at: Date | null;
+}
+
+/**
+ * The move a booking is overdue for at `now`, if any: what the timed jobs should have done. The
+ * reconciler applies it when Redis lost (or never got) the job.
+ */
+export function overdueAction(booking: TimedFacts, now: Date): 'expire_hold' | 'start' | 'complete' | null {
+  const passed = (at: Date | null) => at !== null && at.getTime() <= now.getTime();
+  if (booking.status === 'pending_payment') return passed(booking.hold_expires_at) ? 'expire_hold' : null;
+  if (booking.status === 'confirmed') return passed(booking.end_time) ? 'complete' : passed(booking.start_time) ? 'start' : null;
+  if (booking.status === 'in_progress') return passed(booking.end_time) ? 'complete' : null;
+  return null;
+}

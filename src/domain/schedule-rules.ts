@@ -1,4 +1,4 @@
-import type { WeeklyRange } from './availability';
+import type { DateOverride, WeeklyRange } from './availability';
 import { invalid } from './errors';
 
 const minutes = (hhmm: string): number => {
@@ -25,3 +25,13 @@ export function assertNoOverlappingRanges<T extends { start: string; end: string
 
 export const assertWeeklyHoursDoNotOverlap = (ranges: WeeklyRange[]): void =>
   assertNoOverlappingRanges('weekly_hours', ranges, (r) => `weekday ${r.weekday}`);
+
+/** A date is either closed or open for some hours: a closed override beside any other override of its date is ambiguous. */
+export function assertClosedDatesStandAlone(overrides: DateOverride[]): void {
+  const closed = new Set(overrides.filter((o) => o.unavailable).map((o) => o.date));
+  const clash = [...closed].find((date) => overrides.filter((o) => o.date === date).length > 1);
+  if (clash) {
+    const detail = `${clash} is marked unavailable and has other overrides; send one or the other.`;
+    throw invalid(detail, { date_overrides: [detail] });
+  }
+}

@@ -12,8 +12,8 @@ export const listBookingsQuery = Joi.object({
   booking_type: multiValued(BOOKING_TYPES),
   practitioner_id: Joi.number().integer().positive().max(Number.MAX_SAFE_INTEGER),
   service_id: Joi.number().integer().positive().max(Number.MAX_SAFE_INTEGER),
-  start_date: Joi.alternatives().try(isoDate(), Joi.date().iso()),
-  end_date: Joi.alternatives().try(isoDate(), Joi.date().iso()),
+  start_date: Joi.alternatives().try(isoDate(), isoTime()),
+  end_date: Joi.alternatives().try(isoDate(), isoTime()),
   is_upcoming: Joi.boolean(),
   search: Joi.string().trim().max(200).allow(''),
   ordering: Joi.string()

@@ -45,7 +45,7 @@ export function catalogRoutes(app: AppContext): Router {
     );
     const page = toPageRequest(q);
     const result = await app.catalog.listServices(
-      { practitionerId: q.practitioner_id, serviceType: q.service_type, isActive: q.is_active, ownerId: caller.role === 'admin' ? undefined : caller.id },
+      { practitionerId: q.practitioner_id, serviceType: q.service_type, isActive: q.is_active, ownerId: caller.id, includeInactive: caller.role === 'admin' },
       page,
     );
     ctx.body = paginated(ctx, result, page, serializeService);
@@ -128,7 +128,7 @@ export function catalogRoutes(app: AppContext): Router {
   router.get('/practitioners/', async (ctx) => {
     requireCaller(ctx.state);
     const q = validateQuery<{ page: number; page_size: number; search?: string }>(
-      Joi.object({ ...paginationKeys, search: Joi.string().max(100) }),
+      Joi.object({ ...paginationKeys, search: Joi.string().trim().max(100).allow('') }),
       ctx.query,
     );
     const page = toPageRequest(q);

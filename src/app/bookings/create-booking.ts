@@ -4,7 +4,9 @@ import { planNewBooking } from '../../domain/booking-rules';
 import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import { isExclusionViolation, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
+import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
+import { lifecycleJobsFor, notifyJob } from './booking-jobs';
 
 export interface CreateBookingInput {
   practitioner_id: number;
@@ -101,6 +103,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
       reason: 'created',
       created_at: now,
     });
+    if (booking.status !== 'draft') await recordJobs(trx, [...lifecycleJobsFor(booking, now), notifyJob(booking, 'booking_created', 'created')]);
     return booking;
   });
 }

@@ -5,7 +5,9 @@ import { timesFromRequest } from '../../domain/booking-rules';
 import { invalidField, slotUnavailable } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
 import { isExclusionViolation, translateConstraintErrors } from '../../data/pg-errors';
+import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
+import { lifecycleJobsFor, notifyJob } from './booking-jobs';
 import { factsOf } from './booking-queries';
 import { actorOf, type Requester } from './transition-booking';
 
@@ -66,6 +68,7 @@ export async function rescheduleBooking(
         rescheduled: { from: { start_time: booking.start_time, end_time: booking.end_time }, to: { start_time: start, end_time: end } },
       },
     });
+    if (updated.status !== 'draft') await recordJobs(trx, [...lifecycleJobsFor(updated, now), notifyJob(updated, 'booking_rescheduled', start.toISOString())]);
     return updated;
   });
 }

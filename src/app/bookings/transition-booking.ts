@@ -5,7 +5,9 @@ import { computeRefundDueCents } from '../../domain/cancellation-policy';
 import { conflict } from '../../domain/errors';
 import type { Actor, ActorRole, BookingStatus, Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
+import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
+import { jobsAfterTransition } from './booking-jobs';
 import { factsOf, requireActor } from './booking-queries';
 
 /** Who asks: a signed-in person (their role is worked out per booking) or the system (workers, timeouts). */
@@ -16,8 +18,8 @@ export const SYSTEM: Requester = { system: true };
 export interface TransitionOptions {
   reason?: string;
   canceledBy?: ActorRole | null;
-  /** Workers act only if the booking is still what they were scheduled for (same status and start). */
-  expect?: { status?: BookingStatus; startTime?: Date };
+  /** Workers act only if the booking is still what they were scheduled for (same status and times). */
+  expect?: { status?: BookingStatus[]; startTime?: Date; endTime?: Date };
 }
 
 export function actorOf(requester: Requester, booking: BookingRow | undefined): Actor {
@@ -58,10 +60,11 @@ export async function applyTransition(
 ): Promise<BookingRow> {
   const now = app.clock.now();
   const { expect } = options;
-  if (expect?.status && booking.status !== expect.status) {
-    throw conflict('invalid_transition', `The booking is ${booking.status}, not ${expect.status}.`);
+  if (expect?.status && !expect.status.includes(booking.status)) {
+    throw conflict('invalid_transition', `The booking is ${booking.status}, not ${expect.status.join(' or ')}.`);
   }
-  if (expect?.startTime && booking.start_time?.getTime() !== expect.startTime.getTime()) {
+  const moved = (expected: Date | undefined, actual: Date | null) => expected !== undefined && actual?.getTime() !== expected.getTime();
+  if (moved(expect?.startTime, booking.start_time) || moved(expect?.endTime, booking.end_time)) {
     throw conflict('invalid_transition', 'The booking was rescheduled.');
   }
   const path = decideTransition(factsOf(booking), action, actor, now);
@@ -98,6 +101,7 @@ export async function applyTransition(
     });
     from = to;
   }
+  await recordJobs(trx, jobsAfterTransition(booking, updated, now));
   if (target === 'canceled') await cancelOpenChildren(app, trx, booking.id, actor, options);
   return updated;
 }

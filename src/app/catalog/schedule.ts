@@ -1,6 +1,6 @@
 import type { Schedule } from '../../domain/availability';
 import { forbidden, notFound } from '../../domain/errors';
-import { assertNoOverlappingRanges, assertWeeklyHoursDoNotOverlap } from '../../domain/schedule-rules';
+import { assertClosedDatesStandAlone, assertNoOverlappingRanges, assertWeeklyHoursDoNotOverlap } from '../../domain/schedule-rules';
 import type { Caller } from '../../domain/types';
 import type { AppContext } from '../app-context';
 
@@ -20,6 +20,7 @@ export async function replaceSchedule(app: AppContext, caller: Caller, schedule:
   assertWeeklyHoursDoNotOverlap(schedule.weeklyHours);
   const openOverrides = schedule.dateOverrides.filter((o) => !o.unavailable) as Array<{ date: string; start: string; end: string }>;
   assertNoOverlappingRanges('date_overrides', openOverrides, (o) => o.date);
+  assertClosedDatesStandAlone(schedule.dateOverrides);
   await app.db.transaction((trx) => app.practitioners.replaceSchedule(trx, caller.id, schedule));
   return getSchedule(app, caller);
 }

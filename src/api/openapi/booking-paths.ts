@@ -1,0 +1,153 @@
+import type Joi from 'joi';
+import { cancelSchema, checkAvailabilitySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from '../routes/booking-actions.schemas';
+import { createBookingSchema, listBookingsQuery, updateBookingSchema } from '../routes/bookings.schemas';
+import { DRF } from './catalog-paths';
+import { ref } from './openapi-components';
+import { queryParametersOf } from './joi-openapi';
+import type { Conflict, Operation, PathTable } from './openapi-operation';
+
+const bookingListDescriptions = {
+  status: 'One or more statuses: `status=a,b` or `status=a&status=b`.',
+  payment_status: 'One or more payment statuses (comma-separated or repeated).',
+  booking_type: 'One or more of individual, group (workshops), package, course, bundle (comma-separated or repeated).',
+  start_date:
+    'Bookings starting at or after this moment. A bare date `YYYY-MM-DD` means 00:00 UTC of that day; a date-time is taken as given. ' +
+    'Bookings without a start time (package and bundle parents) are left out.',
+  end_date:
+    'Bookings ending before this moment. A bare date includes that whole UTC day (ends before the next day\'s 00:00 UTC); ' +
+    'a date-time is an exclusive bound. Bookings without an end time are left out.',
+  is_upcoming: '`true`: starts in the future and is pending_payment or confirmed. `false`: everything else.',
+  search: 'Case-insensitive substring of the title, description, service name or practitioner name.',
+  ordering: 'Rows without a start time sort last either way; ties are broken by id.',
+};
+
+const BOOKINGS = `${DRF}/bookings`;
+const detail: Operation['ok'] = [200, 'The booking, as GET {id}/ shows it.', 'BookingDetail'];
+
+const bookingAction = (id: string, summary: string, description: string, body: Joi.Schema, conflicts: Conflict[] = ['invalid_transition']): Operation => ({
+  id,
+  tag: 'booking actions',
+  summary,
+  description,
+  body,
+  bodyRequired: false,
+  forbidden: true,
+  conflicts,
+  ok: detail,
+});
+
+const confirm = bookingAction(
+  'confirmBooking',
+  'Confirm (offline payment)',
+  'pending_payment → confirmed. The booking\'s practitioner or an admin (or the payments worker, on the provider\'s webhook); clients never.',
+  reasonOnlySchema,
+);
+const complete = bookingAction(
+  'completeBooking',
+  'Complete',
+  'The practitioner or an admin, once the booking has started. From confirmed it passes through in_progress (both recorded).',
+  reasonOnlySchema,
+);
+const noShow = bookingAction('markBookingNoShow', 'Mark as no-show', 'The practitioner or an admin, once the booking has started (confirmed or in_progress).', reasonOnlySchema);
+const cancelDescription =
+  'draft, pending_payment or confirmed → canceled, by the client, the practitioner or an admin. `canceled_by` follows the caller; ' +
+  'only admins may name another role. The refund due is decided now: practitioner/admin/system cancel → full; client cancel at least ' +
+  '`cancellation_notice_hours` before the start → full, later → none. Canceling a package or course cancels its children that have not happened.';
+
+export const BOOKING_PATHS: PathTable = {
+  [`${BOOKINGS}/`]: {
+    get: {
+      id: 'listBookings',
+      tag: 'bookings',
+      summary: 'List bookings',
+      description: 'Clients see their own bookings; practitioners their appointments and their own bookings; admins all.',
+      query: queryParametersOf(listBookingsQuery, bookingListDescriptions),
+      ok: [200, 'A page of bookings.', 'BookingPage'],
+    },
+    post: {
+      id: 'createBooking',
+      tag: 'bookings',
+      summary: 'Book an individual session or a workshop seat',
+      description:
+        'The caller is the client. The server computes the price. Individual session: `start_time` on a whole minute, ' +
+        '`end_time - start_time` equal to the service duration, inside the practitioner\'s schedule and free (409 `slot_unavailable` ' +
+        'otherwise). Workshop: `service_session_id` required, times come from the session (409 `session_full`). Paid → pending_payment ' +
+        '(the slot is held for PAYMENT_HOLD_MINUTES, see `hold_expires_at`); free → confirmed. `"draft": true` stores a draft that holds ' +
+        'nothing until POST {id}/submit/. Packages, bundles and courses have their own endpoints (400 `wrong_endpoint`).',
+      body: createBookingSchema,
+      conflicts: ['slot_unavailable', 'session_full', 'already_booked'],
+      ok: [201, 'The booking (also in the Location header).', 'BookingDetail'],
+    },
+  },
+  [`${BOOKINGS}/{id}/`]: {
+    get: { id: 'getBooking', tag: 'bookings', summary: 'Get a booking', description: 'A booking the caller is no party to is a 404.', ok: detail },
+    patch: {
+      id: 'updateBooking',
+      tag: 'bookings',
+      summary: 'Update a booking',
+      description: 'Exactly the spec\'s updatable fields. Terminal bookings cannot be edited (409 `booking_closed`).',
+      body: updateBookingSchema,
+      forbidden: true,
+      conflicts: ['booking_closed'],
+      ok: detail,
+    },
+    delete: { id: 'deleteBooking', tag: 'booking actions', summary: 'Cancel (as POST {id}/cancel/ without a body)', description: cancelDescription, forbidden: true, conflicts: ['invalid_transition'], ok: [204, 'Canceled.'] },
+  },
+  [`${BOOKINGS}/{id}/confirm/`]: { post: confirm },
+  [`${BOOKINGS}/{id}/complete/`]: { post: complete },
+  [`${BOOKINGS}/{id}/no-show/`]: { post: noShow },
+  [`${BOOKINGS}/{id}/no_show/`]: { post: { ...noShow, id: 'markBookingNoShowAlias', summary: 'Mark as no-show (alias of no-show/)' } },
+  [`${BOOKINGS}/{id}/cancel/`]: { post: bookingAction('cancelBooking', 'Cancel', cancelDescription, cancelSchema) },
+  [`${BOOKINGS}/{id}/reschedule/`]: {
+    post: {
+      ...bookingAction(
+        'rescheduleBooking',
+        'Reschedule',
+        'The client or the practitioner (or an admin), before the start. Same duration and the same checks as create, ignoring the booking ' +
+          'itself. The status stays; status_history records the move. Workshop and course bookings follow their session and cannot be rescheduled.',
+        rescheduleSchema,
+        ['invalid_transition', 'slot_unavailable'],
+      ),
+      bodyRequired: true,
+    },
+  },
+  [`${BOOKINGS}/{id}/submit/`]: {
+    post: {
+      id: 'submitBooking',
+      tag: 'booking actions',
+      summary: 'Submit a draft',
+      description: 'draft → pending_payment (or confirmed when free), after checking the slot or seat again. A draft whose start has passed is a 400: reschedule it first.',
+      badRequest: true,
+      forbidden: true,
+      conflicts: ['invalid_transition', 'slot_unavailable', 'session_full'],
+      ok: detail,
+    },
+  },
+  [`${BOOKINGS}/{id}/notes/`]: {
+    get: {
+      id: 'listBookingNotes',
+      tag: 'booking actions',
+      summary: 'List notes',
+      description: 'Oldest first, not paginated. Private notes of others are left out.',
+      ok: [200, 'The notes.', { type: 'array', items: ref('Note') }],
+    },
+    post: { id: 'addBookingNote', tag: 'booking actions', summary: 'Add a note', description: 'Any party to the booking.', body: noteSchema, ok: [201, 'The note.', 'Note'] },
+  },
+  [`${BOOKINGS}/check-availability/`]: {
+    post: {
+      id: 'checkAvailability',
+      tag: 'booking actions',
+      summary: 'Free slots of a practitioner for a session service',
+      description:
+        'Slots of the service\'s duration, on the practitioner\'s slot grid, within their hours, outside time off and buffered bookings, ' +
+        'respecting minimum notice and maximum advance. `date` and `days` are read in `timezone`; each slot is given in UTC and in that zone. ' +
+        'Workshops and courses are booked by session (GET services/{id}/sessions/).',
+      body: checkAvailabilitySchema,
+      ok: [200, 'The free slots, earliest first.', 'Availability'],
+    },
+  },
+};
+BOOKING_PATHS[`${BOOKINGS}/check_availability/`] = {
+  post: { ...BOOKING_PATHS[`${BOOKINGS}/check-availability/`]!.post!, id: 'checkAvailabilityAlias', summary: 'Free slots (alias of check-availability/)' },
+};
+

@@ -1,0 +1,64 @@
+// The prose at the top of /api/v1/docs/: conventions that hold for every operation, and the decisions
+// we took where the customer's spec and CONTRACT.md are silent (CONTRACT: "document it in the OpenAPI
+// document").
+export const API_DESCRIPTION = `
+Booking service of the Estuary wellness marketplace: practitioners publish services and a schedule,
+clients book sessions and workshop seats, and bookings move through a recorded lifecycle.
+
+## Authentication
+* **Token** — \`Authorization: Token <key>\`. Get a key from \`POST /api/v1/auth/register/\` or
+  \`POST /api/v1/auth/token/\`; every call to \`/auth/token/\` issues a *new* key and earlier keys keep working.
+* **Session** — \`POST /api/v1/auth/login/\` sets a session cookie and a \`csrftoken\` cookie. POST, PUT, PATCH and
+  DELETE with a session must send the \`csrftoken\` value in \`X-CSRFToken\` (403 \`csrf_failed\` otherwise).
+* A token in the header wins over a session. Everything under \`/api/v1/drf/\` needs one of the two.
+* Roles: \`client\`, \`practitioner\` (also books as a client), \`admin\` (sees and may do everything).
+
+## Conventions
+* JSON in and out; a body of another type is a 415, one over \`BODY_LIMIT_BYTES\` (1 MB) a 413, malformed JSON a 400 \`parse_error\`.
+  Bodies are typed strictly: \`"1"\` is not a number and \`"true"\` is not a boolean. Unknown body fields are a 400.
+* The trailing slash is optional: \`/api/v1/drf/bookings\` and \`/api/v1/drf/bookings/\` are the same resource.
+* Times are ISO 8601; responses give UTC with \`Z\`. Money: \`*_cents\` integers, plus a decimal string
+  (\`price_charged: "50.00"\`), currency USD.
+* Ids are positive integers. A practitioner's id *is* their user id (\`practitioner_id\` everywhere).
+  A path id that is not a positive integer, and an object the caller may not see, are both a 404.
+* Lists are paginated: \`?page=N&page_size=M\` (default 20, max 100) →
+  \`{count, next, previous, results}\` with absolute \`next\`/\`previous\` URLs or \`null\`. A page past the last
+  is a 404 \`invalid_page\` (page 1 of an empty list is fine).
+* Multi-valued filters accept \`status=a,b\` and \`status=a&status=b\`. Unknown filter values, \`ordering\` values
+  or query parameters are a 400 naming what is allowed.
+
+## Errors
+Every error body is \`{"detail": "<sentence>", "code": "<snake_case>"}\`; validation errors add
+\`"errors": {"<field>": ["<message>"]}\`. Branch on \`code\`, never on \`detail\`.
+
+| status | code | when |
+|---|---|---|
+| 400 | \`invalid\` | a field is wrong (see \`errors\`) |
+| 400 | \`parse_error\` | the body is not valid JSON |
+| 400 | \`required\`, \`duration_mismatch\`, \`does_not_exist\`, \`service_inactive\`, \`wrong_endpoint\`, \`self_booking\`, \`not_reschedulable\`, \`wrong_service_type\` | more specific validation failures, with \`errors\` |
+| 400 | \`authentication_failed\` | wrong email or password at \`/auth/token/\` or \`/auth/login/\` |
+| 401 | \`not_authenticated\` | no credentials (with \`WWW-Authenticate: Token\`) |
+| 401 | \`authentication_failed\` | a malformed \`Authorization\` header or an unknown token |
+| 403 | \`permission_denied\` | authenticated, but not allowed |
+| 403 | \`csrf_failed\` | session request without a valid \`X-CSRFToken\` |
+| 404 | \`not_found\`, \`invalid_page\` | missing, or not visible to the caller |
+| 405 | \`method_not_allowed\` | the path exists, the method does not |
+| 409 | \`slot_unavailable\` | the time is taken, outside the schedule, too soon or too far ahead (\`detail\` says which) |
+| 409 | \`session_full\`, \`already_booked\` | no seat left in the session; the client already holds one |
+| 409 | \`invalid_transition\` | the booking's status does not allow the action (\`detail\` names the status) |
+| 409 | \`email_taken\`, \`service_in_use\`, \`booking_closed\` | see the operations |
+| 413 | \`payload_too_large\` | body over the limit |
+| 415 | \`unsupported_media_type\` | body not JSON |
+| 500 | \`server_error\` | a bug: never for bad input, and nothing is half-written |
+
+## Bookings
+Statuses: draft → pending_payment → confirmed → in_progress → completed, with canceled (from draft,
+pending_payment, confirmed) and no_show (from confirmed, in_progress). completed, canceled and no_show are final.
+A paid booking is \`pending_payment\`/\`unpaid\` and holds its slot for \`PAYMENT_HOLD_MINUTES\` (default 15);
+a free one is \`confirmed\`/\`not_required\`. \`can_be_canceled\` and \`can_be_rescheduled\` say what the caller may do now.
+
+## Coming next
+Payment provider webhooks (\`POST /api/v1/webhooks/payments/\`), automatic start/finish and hold expiry by the
+workers, package/bundle/course booking endpoints, rate limits (429 \`throttled\`), \`/metrics\` and the queue
+dashboard at \`/admin/queues\` are not in this version of the API yet.
+`.trim();

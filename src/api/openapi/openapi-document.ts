@@ -1,0 +1,104 @@
+import { credentialsSchema, registerSchema } from '../routes/auth.routes';
+import { BOOKING_PATHS } from './booking-paths';
+import { CATALOG_PATHS } from './catalog-paths';
+import { ref, responses, schemas, securitySchemes } from './openapi-components';
+import { API_DESCRIPTION } from './openapi-description';
+import type { Json } from './joi-openapi';
+import { operation, SESSION_OR_TOKEN, type Method, type PathTable } from './openapi-operation';
+
+const AUTH_PATHS: PathTable = {
+  '/api/v1/auth/register/': {
+    post: {
+      id: 'register',
+      tag: 'auth',
+      summary: 'Register',
+      description: 'Creates a client or a practitioner (admins are made with `npm run cli -- create-user`) and returns a token.',
+      open: true,
+      body: registerSchema,
+      conflicts: ['email_taken'],
+      ok: [201, 'The user and a token.', { allOf: [ref('User'), { type: 'object', required: ['token'], properties: { token: { type: 'string' } } }] }],
+    },
+  },
+  '/api/v1/auth/token/': {
+    post: {
+      id: 'obtainToken',
+      tag: 'auth',
+      summary: 'Get a token',
+      description: 'Each call issues a new key; earlier keys stay valid. Wrong credentials → 400 `authentication_failed`.',
+      open: true,
+      body: credentialsSchema,
+      ok: [200, 'A new token.', { type: 'object', required: ['token'], properties: { token: { type: 'string' } } }],
+    },
+  },
+  '/api/v1/auth/login/': {
+    post: {
+      id: 'login',
+      tag: 'auth',
+      summary: 'Log in with a session cookie',
+      description: 'Sets the session cookie and the `csrftoken` cookie; send the latter back in `X-CSRFToken` on unsafe requests.',
+      open: true,
+      body: credentialsSchema,
+      ok: [200, 'The user and the CSRF token.', { allOf: [ref('User'), { type: 'object', required: ['csrftoken'], properties: { csrftoken: { type: 'string' } } }] }],
+    },
+  },
+  '/api/v1/auth/logout/': {
+    post: { id: 'logout', tag: 'auth', summary: 'Log out', description: 'Ends the session (needs `X-CSRFToken`). Tokens are not revoked.', open: true, ok: [204, 'Logged out.'] },
+  },
+  '/api/v1/auth/me/': { get: { id: 'me', tag: 'auth', summary: 'The caller', ok: [200, 'The authenticated user.', 'User'] } },
+};
+
+const OPS_PATHS: PathTable = {
+  '/healthz': { get: { id: 'healthz', tag: 'operations', summary: 'Liveness', open: true, ok: [200, 'The process is up.', { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } }] } },
+  '/readyz': {
+    get: {
+      id: 'readyz',
+      tag: 'operations',
+      summary: 'Readiness (Postgres and Redis reachable)',
+      description: '503 with the same body when a dependency is down.',
+      open: true,
+      ok: [
+        200,
+        'Ready.',
+        {
+          type: 'object',
+          properties: {
+            status: { type: 'string', enum: ['ready', 'not_ready'] },
+            checks: { type: 'object', additionalProperties: { type: 'string' }, example: { postgres: 'ok', redis: 'ok' } },
+          },
+        },
+      ],
+    },
+  },
+  '/api/v1/schema/': { get: { id: 'openApiSchema', tag: 'operations', summary: 'This document (OpenAPI 3 JSON)', open: true, ok: [200, 'The OpenAPI document.', { type: 'object' }] } },
+};
+
+const TAGS = [
+  { name: 'auth', description: 'Registration, tokens and browser sessions.' },
+  { name: 'services', description: 'What practitioners offer: sessions, workshops, courses, packages, bundles.' },
+  { name: 'locations' },
+  { name: 'practitioners' },
+  { name: 'schedule', description: 'Weekly hours, date overrides, time off and booking limits.' },
+  { name: 'bookings' },
+  { name: 'booking actions', description: 'The lifecycle: each move is checked against the state machine and recorded in status_history.' },
+  { name: 'operations' },
+];
+
+/** The OpenAPI 3.0 document of the API, built from the Joi schemas the routes validate with. */
+export function buildOpenApiDocument(): Json {
+  const paths: Record<string, Json> = {};
+  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, OPS_PATHS]) {
+    for (const [path, methods] of Object.entries(group)) {
+      paths[path] ??= {};
+      for (const [method, op] of Object.entries(methods)) paths[path][method] = operation(path, method as Method, op);
+    }
+  }
+  return {
+    openapi: '3.0.3',
+    info: { title: 'Estuary Bookings API', version: 'v1', description: API_DESCRIPTION },
+    servers: [{ url: '/' }],
+    tags: TAGS,
+    security: SESSION_OR_TOKEN,
+    paths,
+    components: { schemas, responses, securitySchemes },
+  };
+}

@@ -1,0 +1,59 @@
+import type Joi from 'joi';
+import { CONFLICTS, conflictResponse, ref } from './openapi-components';
+import { schemaOf, type Json } from './joi-openapi';
+
+export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+export type Conflict = keyof typeof CONFLICTS;
+
+export interface Operation {
+  id: string;
+  tag: string;
+  summary: string;
+  description?: string;
+  /** Anonymous callers allowed (no 401). */
+  open?: boolean;
+  body?: Joi.Schema;
+  bodyRequired?: boolean;
+  query?: Json[];
+  /** Can answer 400 without a body or query (a rule checked by the use case). */
+  badRequest?: boolean;
+  /** Answers 403 to some authenticated callers. */
+  forbidden?: boolean;
+  conflicts?: Conflict[];
+  /** The success response: status, and a schema name, an inline schema, or nothing (204). */
+  ok: [status: number, description: string, schema?: string | Json];
+}
+
+/** The path table of one part of the API: path → method → operation. */
+export type PathTable = Record<string, Partial<Record<Method, Operation>>>;
+
+const UNSAFE = new Set<Method>(['post', 'put', 'patch', 'delete']);
+export const SESSION_OR_TOKEN = [{ tokenAuth: [] }, { sessionCookie: [] }];
+const SESSION_WITH_CSRF_OR_TOKEN = [{ tokenAuth: [] }, { sessionCookie: [], csrfToken: [] }];
+const idParameter: Json = { name: 'id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 }, description: 'A positive integer; anything else is a 404.' };
+const errorRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
+
+export function operation(path: string, method: Method, op: Operation): Json {
+  const [status, description, schema] = op.ok;
+  const result: Json = { tags: [op.tag], operationId: op.id, summary: op.summary };
+  if (op.description) result.description = op.description;
+  if (op.open) result.security = [];
+  else if (UNSAFE.has(method)) result.security = SESSION_WITH_CSRF_OR_TOKEN;
+  const parameters = [...(path.includes('{id}') ? [idParameter] : []), ...(op.query ?? [])];
+  if (parameters.length) result.parameters = parameters;
+  if (op.body) {
+    result.requestBody = { required: op.bodyRequired ?? true, content: { 'application/json': { schema: schemaOf(op.body) } } };
+  }
+
+  const content = schema === undefined ? undefined : { 'application/json': { schema: typeof schema === 'string' ? ref(schema) : schema } };
+  const out: Record<string, Json> = { [status]: content ? { description, content } : { description } };
+  if (op.body || op.query || op.badRequest) out[400] = errorRef('BadRequest');
+  if (!op.open) out[401] = errorRef('Unauthorized');
+  if (op.forbidden || (!op.open && UNSAFE.has(method))) out[403] = errorRef('Forbidden');
+  if (path.includes('{id}') || op.query?.some((p) => p.name === 'page')) out[404] = errorRef('NotFound');
+  if (op.conflicts?.length) out[409] = conflictResponse(Object.fromEntries(op.conflicts.map((c) => [c, CONFLICTS[c]])));
+  if (op.body) Object.assign(out, { 413: errorRef('PayloadTooLarge'), 415: errorRef('UnsupportedMediaType') });
+  result.responses = out;
+  return result;
+}
+

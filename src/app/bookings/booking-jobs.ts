@@ -1,0 +1,52 @@
+import type { BookingStatus } from '../../domain/types';
+import type { BookingRow } from '../../data/booking-repository';
+import type { NotificationKind, OutboxJob } from '../../jobs/job-contracts';
+
+const HOUR_MS = 3_600_000;
+
+/** Reminders before a confirmed booking's start, skipped when that moment has already passed. */
+const REMINDERS: Array<{ kind: NotificationKind; beforeMs: number }> = [
+  { kind: 'reminder_24h', beforeMs: 24 * HOUR_MS },
+  { kind: 'reminder_1h', beforeMs: HOUR_MS },
+];
+
+export const notifyJob = (booking: BookingRow, kind: NotificationKind, occasion: string, runAt?: Date): OutboxJob => ({
+  queue: 'notifications',
+  name: 'notify',
+  payload: { bookingId: booking.id, kind, occasion },
+  ...(runAt ? { runAt } : {}),
+});
+
+/**
+ * The timed jobs a booking needs in its current state and times. Called whenever the status or the
+ * times change; jobs of an earlier state or time are left to find the booking moved on and do nothing.
+ */
+export function lifecycleJobsFor(booking: BookingRow, now: Date): OutboxJob[] {
+  const { id, status, start_time: start, end_time: end } = booking;
+  const jobs: OutboxJob[] = [];
+  if (status === 'pending_payment' && booking.hold_expires_at) {
+    jobs.push({ queue: 'lifecycle', name: 'expire-hold', payload: { bookingId: id, holdExpiresAt: booking.hold_expires_at.toISOString() }, runAt: booking.hold_expires_at });
+  }
+  if (status === 'confirmed' && start && end) {
+    jobs.push({ queue: 'lifecycle', name: 'start-booking', payload: { bookingId: id, startTime: start.toISOString() }, runAt: start });
+    jobs.push({ queue: 'lifecycle', name: 'finish-booking', payload: { bookingId: id, endTime: end.toISOString() }, runAt: end });
+    for (const { kind, beforeMs } of REMINDERS) {
+      const at = new Date(start.getTime() - beforeMs);
+      if (at > now) jobs.push(notifyJob(booking, kind, start.toISOString(), at));
+    }
+  }
+  return jobs;
+}
+
+const NOTIFY_ON_ENTER: Partial<Record<BookingStatus, NotificationKind>> = {
+  confirmed: 'booking_confirmed',
+  canceled: 'booking_canceled',
+};
+
+/** Jobs caused by a status change: the new state's timers and the people to tell. */
+export function jobsAfterTransition(before: BookingRow, after: BookingRow, now: Date): OutboxJob[] {
+  if (before.status === after.status) return [];
+  const kind = NOTIFY_ON_ENTER[after.status];
+  const enteredTimedState = after.status === 'pending_payment' || after.status === 'confirmed';
+  return [...(enteredTimedState ? lifecycleJobsFor(after, now) : []), ...(kind ? [notifyJob(after, kind, after.status)] : [])];
+}

@@ -1,0 +1,42 @@
+/**
+ * The jobs the API and the workers agree on: queue, job name and payload (JSON, ids only — the
+ * worker re-reads the row). Shared by src/app (which records them in the outbox) and src/workers.
+ */
+export const QUEUES = ['payments', 'lifecycle', 'expansion', 'notifications'] as const;
+export type QueueName = (typeof QUEUES)[number];
+
+export interface JobPayloads {
+  lifecycle: {
+    /** confirmed → in_progress at start_time, if the booking still starts then. */
+    'start-booking': { bookingId: number; startTime: string };
+    /** → completed at end_time, if the booking still ends then. */
+    'finish-booking': { bookingId: number; endTime: string };
+    /** pending_payment → canceled when the payment hold runs out. */
+    'expire-hold': { bookingId: number; holdExpiresAt: string };
+    /** Periodic repair: apply overdue transitions Redis may have lost. */
+    reconcile: Record<string, never>;
+  };
+  payments: {
+    'apply-payment-event': { eventId: number };
+    refund: { bookingId: number };
+  };
+  expansion: {
+    'expand-booking': { bookingId: number };
+  };
+  notifications: {
+    notify: { bookingId: number; kind: NotificationKind; occasion: string };
+  };
+}
+
+export const NOTIFICATION_KINDS = ['booking_created', 'booking_confirmed', 'booking_canceled', 'booking_rescheduled', 'reminder_24h', 'reminder_1h'] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
+export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
+
+/** One job to record: `runAt` makes it a delayed job. */
+export type OutboxJob = {
+  [Q in QueueName]: { [N in JobName<Q>]: { queue: Q; name: N; payload: JobPayloads[Q][N]; runAt?: Date } }[JobName<Q>];
+}[QueueName];
+
+/** BullMQ job ids must not contain ':' nor be plain integers. */
+export const jobIdForOutboxRow = (outboxId: number): string => `outbox-${outboxId}`;

@@ -1,0 +1,142 @@
+import type { Knex } from 'knex';
+import pg from 'pg';
+import type { Clock } from '../platform/clock';
+import type { Logger } from '../platform/logger';
+import { jobIdForOutboxRow, type QueueName } from './job-contracts';
+import { OUTBOX_CHANNEL } from './outbox-writer';
+import type { Queues } from './queues';
+
+interface OutboxRow {
+  id: number;
+  queue: QueueName;
+  job_name: string;
+  payload: Record<string, unknown>;
+  run_at: Date | null;
+}
+
+export interface RelayOptions {
+  db: Knex;
+  databaseUrl: string;
+  queues: Queues;
+  logger: Logger;
+  clock: Clock;
+  batchSize?: number;
+  pollIntervalMs?: number;
+}
+
+/**
+ * Moves outbox rows to BullMQ. Rows are claimed with FOR UPDATE SKIP LOCKED inside a transaction
+ * that stays open until BullMQ has them, so several relays can run, and a row whose add failed
+ * (Redis down) is simply tried again. The outbox id is the job id: a row added twice is one job.
+ * Wakes on NOTIFY; polls too, because a notification can be missed while reconnecting.
+ */
+export class OutboxRelay {
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private listener: pg.Client | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private draining: Promise<void> | undefined;
+  private wakeAgain = false;
+  private stopped = false;
+  private failures = 0;
+  dispatched = 0;
+
+  constructor(private readonly options: RelayOptions) {
+    this.batchSize = options.batchSize ?? 500;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+  }
+
+  async start(): Promise<void> {
+    await this.listen();
+    this.timer = setInterval(() => this.wake(), this.pollIntervalMs);
+    this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearInterval(this.timer);
+    await this.draining;
+    await this.listener?.end().catch(() => undefined);
+  }
+
+  /** Drains now; concurrent wake-ups coalesce into one more pass. */
+  wake(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.wakeAgain = true;
+      return;
+    }
+    this.draining = this.drain().finally(() => {
+      this.draining = undefined;
+      if (this.wakeAgain && !this.stopped) {
+        this.wakeAgain = false;
+        this.wake();
+      }
+    });
+  }
+
+  /** Relays until the outbox is empty or Redis fails; resolves either way. */
+  async drain(): Promise<void> {
+    try {
+      while (!this.stopped && (await this.relayBatch()) === this.batchSize);
+      this.failures = 0;
+    } catch (error) {
+      this.failures++;
+      // Log the first failure and then every 30th, so a long Redis outage does not flood the logs.
+      if (this.failures === 1 || this.failures % 30 === 0) this.options.logger.warn({ err: error, failures: this.failures }, 'outbox relay: cannot dispatch yet');
+    }
+  }
+
+  /** One claimed batch, added to BullMQ and marked dispatched in the same transaction. */
+  async relayBatch(): Promise<number> {
+    const { db, queues, clock } = this.options;
+    return db.transaction(async (trx) => {
+      const rows: OutboxRow[] = await trx('outbox')
+        .select('id', 'queue', 'job_name', 'payload', 'run_at')
+        .whereNull('dispatched_at')
+        .orderBy('id')
+        .limit(this.batchSize)
+        .forUpdate()
+        .skipLocked();
+      if (!rows.length) return 0;
+      const now = clock.now().getTime();
+      const byQueue = new Map<QueueName, OutboxRow[]>();
+      for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+      await Promise.all(
+        [...byQueue].map(([queue, group]) =>
+          queues[queue].addBulk(
+            group.map((row) => ({
+              name: row.job_name,
+              data: row.payload,
+              opts: { jobId: jobIdForOutboxRow(row.id), delay: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0 },
+            })),
+          ),
+        ),
+      );
+      await trx('outbox')
+        .whereIn('id', rows.map((r) => r.id))
+        .update({ dispatched_at: trx.fn.now() });
+      this.dispatched += rows.length;
+      return rows.length;
+    });
+  }
+
+  private async listen(): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.databaseUrl });
+    client.on('notification', () => this.wake());
+    client.on('error', (error) => {
+      this.options.logger.warn({ err: error }, 'outbox relay: LISTEN connection lost; polling until it is back');
+      this.listener = undefined;
+      if (!this.stopped) setTimeout(() => this.listen().catch(() => undefined), 1000).unref();
+    });
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.listener = client;
+  }
+}
+
+/** Seconds since the oldest row still waiting for the relay (0 when none): the outbox lag. */
+export async function outboxLagSeconds(db: Knex, now: Date): Promise<number> {
+  const row = await db('outbox').whereNull('dispatched_at').min<{ oldest: Date | null }>({ oldest: 'created_at' }).first();
+  return row?.oldest ? Math.max(0, (now.getTime() - new Date(row.oldest).getTime()) / 1000) : 0;
+}

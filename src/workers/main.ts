@@ -1,0 +1,18 @@
+import { createRuntime } from '../platform/runtime';
+import { onShutdown } from '../platform/shutdown';
+import { parseWorkerArgs, startWorkerProcess } from './worker-process';
+
+/** `npm run start:worker [-- --queues lifecycle,notifications] [--no-relay]` */
+async function main(): Promise<void> {
+  const options = parseWorkerArgs(process.argv.slice(2));
+  const app = await createRuntime('worker');
+  const workers = await startWorkerProcess(app, options);
+  process.stdout.write(`workers running: ${options.queues.join(', ')}${options.relay ? ' + outbox relay' : ''}\n`);
+  // Drain: stop taking jobs and let the running ones finish (BullMQ's close), then the relay and the pool.
+  onShutdown(app.logger, [workers.close, () => app.db.destroy()]);
+}
+
+main().catch((error) => {
+  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

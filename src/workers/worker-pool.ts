@@ -1,0 +1,59 @@
+import { MetricsTime, Worker, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { AppContext } from '../app/app-context';
+import type { QueueName } from '../jobs/job-contracts';
+import { createRedis } from '../platform/redis';
+import { lifecycleProcessor } from './processors/lifecycle.processor';
+import { notificationsProcessor } from './processors/notifications.processor';
+
+/** The processors of each queue. Queues whose issue has not landed yet have none. */
+export function processorsFor(app: AppContext): Partial<Record<QueueName, Processor>> {
+  return {
+    lifecycle: lifecycleProcessor(app) as Processor,
+    notifications: notificationsProcessor(app) as Processor,
+  };
+}
+
+export interface WorkerPoolOptions {
+  queues: QueueName[];
+  concurrency: number;
+  onEvent?: (queue: QueueName, event: 'completed' | 'failed') => void;
+}
+
+/** One BullMQ Worker per queue, each with its own blocking connection (maxRetriesPerRequest: null). */
+export function startWorkerPool(app: AppContext, options: WorkerPoolOptions): { workers: Worker[]; close: () => Promise<void> } {
+  const processors = processorsFor(app);
+  const connections: Redis[] = [];
+  const workers = options.queues.flatMap((queue) => {
+    const processor = processors[queue];
+    if (!processor) return [];
+    const connection = createRedis(app.config.redisUrl, 'worker');
+    connections.push(connection);
+    const worker = new Worker(queue, processor, {
+      connection,
+      // Per-minute completed/failed counts kept in Redis, read by /metrics in any process.
+      metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
+      prefix: app.config.queuePrefix,
+      concurrency: options.concurrency,
+      // A job whose worker died is picked up again after the lock lapses (stalled-job check).
+      lockDuration: 30_000,
+      stalledInterval: 15_000,
+      maxStalledCount: 2,
+    });
+    worker.on('failed', (job, error) => {
+      app.logger.warn({ queue, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err: error }, 'job failed');
+      options.onEvent?.(queue, 'failed');
+    });
+    worker.on('completed', () => options.onEvent?.(queue, 'completed'));
+    worker.on('error', (error) => app.logger.error({ queue, err: error }, 'worker error'));
+    return [worker];
+  });
+  return {
+    workers,
+    // close() stops taking jobs and waits for the running ones to finish.
+    close: async () => {
+      await Promise.all(workers.map((w) => w.close()));
+      for (const connection of connections) connection.disconnect();
+    },
+  };
+}

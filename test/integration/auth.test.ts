@@ -1,0 +1,332 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { aUser } from '../support/builders';
+import { startHarness, type Harness } from '../support/harness';
+
+const REGISTER = '/api/v1/auth/register/';
+const TOKEN = '/api/v1/auth/token/';
+const LOGIN = '/api/v1/auth/login/';
+const LOGOUT = '/api/v1/auth/logout/';
+const ME = '/api/v1/auth/me/';
+const LOCATIONS = '/api/v1/drf/locations/';
+
+let counter = 0;
+const freshEmail = (prefix = 'user') => `${prefix}-${Date.now().toString(36)}-${++counter}@example.test`;
+
+/** Every error body: a sentence in `detail` and a snake_case `code`. */
+function expectErrorBody(body: { detail?: unknown; code?: unknown }, code?: string): void {
+  expect(body.detail, JSON.stringify(body)).to.be.a('string').that.is.not.empty;
+  expect(body.code, JSON.stringify(body)).to.match(/^[a-z]+(_[a-z]+)*$/);
+  if (code) expect(body.code).to.equal(code);
+}
+
+/** The value of a cookie set by a response, read from its Set-Cookie headers. */
+function cookieValue(res: supertest.Response, name: string): string | undefined {
+  const raw = res.headers['set-cookie'] as unknown as string[] | string | undefined;
+  const cookies = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  const found = cookies.map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`));
+  return found?.slice(name.length + 1);
+}
+
+describe('auth', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  describe('register', () => {
+    it('when a client registers, then the answer is 201 with the user and a token that works', async () => {
+      const email = freshEmail('client');
+      const res = await h.http.post(REGISTER).send({ email, password: 'password123', name: 'Cleo Client', role: 'client' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(res.body).to.include({ email, name: 'Cleo Client', role: 'client' });
+      expect(res.body.id).to.be.a('number');
+      expect(res.body.token).to.be.a('string').with.length.greaterThan(20);
+      expect(res.body).to.not.have.property('password');
+      expect(res.body).to.not.have.property('password_hash');
+
+      const me = await h.http.get(ME).set('Authorization', `Token ${res.body.token}`);
+      expect(me.status).to.equal(200);
+      expect(me.body).to.include({ id: res.body.id, email, role: 'client' });
+    });
+
+    it('when a practitioner registers, then they get the practitioner role and a schedule to edit', async () => {
+      const res = await h.http.post(REGISTER).send({ email: freshEmail('prac'), password: 'password123', name: 'Pat Practitioner', role: 'practitioner' });
+      expect(res.status).to.equal(201);
+      expect(res.body.role).to.equal('practitioner');
+      const schedule = await h.http.get('/api/v1/drf/practitioners/me/schedule/').set('Authorization', `Token ${res.body.token}`);
+      expect(schedule.status).to.equal(200);
+    });
+
+    it('when the role is left out, then the user is a client', async () => {
+      const res = await h.http.post(REGISTER).send({ email: freshEmail(), password: 'password123', name: 'No Role' });
+      expect(res.status).to.equal(201);
+      expect(res.body.role).to.equal('client');
+    });
+
+    it('when the email is given in capitals, then it is stored lower-case and logs in either way', async () => {
+      const email = freshEmail('mixed');
+      const res = await h.http.post(REGISTER).send({ email: email.toUpperCase(), password: 'password123', name: 'Mixed Case' });
+      expect(res.status).to.equal(201);
+      expect(res.body.email).to.equal(email);
+      const token = await h.http.post(TOKEN).send({ email: email.toUpperCase(), password: 'password123' });
+      expect(token.status).to.equal(200);
+    });
+
+    it('when the email is already registered (in any case), then 409 email_taken and no second user', async () => {
+      const email = freshEmail('dup');
+      expect((await h.http.post(REGISTER).send({ email, password: 'password123', name: 'First' })).status).to.equal(201);
+      const again = await h.http.post(REGISTER).send({ email: email.toUpperCase(), password: 'password456', name: 'Second' });
+      expect(again.status).to.equal(409);
+      expectErrorBody(again.body, 'email_taken');
+      const rows = await h.app.db('users').where({ email });
+      expect(rows).to.have.length(1);
+    });
+
+    const badRegistrations: Array<[string, Record<string, unknown>, string]> = [
+      ['a malformed email', { email: 'not-an-email', password: 'password123', name: 'X' }, 'email'],
+      ['a short password', { email: 'short@example.test', password: 'short', name: 'X' }, 'password'],
+      ['an unknown role', { email: 'role@example.test', password: 'password123', name: 'X', role: 'wizard' }, 'role'],
+      ['the admin role', { email: 'admin@example.test', password: 'password123', name: 'X', role: 'admin' }, 'role'],
+      ['no name', { email: 'noname@example.test', password: 'password123' }, 'name'],
+      ['an unknown field', { email: 'extra@example.test', password: 'password123', name: 'X', is_staff: true }, 'is_staff'],
+      ['a number for the password', { email: 'num@example.test', password: 12345678, name: 'X' }, 'password'],
+    ];
+    for (const [what, body, field] of badRegistrations) {
+      it(`when registering with ${what}, then 400 naming ${field} and no user is created`, async () => {
+        const before = await h.app.db('users').count({ n: '*' }).first();
+        const res = await h.http.post(REGISTER).send(body);
+        expect(res.status, JSON.stringify(res.body)).to.equal(400);
+        expectErrorBody(res.body);
+        expect(res.body.errors).to.have.property(field);
+        const after = await h.app.db('users').count({ n: '*' }).first();
+        expect(after).to.deep.equal(before);
+      });
+    }
+  });
+
+  describe('token', () => {
+    it('when the credentials are right, then a new token is issued and works', async () => {
+      const user = await aUser(h, 'client');
+      const res = await h.http.post(TOKEN).send({ email: user.email, password: 'password123' });
+      expect(res.status).to.equal(200);
+      expect(res.body).to.have.all.keys('token');
+      expect(res.body.token).to.not.equal(user.token);
+      const me = await h.http.get(ME).set('Authorization', `Token ${res.body.token}`);
+      expect(me.status).to.equal(200);
+      expect(me.body.id).to.equal(user.id);
+    });
+
+    it('when the password is wrong, then 400 authentication_failed', async () => {
+      const user = await aUser(h, 'client');
+      const res = await h.http.post(TOKEN).send({ email: user.email, password: 'wrong-password' });
+      expect(res.status).to.equal(400);
+      expectErrorBody(res.body, 'authentication_failed');
+      expect(res.body).to.not.have.property('token');
+    });
+
+    it('when the email is unknown, then the same 400 authentication_failed (no account enumeration)', async () => {
+      const user = await aUser(h, 'client');
+      const wrongPassword = await h.http.post(TOKEN).send({ email: user.email, password: 'wrong-password' });
+      const unknown = await h.http.post(TOKEN).send({ email: freshEmail('nobody'), password: 'password123' });
+      expect(unknown.status).to.equal(400);
+      expectErrorBody(unknown.body, 'authentication_failed');
+      expect(unknown.body.detail).to.equal(wrongPassword.body.detail);
+    });
+
+    it('when the email or password is missing, then 400 naming the field', async () => {
+      const res = await h.http.post(TOKEN).send({ email: freshEmail() });
+      expect(res.status).to.equal(400);
+      expectErrorBody(res.body);
+      expect(res.body.errors).to.have.property('password');
+    });
+
+    it('when a token is issued, then only its hash is stored, never the key', async () => {
+      const user = await aUser(h, 'client');
+      const res = await h.http.post(TOKEN).send({ email: user.email, password: 'password123' });
+      const rows: Array<Record<string, unknown>> = await h.app.db('auth_tokens').where({ user_id: user.id });
+      expect(rows).to.have.length(2);
+      for (const key of [user.token, res.body.token as string]) {
+        for (const row of rows) {
+          for (const value of Object.values(row)) expect(String(value)).to.not.include(key);
+        }
+      }
+      for (const row of rows) expect(row.key_hash).to.match(/^[0-9a-f]{64}$/);
+    });
+
+    it('when a password is stored, then it is a slow-KDF hash, not the password', async () => {
+      const user = await aUser(h, 'client');
+      const row = await h.app.db('users').where({ id: user.id }).first();
+      expect(row.password_hash).to.not.include('password123');
+      expect(row.password_hash).to.match(/^(scrypt|argon2)/);
+    });
+  });
+
+  describe('Authorization header', () => {
+    for (const scheme of ['Token', 'token', 'TOKEN', 'tOkEn']) {
+      it(`when the scheme is written "${scheme}", then the token is accepted`, async () => {
+        const user = await aUser(h, 'client');
+        const res = await h.http.get(ME).set('Authorization', `${scheme} ${user.token}`);
+        expect(res.status).to.equal(200);
+        expect(res.body.id).to.equal(user.id);
+      });
+    }
+
+    it('when no credentials are sent, then 401 not_authenticated with WWW-Authenticate: Token', async () => {
+      for (const path of [ME, '/api/v1/drf/bookings/', '/api/v1/drf/services/', LOCATIONS]) {
+        const res = await h.http.get(path);
+        expect(res.status, path).to.equal(401);
+        expect(res.headers['www-authenticate'], path).to.equal('Token');
+        expectErrorBody(res.body, 'not_authenticated');
+      }
+    });
+
+    for (const header of ['Bearer abcdef0123456789', 'Token', 'Token ', 'Token a b', 'Basic dXNlcjpwYXNz', 'Token abc!def', `Token ${'a'.repeat(500)}`]) {
+      it(`when the header is malformed (${JSON.stringify(header.slice(0, 30))}), then 401 with WWW-Authenticate`, async () => {
+        const res = await h.http.get(ME).set('Authorization', header);
+        expect(res.status).to.equal(401);
+        expect(res.headers['www-authenticate']).to.equal('Token');
+        expectErrorBody(res.body);
+      });
+    }
+
+    it('when the token is unknown, then 401 authentication_failed', async () => {
+      const res = await h.http.get(ME).set('Authorization', 'Token 0123456789abcdef0123456789abcdef01234567');
+      expect(res.status).to.equal(401);
+      expect(res.headers['www-authenticate']).to.equal('Token');
+      expectErrorBody(res.body, 'authentication_failed');
+    });
+
+    it('when a bad token comes with a write, then 401 and nothing is written', async () => {
+      const before = await h.app.db('locations').count({ n: '*' }).first();
+      const res = await h.http.post(LOCATIONS).set('Authorization', 'Token nope').send({ name: 'Studio' });
+      expect(res.status).to.equal(401);
+      expect(await h.app.db('locations').count({ n: '*' }).first()).to.deep.equal(before);
+    });
+
+    it('when the user is deactivated, then their token stops working', async () => {
+      const user = await aUser(h, 'client');
+      await h.app.db('users').where({ id: user.id }).update({ is_active: false });
+      const res = await h.http.get(ME).set(user.auth);
+      expect(res.status).to.equal(401);
+      const token = await h.http.post(TOKEN).send({ email: user.email, password: 'password123' });
+      expect(token.status).to.equal(400);
+      expectErrorBody(token.body, 'authentication_failed');
+    });
+
+    it('when a token-authenticated client writes, then no CSRF token is needed', async () => {
+      const practitioner = await aUser(h, 'practitioner');
+      const res = await h.http.post(LOCATIONS).set(practitioner.auth).send({ name: 'Studio A' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+    });
+  });
+
+  describe('session', () => {
+    async function loggedInAgent(role: 'client' | 'practitioner' = 'practitioner') {
+      const user = await aUser(h, role);
+      const agent = supertest.agent(h.baseUrl);
+      const res = await agent.post(LOGIN).send({ email: user.email, password: 'password123' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const csrf = cookieValue(res, 'csrftoken');
+      expect(csrf, 'csrftoken cookie').to.be.a('string').that.is.not.empty;
+      return { user, agent, csrf: csrf!, login: res };
+    }
+
+    it('when a user logs in, then the answer names them, sets a session cookie and a csrftoken cookie', async () => {
+      const { user, login, csrf } = await loggedInAgent('client');
+      expect(login.body).to.include({ id: user.id, email: user.email, role: 'client' });
+      expect(login.body.csrftoken).to.equal(csrf);
+      const sessionCookie = ((login.headers['set-cookie'] as unknown as string[]) ?? []).find((c) => c.startsWith('estuary.sid='));
+      expect(sessionCookie, 'session cookie').to.be.a('string');
+      expect(sessionCookie!.toLowerCase()).to.include('httponly');
+    });
+
+    it('when logged in, then /me/ answers from the session cookie alone', async () => {
+      const { agent, user } = await loggedInAgent('client');
+      const me = await agent.get(ME);
+      expect(me.status).to.equal(200);
+      expect(me.body).to.include({ id: user.id, email: user.email });
+    });
+
+    it('when the password is wrong, then login is 400 authentication_failed and no session starts', async () => {
+      const user = await aUser(h, 'client');
+      const agent = supertest.agent(h.baseUrl);
+      const res = await agent.post(LOGIN).send({ email: user.email, password: 'wrong-password' });
+      expect(res.status).to.equal(400);
+      expectErrorBody(res.body, 'authentication_failed');
+      const me = await agent.get(ME);
+      expect(me.status).to.equal(401);
+    });
+
+    it('when a session-authenticated POST has no X-CSRFToken, then 403 csrf_failed and nothing is written', async () => {
+      const { agent } = await loggedInAgent();
+      const before = await h.app.db('locations').count({ n: '*' }).first();
+      const res = await agent.post(LOCATIONS).send({ name: 'No CSRF Studio' });
+      expect(res.status).to.equal(403);
+      expectErrorBody(res.body, 'csrf_failed');
+      expect(await h.app.db('locations').count({ n: '*' }).first()).to.deep.equal(before);
+    });
+
+    it('when a session-authenticated POST has a wrong X-CSRFToken, then 403 csrf_failed', async () => {
+      const { agent, csrf } = await loggedInAgent();
+      const res = await agent.post(LOCATIONS).set('X-CSRFToken', `${csrf.slice(0, -1)}x`).send({ name: 'Wrong CSRF Studio' });
+      expect(res.status).to.equal(403);
+      expectErrorBody(res.body, 'csrf_failed');
+    });
+
+    it('when another session\'s CSRF token is sent, then 403 csrf_failed', async () => {
+      const first = await loggedInAgent();
+      const second = await loggedInAgent();
+      const res = await first.agent.post(LOCATIONS).set('X-CSRFToken', second.csrf).send({ name: 'Crossed Studio' });
+      expect(res.status).to.equal(403);
+      expectErrorBody(res.body, 'csrf_failed');
+    });
+
+    it('when the csrftoken cookie value is echoed in X-CSRFToken, then the write works', async () => {
+      const { agent, csrf, user } = await loggedInAgent();
+      const res = await agent.post(LOCATIONS).set('X-CSRFToken', csrf).send({ name: 'CSRF Studio' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(201);
+      expect(res.body.practitioner_id).to.equal(user.id);
+    });
+
+    it('when a session-authenticated request is safe (GET), then no CSRF token is needed', async () => {
+      const { agent } = await loggedInAgent();
+      const res = await agent.get(LOCATIONS);
+      expect(res.status).to.equal(200);
+    });
+
+    it('when logging out without the CSRF token, then 403 and the session survives', async () => {
+      const { agent } = await loggedInAgent('client');
+      const res = await agent.post(LOGOUT);
+      expect(res.status).to.equal(403);
+      expectErrorBody(res.body, 'csrf_failed');
+      expect((await agent.get(ME)).status).to.equal(200);
+    });
+
+    it('when logging out with the CSRF token, then 204 and the session no longer authenticates', async () => {
+      const { agent, csrf } = await loggedInAgent('client');
+      const res = await agent.post(LOGOUT).set('X-CSRFToken', csrf);
+      expect(res.status).to.equal(204);
+      const me = await agent.get(ME);
+      expect(me.status).to.equal(401);
+      expect(me.headers['www-authenticate']).to.equal('Token');
+      expectErrorBody(me.body, 'not_authenticated');
+    });
+
+    it('when a session cookie comes with a token header, then the token decides who is calling', async () => {
+      const { agent } = await loggedInAgent('client');
+      const other = await aUser(h, 'practitioner');
+      const me = await agent.get(ME).set(other.auth);
+      expect(me.status).to.equal(200);
+      expect(me.body.id).to.equal(other.id);
+      const write = await agent.post(LOCATIONS).set(other.auth).send({ name: 'Token wins' });
+      expect(write.status, JSON.stringify(write.body)).to.equal(201);
+    });
+
+    it('when the session cookie is forged, then the caller is anonymous', async () => {
+      const res = await h.http.get(ME).set('Cookie', 'estuary.sid=eyJwYXNzcG9ydCI6eyJ1c2VyIjoxfX0=');
+      expect(res.status).to.equal(401);
+    });
+  });
+});

@@ -5,6 +5,7 @@ import type { AppContext } from '../app/app-context';
 import { authenticate, configurePassport } from './auth';
 import { errorHandler, notFoundFallback } from './middleware/errors';
 import { jsonBody } from './middleware/json-body';
+import { optionalTrailingSlash } from './middleware/trailing-slash';
 import { requestContext } from './middleware/request-context';
 import { docsRoutes } from './openapi/docs.routes';
 import { authRoutes } from './routes/auth.routes';
@@ -12,21 +13,29 @@ import { addBookingActions } from './routes/booking-actions.routes';
 import { bookingsRoutes } from './routes/bookings.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.routes';
+import type { Queues } from '../jobs/queues';
+import { createMetrics } from './metrics';
+import { DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 
 export interface ApiDeps {
   app: AppContext;
   readiness: ReadinessCheck[];
+  /** The BullMQ queues, for the dashboard and the queue metrics (absent: neither is served). */
+  queues?: Queues;
 }
 
 /** Builds the Koa application; main.ts (and the tests) decide where it listens. */
-export function createApi({ app, readiness }: ApiDeps): Koa {
+export function createApi({ app, readiness, queues }: ApiDeps): Koa {
   const api = new Koa({ proxy: app.config.trustProxy });
   api.keys = [app.config.sessionSecret];
   const passport = configurePassport(app);
 
+  const metrics = createMetrics({ db: app.db, queues, clock: app.clock });
   api.use(requestContext(app.logger));
+  api.use(metrics.observe);
   api.use(errorHandler());
   api.use(notFoundFallback());
+  api.use(optionalTrailingSlash());
   api.use(
     session(
       {
@@ -44,7 +53,11 @@ export function createApi({ app, readiness }: ApiDeps): Koa {
   api.use(jsonBody(app.config.bodyLimitBytes));
   api.use(passport.initialize());
   api.use(passport.session());
-  api.use(authenticate());
+  // bull-board's own UI cannot send X-CSRFToken; its session cookie is SameSite=Lax, so no other
+  // site can make the browser POST there with it.
+  api.use(authenticate({ csrfExemptPrefix: DASHBOARD_PATH }));
+  api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
+  if (queues) api.use(queueDashboard(queues));
 
   for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app))]) {
     api.use(router.routes());

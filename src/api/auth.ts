@@ -48,7 +48,7 @@ export function configurePassport(app: AppContext): typeof passport {
  * unsafe requests must echo the CSRF cookie in X-CSRFToken. Anonymous requests pass through; routes
  * that need a user call requireCaller.
  */
-export function authenticate(): Middleware {
+export function authenticate(options: { csrfExemptPrefix?: string } = {}): Middleware {
   return async (ctx, next) => {
     if (ctx.get('Authorization')) {
       await passport.authenticate('token', { session: false }, (error: unknown, user: PublicUser | false) => {
@@ -59,7 +59,8 @@ export function authenticate(): Middleware {
       })(ctx, async () => undefined);
     } else if (ctx.isAuthenticated()) {
       ctx.state.authScheme = 'session';
-      if (UNSAFE_METHODS.has(ctx.method)) assertCsrf(ctx.get('X-CSRFToken'), ctx.session?.csrf as string | undefined);
+      const exempt = options.csrfExemptPrefix !== undefined && ctx.path.startsWith(options.csrfExemptPrefix);
+      if (UNSAFE_METHODS.has(ctx.method) && !exempt) assertCsrf(ctx.get('X-CSRFToken'), ctx.session?.csrf as string | undefined);
     }
     await next();
   };

@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AppContext } from '../app/app-context';
+import { closeQueues, createQueues } from '../jobs/queues';
 import { createRedis } from '../platform/redis';
 import { createApi } from './app';
 
@@ -7,8 +8,10 @@ import { createApi } from './app';
 export async function startWeb(app: AppContext): Promise<{ server: http.Server; close: () => Promise<void> }> {
   const redis = createRedis(app.config.redisUrl, 'client');
   redis.on('error', (error) => app.logger.warn({ err: error }, 'redis unavailable'));
+  const queues = createQueues(redis, app.config.queuePrefix);
   const api = createApi({
     app,
+    queues,
     readiness: [
       { name: 'postgres', check: () => app.db.raw('SELECT 1') },
       { name: 'redis', check: () => redis.ping() },
@@ -22,6 +25,7 @@ export async function startWeb(app: AppContext): Promise<{ server: http.Server; 
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    await closeQueues(queues);
     redis.disconnect();
   };
   return { server, close };

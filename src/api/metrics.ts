@@ -1,0 +1,88 @@
+import type { Middleware } from 'koa';
+import type { Knex } from 'knex';
+import client from 'prom-client';
+import { QUEUES } from '../jobs/job-contracts';
+import { outboxLagSeconds } from '../jobs/outbox-relay';
+import type { Queues } from '../jobs/queues';
+import type { Clock } from '../platform/clock';
+
+const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
+
+/**
+ * Prometheus metrics of this process (HTTP latency) and of the shared state every process sees
+ * (queue depths and job totals kept by BullMQ in Redis, outbox lag from Postgres), so any web
+ * instance answers for the whole system.
+ */
+export function createMetrics(deps: { db: Knex; queues?: Queues; clock: Clock }) {
+  const registry = new client.Registry();
+  client.collectDefaultMetrics({ register: registry });
+
+  const httpDuration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request latency by route',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  new client.Gauge({
+    name: 'outbox_lag_seconds',
+    help: 'Age of the oldest outbox row not yet relayed to BullMQ (0 when none)',
+    registers: [registry],
+    async collect() {
+      this.set(await outboxLagSeconds(deps.db, deps.clock.now()));
+    },
+  });
+
+  const { queues } = deps;
+  if (queues) {
+    new client.Gauge({
+      name: 'bullmq_queue_jobs',
+      help: 'Jobs in each queue by state',
+      labelNames: ['queue', 'state'],
+      registers: [registry],
+      async collect() {
+        await Promise.all(
+          QUEUES.map(async (queue) => {
+            const counts = await queues[queue].getJobCounts(...JOB_STATES);
+            for (const state of JOB_STATES) this.set({ queue, state }, counts[state] ?? 0);
+          }),
+        );
+      },
+    });
+    new client.Gauge({
+      name: 'bullmq_jobs_processed_total',
+      help: 'Jobs completed and failed per queue since metrics began (kept by the workers in Redis)',
+      labelNames: ['queue', 'result'],
+      registers: [registry],
+      async collect() {
+        await Promise.all(
+          QUEUES.flatMap((queue) =>
+            (['completed', 'failed'] as const).map(async (result) => {
+              const metrics = await queues[queue].getMetrics(result, 0, 0);
+              this.set({ queue, result }, Number(metrics.meta.count ?? 0));
+            }),
+          ),
+        );
+      },
+    });
+  }
+
+  const observe: Middleware = async (ctx, next) => {
+    const stop = httpDuration.startTimer();
+    try {
+      await next();
+    } finally {
+      // The route pattern, never the raw path: ids in label values would explode the series count.
+      const route = (ctx as unknown as { _matchedRoute?: string })._matchedRoute ?? 'unmatched';
+      stop({ method: ctx.method, route, status: String(ctx.status) });
+    }
+  };
+
+  const serve: Middleware = async (ctx) => {
+    ctx.set('Content-Type', registry.contentType);
+    ctx.body = await registry.metrics();
+  };
+
+  return { registry, observe, serve };
+}

@@ -20,6 +20,7 @@ export interface Config {
   workerConcurrency: number;
   reconcileEveryMs: number;
   relayPollMs: number;
+  workerLockMs: number;
 }
 
 const DEV_SESSION_SECRET = 'dev-session-secret-not-for-production';
@@ -54,6 +55,7 @@ const schema = Joi.object({
   WORKER_CONCURRENCY: Joi.number().integer().min(1).max(500).default(10),
   RECONCILE_EVERY_MS: Joi.number().integer().min(1000).max(3_600_000).default(60_000),
   RELAY_POLL_MS: Joi.number().integer().min(50).max(60_000).default(1000),
+  WORKER_LOCK_MS: Joi.number().integer().min(1000).max(600_000).default(30_000),
 }).unknown(true);
 
 export class ConfigError extends Error {}
@@ -82,5 +84,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     workerConcurrency: value.WORKER_CONCURRENCY,
     reconcileEveryMs: value.RECONCILE_EVERY_MS,
     relayPollMs: value.RELAY_POLL_MS,
+    workerLockMs: value.WORKER_LOCK_MS,
   });
 }

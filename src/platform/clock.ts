@@ -18,3 +18,17 @@ export function fixedClock(start: Date): Clock & { set(date: Date): void; advanc
     },
   };
 }
+
+/** The real clock shifted by a settable offset: time flows, but tests choose where it stands. */
+export function offsetClock(offsetMs = 0): Clock & { setOffset(ms: number): void; set(date: Date): void } {
+  let offset = offsetMs;
+  return {
+    now: () => new Date(Date.now() + offset),
+    setOffset: (ms) => {
+      offset = ms;
+    },
+    set: (date) => {
+      offset = date.getTime() - Date.now();
+    },
+  };
+}

@@ -36,8 +36,8 @@ export function startWorkerPool(app: AppContext, options: WorkerPoolOptions): { 
       prefix: app.config.queuePrefix,
       concurrency: options.concurrency,
       // A job whose worker died is picked up again after the lock lapses (stalled-job check).
-      lockDuration: 30_000,
-      stalledInterval: 15_000,
+      lockDuration: app.config.workerLockMs,
+      stalledInterval: Math.max(1000, Math.floor(app.config.workerLockMs / 2)),
       maxStalledCount: 2,
     });
     worker.on('failed', (job, error) => {

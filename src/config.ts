@@ -21,6 +21,10 @@ export interface Config {
   reconcileEveryMs: number;
   relayPollMs: number;
   workerLockMs: number;
+  /** Secrets accepted on webhooks: the current one first, then older ones during a rotation. */
+  paymentWebhookSecrets: string[];
+  stripeSecretKey: string | null;
+  stripeApiUrl: string | null;
 }
 
 const DEV_SESSION_SECRET = 'dev-session-secret-not-for-production';
@@ -56,6 +60,8 @@ const schema = Joi.object({
   RECONCILE_EVERY_MS: Joi.number().integer().min(1000).max(3_600_000).default(60_000),
   RELAY_POLL_MS: Joi.number().integer().min(50).max(60_000).default(1000),
   WORKER_LOCK_MS: Joi.number().integer().min(1000).max(600_000).default(30_000),
+  STRIPE_SECRET_KEY: Joi.string().pattern(/^(sk|rk)_[A-Za-z0-9_]+$/).optional().messages({ 'string.pattern.base': '"STRIPE_SECRET_KEY" must look like sk_… or rk_…' }),
+  STRIPE_API_URL: Joi.string().uri({ scheme: ['http', 'https'] }).optional(),
 }).unknown(true);
 
 export class ConfigError extends Error {}
@@ -85,5 +91,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     reconcileEveryMs: value.RECONCILE_EVERY_MS,
     relayPollMs: value.RELAY_POLL_MS,
     workerLockMs: value.WORKER_LOCK_MS,
+    paymentWebhookSecrets: String(value.PAYMENT_WEBHOOK_SECRET).split(',').map((x: string) => x.trim()).filter(Boolean),
+    stripeSecretKey: value.STRIPE_SECRET_KEY ?? null,
+    stripeApiUrl: value.STRIPE_API_URL ?? null,
   });
 }

@@ -13,6 +13,7 @@ import { addBookingActions } from './routes/booking-actions.routes';
 import { bookingsRoutes } from './routes/bookings.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.routes';
+import { webhooksRoutes } from './routes/webhooks.routes';
 import type { Queues } from '../jobs/queues';
 import { createMetrics } from './metrics';
 import { DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
@@ -46,6 +47,7 @@ export function createApi({ app, readiness, queues }: ApiDeps): Koa {
         secure: app.config.env === 'production',
         signed: true,
         renew: true,
+        store: app.sessions,
       },
       api,
     ),
@@ -55,11 +57,11 @@ export function createApi({ app, readiness, queues }: ApiDeps): Koa {
   api.use(passport.session());
   // bull-board's own UI cannot send X-CSRFToken; its session cookie is SameSite=Lax, so no other
   // site can make the browser POST there with it.
-  api.use(authenticate({ csrfExemptPrefix: DASHBOARD_PATH }));
+  api.use(authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH }));
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));
 
-  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app))]) {
+  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), webhooksRoutes(app)]) {
     api.use(router.routes());
     api.use(router.allowedMethods({ throw: true }));
   }

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
-import passport from 'koa-passport';
+import koaPassport from 'koa-passport';
 import { Strategy as CustomStrategy } from 'passport-custom';
 import { Strategy as LocalStrategy } from 'passport-local';
 import { verifyCredentials } from '../app/auth/auth-service';
@@ -14,11 +14,15 @@ const TOKEN_HEADER = /^token\s+([A-Za-z0-9]{1,128})\s*$/i;
 const UNSAFE_METHODS = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 export const CSRF_COOKIE = 'csrftoken';
 
+export type Passport = InstanceType<typeof koaPassport.KoaPassport>;
+
 /**
- * Registers the strategies on koa-passport's own passport instance (koa-passport 6 bundles
- * passport 0.6; a separately installed passport would be a different instance).
+ * A passport of koa-passport's own class (koa-passport 6 bundles passport 0.6; a separately
+ * installed passport would not fit), one per app: the module's shared instance would keep the
+ * serializers of every app built in the process, and the first one (maybe closed) would win.
  */
-export function configurePassport(app: AppContext): typeof passport {
+export function configurePassport(app: AppContext): Passport {
+  const passport = new koaPassport.KoaPassport();
   passport.use(
     'token',
     new CustomStrategy((req, done) => {
@@ -48,7 +52,7 @@ export function configurePassport(app: AppContext): typeof passport {
  * unsafe requests must echo the CSRF cookie in X-CSRFToken. Anonymous requests pass through; routes
  * that need a user call requireCaller.
  */
-export function authenticate(options: { csrfExemptPrefix?: string } = {}): Middleware {
+export function authenticate(passport: Passport, options: { csrfExemptPrefix?: string } = {}): Middleware {
   return async (ctx, next) => {
     if (ctx.get('Authorization')) {
       await passport.authenticate('token', { session: false }, (error: unknown, user: PublicUser | false) => {

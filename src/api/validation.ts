@@ -74,8 +74,11 @@ export function validate<T>(schema: Joi.Schema, value: unknown, options: Joi.Val
   return parsed as T;
 }
 
-/** Query strings are all strings: convert numbers and booleans there. */
-export const validateQuery = <T>(schema: Joi.Schema, query: unknown): T => validate<T>(schema, query, { convert: true });
+/**
+ * Query strings are all strings: convert numbers and booleans there. Unknown parameters are ignored,
+ * as DRF does (cache-busters, `format=json`); a known parameter with a bad value is still a 400.
+ */
+export const validateQuery = <T>(schema: Joi.Schema, query: unknown): T => validate<T>(schema, query, { convert: true, allowUnknown: true, stripUnknown: true });
 
 /** A path id that is not a positive integer names nothing: 404, as for an id that does not exist. */
 export function parseId(raw: string | undefined): number {

@@ -7,6 +7,9 @@ import { createUserRepository, type UserRepository } from '../data/user-reposito
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import { createMailer, type Mailer } from '../platform/mailer';
+import { createPaymentProvider, type PaymentProvider } from '../platform/payment-provider';
+import { createPaymentRepository, type PaymentRepository } from '../data/payment-repository';
+import { createSessionStore, type SessionStore } from '../data/session-store';
 
 /** Everything a use case may touch, passed in (tests build one against their own database and clock). */
 export interface AppContext {
@@ -19,15 +22,21 @@ export interface AppContext {
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
   mailer: Mailer;
+  payments: PaymentRepository;
+  paymentProvider: PaymentProvider;
+  sessions: SessionStore;
 }
 
-export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clock: Clock; logger: Logger; mailer?: Mailer }): AppContext {
+export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clock: Clock; logger: Logger; mailer?: Mailer; paymentProvider?: PaymentProvider }): AppContext {
   return {
     ...deps,
     mailer: deps.mailer ?? createMailer(deps.config.smtpUrl, deps.logger),
+    paymentProvider: deps.paymentProvider ?? createPaymentProvider(deps.config),
+    payments: createPaymentRepository(deps.db),
     users: createUserRepository(deps.db),
     catalog: createCatalogRepository(deps.db),
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
+    sessions: createSessionStore(deps.db),
   };
 }

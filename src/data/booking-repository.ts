@@ -236,6 +236,17 @@ export function createBookingRepository(db: Knex) {
     },
 
     /**
+     * Queues up writers of one practitioner's calendar until the transaction ends, so that the availability
+     * check and the write that follows it are atomic. The exclusion constraint alone is not enough: two
+     * concurrent inserts that conflict each wait for the other while checking it, and Postgres aborts one
+     * with a deadlock (40P01) instead of 23P01. NO KEY UPDATE, so booking inserts' foreign-key checks
+     * (KEY SHARE) on this row are not blocked.
+     */
+    async lockPractitionerCalendar(trx: Knex.Transaction, practitionerId: number): Promise<void> {
+      await trx('practitioners').select('user_id').where({ user_id: practitionerId }).forNoKeyUpdate();
+    },
+
+    /**
      * What the practitioner is already blocked for around [from, to): active individual bookings (each
      * with its own trailing buffer) and the sessions of their workshops and courses.
      */

@@ -65,8 +65,9 @@ function toServiceRecord(model: ServiceModel): ServiceRecord {
   };
 }
 
-const withGraph = (trx?: Knex.Transaction) =>
-  ServiceModel.query(trx).withGraphFetched('[package_items(ordered), bundle_services]').modifiers({
+// Always bind the query to this repository's database: Model.knex() is one per process.
+const withGraph = (q: Knex | Knex.Transaction) =>
+  ServiceModel.query(q).withGraphFetched('[package_items(ordered), bundle_services]').modifiers({
     ordered: (qb) => qb.orderBy('service_id'),
   });
 
@@ -88,13 +89,13 @@ export function createCatalogRepository(db: Knex) {
 
   return {
     async findService(id: number, trx?: Knex.Transaction): Promise<ServiceRecord | undefined> {
-      const model = await withGraph(trx).findById(id);
+      const model = await withGraph(trx ?? db).findById(id);
       return model ? toServiceRecord(model) : undefined;
     },
 
     async findServicesByIds(ids: number[]): Promise<ServiceRecord[]> {
       if (!ids.length) return [];
-      const models = await withGraph().whereIn('id', ids);
+      const models = await withGraph(db).whereIn('id', ids);
       return models.map(toServiceRecord);
     },
 
@@ -114,7 +115,7 @@ export function createCatalogRepository(db: Knex) {
         });
       }
       const { count, results } = await fetchPage<{ id: number }>(query, page);
-      const models = results.length ? await withGraph().whereIn('id', results.map((r) => r.id)).orderBy('id') : [];
+      const models = results.length ? await withGraph(db).whereIn('id', results.map((r) => r.id)).orderBy('id') : [];
       return { count, results: models.map(toServiceRecord) };
     },
 
@@ -174,7 +175,7 @@ export function createCatalogRepository(db: Knex) {
     },
 
     async listLocations(filter: { practitionerId?: number }, page: PageRequest): Promise<Page<LocationRecord>> {
-      const query = LocationModel.query().orderBy('id').toKnexQuery();
+      const query = LocationModel.query(db).orderBy('id').toKnexQuery();
       if (filter.practitionerId !== undefined) query.where({ practitioner_id: filter.practitionerId });
       return fetchPage<LocationRecord>(query, page);
     },

@@ -43,14 +43,14 @@ export function createPractitionerRepository(db: Knex) {
       const q = trx ?? db;
       const settings: ScheduleSettings | undefined = await q('practitioners').where({ user_id: practitionerId }).first();
       if (!settings) return undefined;
-      const [weekly, overrides, timeOff] = await Promise.all([
-        q('weekly_hours').where({ practitioner_id: practitionerId }).orderBy(['weekday', 'start_time']),
-        q('date_overrides')
-          .where({ practitioner_id: practitionerId })
-          .orderBy(['date', 'start_time'])
-          .select('unavailable', 'start_time', 'end_time', q.raw(`to_char(date, 'YYYY-MM-DD') AS date`)),
-        q('time_off').where({ practitioner_id: practitionerId }).orderBy('start_time'),
-      ]);
+      // One after another, not Promise.all: a transaction is one connection, whose queries must not
+      // overlap (pg warns now and pg 9 refuses).
+      const weekly = await q('weekly_hours').where({ practitioner_id: practitionerId }).orderBy(['weekday', 'start_time']);
+      const overrides = await q('date_overrides')
+        .where({ practitioner_id: practitionerId })
+        .orderBy(['date', 'start_time'])
+        .select('unavailable', 'start_time', 'end_time', q.raw(`to_char(date, 'YYYY-MM-DD') AS date`));
+      const timeOff = await q('time_off').where({ practitioner_id: practitionerId }).orderBy('start_time');
       return {
         timezone: settings.timezone,
         bufferMinutes: settings.buffer_minutes,

@@ -312,5 +312,6 @@ export function checkSlot(input: SlotCheckInput): SlotCheck {
 /** Throws slotUnavailable (409 slot_unavailable) with the human reason when the slot cannot be booked. */
 export function assertSlotIsFree(input: SlotCheckInput): void {
   const result = checkSlot(input);
-  if (!result.ok) throw slotUnavailable(result.detail);
+  // An overlap is the contract's plain "Time slot not available"; the other reasons say which rule refused.
+  if (!result.ok) throw slotUnavailable(result.reason === 'overlap' ? undefined : result.detail);
 }

@@ -42,6 +42,8 @@ export interface ActionRule {
   requiresStarted?: boolean;
   /** now < startTime: once the session has begun its time is history, not a plan. */
   requiresNotStarted?: boolean;
+  /** Only a booking with a time of its own: a workshop or course seat follows its session's time. */
+  requiresOwnTime?: boolean;
   /** How error details name the action. */
   verb: string;
 }
@@ -58,7 +60,7 @@ export const ACTION_RULES: Readonly<Record<BookingAction, Readonly<ActionRule>>>
   complete:    { from: ['confirmed', 'in_progress'], to: 'completed',       actors: STAFF, requiresStarted: true, verb: 'complete' },
   no_show:     { from: ['confirmed', 'in_progress'], to: 'no_show',         actors: STAFF, requiresStarted: true, verb: 'mark as no-show' },
   cancel:      { from: OPEN,                         to: 'canceled',        actors: ACTOR_ROLES,                 verb: 'cancel' },
-  reschedule:  { from: OPEN,                         to: null,              actors: PEOPLE, requiresNotStarted: true, verb: 'reschedule' },
+  reschedule:  { from: OPEN,                         to: null,              actors: PEOPLE, requiresNotStarted: true, requiresOwnTime: true, verb: 'reschedule' },
   expire_hold: { from: ['pending_payment'],          to: 'canceled',        actors: ['system'],                  verb: 'expire the hold on' },
 };
 
@@ -76,6 +78,8 @@ export interface BookingFacts {
   /** null for package/bundle parents, which have no session of their own. */
   startTime: Date | null;
   endTime: Date | null;
+  /** A workshop or course seat, whose time is its session's (absent: false). */
+  followsSession?: boolean;
 }
 
 /**
@@ -100,7 +104,8 @@ export function isTerminal(status: BookingStatus): boolean {
  *
  * Throws forbidden() (403) when the actor may never do this action on this booking, checked
  * before the status so a client learns nothing from probing; conflict('invalid_transition')
- * (409) when the status or the timing does not allow it.
+ * (409) when the status or the timing does not allow it; invalid 'not_reschedulable' (400) when
+ * a seat that follows its session is asked to move.
  */
 export function decideTransition(
   booking: BookingFacts,
@@ -132,6 +137,10 @@ export function decideTransition(
     if (hasStarted(booking, now)) {
       throw conflict('invalid_transition', `Cannot ${rule.verb} a booking that has already started.`);
     }
+  }
+
+  if (rule.requiresOwnTime && booking.followsSession) {
+    throw invalidField('start_time', 'A workshop or course booking follows its session; cancel and book another session instead.', 'not_reschedulable');
   }
 
   return rule.to === null ? [booking.status] : pathBetween(booking.status, rule.to);

@@ -5,12 +5,14 @@ import type { QueueName } from '../jobs/job-contracts';
 import { createRedis } from '../platform/redis';
 import { lifecycleProcessor } from './processors/lifecycle.processor';
 import { notificationsProcessor } from './processors/notifications.processor';
+import { paymentsProcessor } from './processors/payments.processor';
 
 /** The processors of each queue. Queues whose issue has not landed yet have none. */
 export function processorsFor(app: AppContext): Partial<Record<QueueName, Processor>> {
   return {
     lifecycle: lifecycleProcessor(app) as Processor,
     notifications: notificationsProcessor(app) as Processor,
+    payments: paymentsProcessor(app) as Processor,
   };
 }
 

@@ -15,7 +15,7 @@ const freshEmail = (prefix = 'user') => `${prefix}-${Date.now().toString(36)}-${
 
 /** Every error body: a sentence in `detail` and a snake_case `code`. */
 function expectErrorBody(body: { detail?: unknown; code?: unknown }, code?: string): void {
-  expect(body.detail, JSON.stringify(body)).to.be.a('string').that.is.not.empty;
+  expect(body.detail, JSON.stringify(body)).to.be.a('string').with.length.greaterThan(0);
   expect(body.code, JSON.stringify(body)).to.match(/^[a-z]+(_[a-z]+)*$/);
   if (code) expect(body.code).to.equal(code);
 }
@@ -26,6 +26,12 @@ function cookieValue(res: supertest.Response, name: string): string | undefined 
   const cookies = Array.isArray(raw) ? raw : raw ? [raw] : [];
   const found = cookies.map((c) => c.split(';')[0]!).find((c) => c.startsWith(`${name}=`));
   return found?.slice(name.length + 1);
+}
+
+/** The request Cookie header that replays every cookie a response set. */
+function cookieHeader(res: supertest.Response): string {
+  const raw = res.headers['set-cookie'] as unknown as string[] | string | undefined;
+  return (Array.isArray(raw) ? raw : raw ? [raw] : []).map((c) => c.split(';')[0]!).join('; ');
 }
 
 describe('auth', () => {
@@ -229,7 +235,7 @@ describe('auth', () => {
       const res = await agent.post(LOGIN).send({ email: user.email, password: 'password123' });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       const csrf = cookieValue(res, 'csrftoken');
-      expect(csrf, 'csrftoken cookie').to.be.a('string').that.is.not.empty;
+      expect(csrf, 'csrftoken cookie').to.be.a('string').with.length.greaterThan(0);
       return { user, agent, csrf: csrf!, login: res };
     }
 
@@ -312,6 +318,38 @@ describe('auth', () => {
       expect(me.status).to.equal(401);
       expect(me.headers['www-authenticate']).to.equal('Token');
       expectErrorBody(me.body, 'not_authenticated');
+    });
+
+    it('when a copy of the session cookie taken before logout is replayed, then it no longer authenticates', async () => {
+      const { agent, csrf, login } = await loggedInAgent('client');
+      const copied = cookieHeader(login);
+      expect((await h.http.get(ME).set('Cookie', copied)).status).to.equal(200);
+      expect((await agent.post(LOGOUT).set('X-CSRFToken', csrf)).status).to.equal(204);
+      const replay = await h.http.get(ME).set('Cookie', copied);
+      expect(replay.status).to.equal(401);
+      expectErrorBody(replay.body, 'not_authenticated');
+    });
+
+    it('when someone logs in over an existing session cookie, then a new session key is issued and the old one is dead', async () => {
+      const first = await loggedInAgent('client');
+      const planted = cookieHeader(first.login);
+      const victim = await aUser(h, 'client');
+      const res = await h.http.post(LOGIN).set('Cookie', planted).set('X-CSRFToken', first.csrf).send({ email: victim.email, password: 'password123' });
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(cookieValue(res, 'estuary.sid')).to.be.a('string').and.not.equal(cookieValue(first.login, 'estuary.sid'));
+      const withPlanted = await h.http.get(ME).set('Cookie', planted);
+      if (withPlanted.status === 200) expect(withPlanted.body.id, 'the planted cookie must not become the victim').to.not.equal(victim.id);
+      const withNew = await h.http.get(ME).set('Cookie', cookieHeader(res));
+      expect(withNew.status).to.equal(200);
+      expect(withNew.body.id).to.equal(victim.id);
+    });
+
+    it('when a session is stored, then the cookie holds only an opaque key, not the user or the CSRF token', async () => {
+      const { login, user, csrf } = await loggedInAgent('client');
+      const raw = cookieValue(login, 'estuary.sid')!;
+      const decoded = Buffer.from(decodeURIComponent(raw), 'base64').toString('utf8');
+      expect(decoded).to.not.include(csrf);
+      expect(decoded).to.not.include(`"user":${user.id}`);
     });
 
     it('when a session cookie comes with a token header, then the token decides who is calling', async () => {

@@ -15,7 +15,7 @@ interface Booking {
 }
 
 function expectErrorBody(body: { detail?: unknown; code?: unknown }, code?: string): void {
-  expect(body.detail, JSON.stringify(body)).to.be.a('string').that.is.not.empty;
+  expect(body.detail, JSON.stringify(body)).to.be.a('string').with.length.greaterThan(0);
   expect(body.code, JSON.stringify(body)).to.match(/^[a-z]+(_[a-z]+)*$/);
   if (code) expect(body.code).to.equal(code);
 }
@@ -127,6 +127,25 @@ describe('bookings API', () => {
       const res = await post(client, { practitioner_id: target.practitioner.id, service_id: inactive.id, ...slot('2030-01-09T14:00:00Z') });
       expect(res.status).to.equal(400);
       expectErrorBody(res.body, 'service_inactive');
+    });
+
+    it('when the location is missing or another practitioner\'s, then 400 naming location_id and nothing is written', async () => {
+      const stranger = await aUser(h, 'practitioner');
+      const foreign = await h.http.post('/api/v1/drf/locations/').set(stranger.auth).send({ name: 'Elsewhere' });
+      const before = await countBookings(h);
+      for (const location_id of [99999999, foreign.body.id]) {
+        const res = await post(client, { practitioner_id: target.practitioner.id, service_id: target.service.id, ...slot('2030-01-09T14:00:00Z'), location_id });
+        expect(res.status, String(location_id)).to.equal(400);
+        expectErrorBody(res.body);
+        expect(res.body.errors).to.have.property('location_id');
+      }
+      expect(await countBookings(h)).to.equal(before);
+    });
+
+    it('when the location is the practitioner\'s own, then the booking is held there', async () => {
+      const own = await h.http.post('/api/v1/drf/locations/').set(target.practitioner.auth).send({ name: 'Treatment room' });
+      const booking = await book(client, target, '2030-01-09T17:00:00Z', { location_id: own.body.id });
+      expect(booking.location).to.deep.include({ id: own.body.id, name: 'Treatment room' });
     });
 
     it('when the booking lasts other than the service, then 400 duration_mismatch', async () => {
@@ -547,7 +566,7 @@ describe('bookings API', () => {
       const res = await list('status=pending_payment&practitioner_id=' + p1.practitioner.id);
       expect(res.results).to.have.length(1);
       const item = res.results[0]!;
-      expect(item).to.include({ id: b.swedish.id, public_uuid: b.swedish.public_uuid, status: 'pending_payment', price_charged: '50.00', is_upcoming: true });
+      expect(item).to.include({ id: b.swedish!.id, public_uuid: b.swedish!.public_uuid, status: 'pending_payment', price_charged: '50.00', is_upcoming: true });
       expect(item.practitioner).to.deep.include({ id: p1.practitioner.id, name: 'Alma Quillfeather' });
       expect(item.service).to.deep.include({ id: p1.service.id, name: 'Swedish massage' });
       expect(item.start_time).to.equal('2030-01-08T10:00:00.000Z');

@@ -8,7 +8,7 @@ const PRACTITIONERS = '/api/v1/drf/practitioners/';
 const SCHEDULE = '/api/v1/drf/practitioners/me/schedule/';
 
 function expectErrorBody(body: { detail?: unknown; code?: unknown }, code?: string): void {
-  expect(body.detail, JSON.stringify(body)).to.be.a('string').that.is.not.empty;
+  expect(body.detail, JSON.stringify(body)).to.be.a('string').with.length.greaterThan(0);
   expect(body.code, JSON.stringify(body)).to.match(/^[a-z]+(_[a-z]+)*$/);
   if (code) expect(body.code).to.equal(code);
 }

@@ -6,26 +6,41 @@ import supertest from 'supertest';
 import { createApi } from '../../src/api/app';
 import { createAppContext, type AppContext } from '../../src/app/app-context';
 import { loadConfig, type Config } from '../../src/config';
-import { fixedClock } from '../../src/platform/clock';
+import { closeQueues, createQueues, type Queues } from '../../src/jobs/queues';
+import { fixedClock, type Clock } from '../../src/platform/clock';
 import { createDb } from '../../src/platform/db';
 import { createLogger } from '../../src/platform/logger';
+import { createRedis } from '../../src/platform/redis';
 import { createTestDatabase, RUN_ID } from './test-db';
 
 /** A Monday, far from any DST change, well in the future of the real clock. */
 export const DEFAULT_NOW = new Date('2030-01-07T08:00:00Z');
 
-export interface Harness {
+export type FixedClock = ReturnType<typeof fixedClock>;
+
+export interface Harness<C extends Clock = FixedClock> {
   app: AppContext;
   api: Koa;
   http: ReturnType<typeof supertest>;
   baseUrl: string;
-  clock: ReturnType<typeof fixedClock>;
+  clock: C;
   config: Readonly<Config>;
+  /** The API's BullMQ queues, when started with `queues: true`. */
+  queues?: Queues;
   close: () => Promise<void>;
 }
 
+export interface HarnessOptions<C extends Clock> {
+  now?: Date;
+  env?: Record<string, string>;
+  /** Any clock (e.g. offsetClock, for tests where real BullMQ delays must agree with the app's time); default fixedClock(now). */
+  clock?: C;
+  /** Give the API queues on `REDIS_URL` (as src/api/server.ts does): /admin/queues, queue metrics and a Redis readiness check. */
+  queues?: boolean;
+}
+
 /** A fresh database (copied from the migrated template), an app with a settable clock, and an HTTP client. */
-export async function startHarness(options: { now?: Date; env?: Record<string, string> } = {}): Promise<Harness> {
+export async function startHarness<C extends Clock = FixedClock>(options: HarnessOptions<C> = {}): Promise<Harness<C>> {
   const database = await createTestDatabase();
   const config = loadConfig({
     NODE_ENV: 'test',
@@ -35,9 +50,14 @@ export async function startHarness(options: { now?: Date; env?: Record<string, s
     ...options.env,
   });
   const db = createDb(config.databaseUrl, { min: 0, max: 20 });
-  const clock = fixedClock(options.now ?? DEFAULT_NOW);
+  const clock = options.clock ?? (fixedClock(options.now ?? DEFAULT_NOW) as Clock as C);
   const app = createAppContext({ config, db, clock, logger: createLogger(config.logLevel, 'test') });
-  const api = createApi({ app, readiness: [{ name: 'postgres', check: () => db.raw('SELECT 1') }] });
+  const redis = options.queues ? createRedis(config.redisUrl, 'client') : undefined;
+  // A test may point the API at a Redis that is down: that must show in /readyz, not crash the run.
+  redis?.on('error', () => undefined);
+  const queues = redis ? createQueues(redis, config.queuePrefix) : undefined;
+  const readiness = [{ name: 'postgres', check: () => db.raw('SELECT 1') }, ...(redis ? [{ name: 'redis', check: () => redis.ping() }] : [])];
+  const api = createApi({ app, readiness, queues });
   // A real listening server: concurrent requests really run concurrently.
   const server = http.createServer(api.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -49,9 +69,12 @@ export async function startHarness(options: { now?: Date; env?: Record<string, s
     baseUrl,
     clock,
     config,
+    queues,
     close: async () => {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      if (queues) await closeQueues(queues);
+      redis?.disconnect();
       await db.destroy();
       await database.drop();
     },

@@ -68,7 +68,7 @@ export async function aConfirmedBooking(h: Harness, cast: Cast, start: string) {
 export function expectError(res: { status: number; body: { detail?: unknown; code?: unknown } }, status: number, code: string): void {
   expect(res.status, JSON.stringify(res.body)).to.equal(status);
   expect(res.body.code, JSON.stringify(res.body)).to.equal(code);
-  expect(res.body.detail).to.be.a('string').that.is.not.empty;
+  expect(res.body.detail).to.be.a('string').with.length.greaterThan(0);
 }
 
 /** The history rows as stored, with the details the API does not show. */

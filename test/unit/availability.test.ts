@@ -198,10 +198,14 @@ describe('availability: checkSlot', () => {
     expect(check('07:00', '08:00', {}, at('2026-03-01T08:00'))).to.include({ reason: 'too_far' });
   });
 
-  it('when assertSlotIsFree meets a taken slot, then it throws slot_unavailable with the reason', () => {
+  it('when assertSlotIsFree meets a taken slot, then it throws slot_unavailable with the contract\'s exact detail', () => {
     const input = { schedule: s, busy, start: at('2026-06-10T10:00'), end: at('2026-06-10T11:00'), now: NOW };
     expect(() => assertSlotIsFree(input))
-      .to.throw(DomainError, 'Time slot not available: overlaps another booking.')
+      .to.throw(DomainError)
+      .with.property('message', 'Time slot not available');
+    expect(() => assertSlotIsFree(input)).to.throw(DomainError).with.property('code', 'slot_unavailable');
+    expect(() => assertSlotIsFree({ ...input, start: at('2026-06-10T07:00'), end: at('2026-06-10T08:00') }))
+      .to.throw(DomainError, "Time slot not available: outside the practitioner's working hours.")
       .with.property('code', 'slot_unavailable');
     expect(() => assertSlotIsFree({ ...input, start: at('2026-06-10T08:00'), end: at('2026-06-10T09:00') })).not.to.throw();
   });

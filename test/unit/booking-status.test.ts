@@ -432,6 +432,13 @@ describe('booking-status', () => {
     it('when the system asks, then it can never reschedule', () => {
       expect(canBeRescheduled(booking('confirmed', before), ACTORS.system, NOW)).to.equal(false);
     });
+
+    it('when the booking is a seat that follows its session, then it can be canceled but never rescheduled (400 not_reschedulable)', () => {
+      const seat = booking('confirmed', before, { followsSession: true });
+      expect(canBeCanceled(seat, ACTORS.client, NOW)).to.equal(true);
+      expect(canBeRescheduled(seat, ACTORS.client, NOW)).to.equal(false);
+      expect(thrown(() => decideTransition(seat, 'reschedule', ACTORS.admin, NOW))).to.include({ kind: 'invalid', code: 'not_reschedulable' });
+    });
   });
 
   describe('resolveCanceledBy', () => {

@@ -7,7 +7,7 @@ import type { PathTable } from './openapi-operation';
 export const DRF = '/api/v1/drf';
 const page = Joi.object(paginationKeys);
 // Inline in catalog.routes.ts; rebuilt here from the same pieces.
-const practitionersQuery = Joi.object({ ...paginationKeys, search: Joi.string().max(100) });
+const practitionersQuery = Joi.object({ ...paginationKeys, search: Joi.string().trim().max(100).allow('') });
 
 export const CATALOG_PATHS: PathTable = {
   [`${DRF}/services/`]: {

@@ -6,7 +6,8 @@ import type { Json } from './joi-openapi';
 // them from. Keep them in step with the serializers.
 
 export const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
-const nullable = (schema: Json): Json => ({ ...schema, nullable: true });
+// In OpenAPI 3.0 an enum must list null itself for a nullable value to be null.
+const nullable = (schema: Json): Json => ({ ...schema, nullable: true, ...(Array.isArray(schema.enum) ? { enum: [...schema.enum, null] } : {}) });
 const int: Json = { type: 'integer' };
 const str: Json = { type: 'string' };
 const bool: Json = { type: 'boolean' };
@@ -37,7 +38,7 @@ const service = object({
   price_cents: int,
   price: money,
   currency: { type: 'string', example: 'USD' },
-  max_participants: nullable(int),
+  max_participants: int,
   location_id: nullable(int),
   is_active: bool,
   cancellation_notice_hours: int,

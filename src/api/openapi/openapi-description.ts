@@ -24,8 +24,8 @@ clients book sessions and workshop seats, and bookings move through a recorded l
 * Lists are paginated: \`?page=N&page_size=M\` (default 20, max 100) →
   \`{count, next, previous, results}\` with absolute \`next\`/\`previous\` URLs or \`null\`. A page past the last
   is a 404 \`invalid_page\` (page 1 of an empty list is fine).
-* Multi-valued filters accept \`status=a,b\` and \`status=a&status=b\`. Unknown filter values, \`ordering\` values
-  or query parameters are a 400 naming what is allowed.
+* Multi-valued filters accept \`status=a,b\` and \`status=a&status=b\`. Unknown filter values and \`ordering\` values
+  are a 400 naming what is allowed; unknown query parameters are ignored, as DRF does.
 
 ## Errors
 Every error body is \`{"detail": "<sentence>", "code": "<snake_case>"}\`; validation errors add
@@ -57,8 +57,8 @@ pending_payment, confirmed) and no_show (from confirmed, in_progress). completed
 A paid booking is \`pending_payment\`/\`unpaid\` and holds its slot for \`PAYMENT_HOLD_MINUTES\` (default 15);
 a free one is \`confirmed\`/\`not_required\`. \`can_be_canceled\` and \`can_be_rescheduled\` say what the caller may do now.
 
-## Coming next
-Payment provider webhooks (\`POST /api/v1/webhooks/payments/\`), automatic start/finish and hold expiry by the
-workers, package/bundle/course booking endpoints, rate limits (429 \`throttled\`), \`/metrics\` and the queue
-dashboard at \`/admin/queues\` are not in this version of the API yet.
+## Not in this version yet
+Payment provider webhooks (\`POST /api/v1/webhooks/payments/\`) and the payments worker, the package, bundle and
+course booking endpoints (\`create-package\`, \`create-bundle\`, \`create-course\`) and rate limits
+(429 \`throttled\`).
 `.trim();

@@ -69,6 +69,29 @@ const OPS_PATHS: PathTable = {
       ],
     },
   },
+  '/metrics': {
+    get: {
+      id: 'metrics',
+      tag: 'operations',
+      summary: 'Prometheus metrics',
+      description: 'HTTP latency by route, jobs completed and failed per queue, queue depth, outbox lag in seconds. For the scraper; keep it off the public internet.',
+      open: true,
+      produces: 'text/plain',
+      ok: [200, 'Prometheus text exposition format.'],
+    },
+  },
+  '/admin/queues': {
+    get: {
+      id: 'queueDashboard',
+      tag: 'operations',
+      summary: 'Queue dashboard (bull-board)',
+      description: 'An HTML application for admins (token or session); 401 without credentials, 403 for anyone else.',
+      forbidden: true,
+      produces: 'text/html',
+      ok: [200, 'The dashboard.'],
+    },
+  },
+  '/api/v1/docs/': { get: { id: 'docs', tag: 'operations', summary: 'This document, browsable (Swagger UI, works offline)', open: true, produces: 'text/html', ok: [200, 'The page.'] } },
   '/api/v1/schema/': { get: { id: 'openApiSchema', tag: 'operations', summary: 'This document (OpenAPI 3 JSON)', open: true, ok: [200, 'The OpenAPI document.', { type: 'object' }] } },
 };
 

@@ -20,6 +20,8 @@ export interface Operation {
   /** Answers 403 to some authenticated callers. */
   forbidden?: boolean;
   conflicts?: Conflict[];
+  /** Media type of the success response when it is not JSON. */
+  produces?: string;
   /** The success response: status, and a schema name, an inline schema, or nothing (204). */
   ok: [status: number, description: string, schema?: string | Json];
 }
@@ -45,7 +47,11 @@ export function operation(path: string, method: Method, op: Operation): Json {
     result.requestBody = { required: op.bodyRequired ?? true, content: { 'application/json': { schema: schemaOf(op.body) } } };
   }
 
-  const content = schema === undefined ? undefined : { 'application/json': { schema: typeof schema === 'string' ? ref(schema) : schema } };
+  const content = op.produces
+    ? { [op.produces]: { schema: { type: 'string' } } }
+    : schema === undefined
+      ? undefined
+      : { 'application/json': { schema: typeof schema === 'string' ? ref(schema) : schema } };
   const out: Record<string, Json> = { [status]: content ? { description, content } : { description } };
   if (op.body || op.query || op.badRequest) out[400] = errorRef('BadRequest');
   if (!op.open) out[401] = errorRef('Unauthorized');

@@ -3,9 +3,8 @@ import Joi from 'joi';
 import type { AppContext } from '../../app/app-context';
 import { obtainToken, registerUser } from '../../app/auth/auth-service';
 import type { PublicUser } from '../../data/user-repository';
-import { CSRF_COOKIE, newCsrfToken, requireCaller } from '../auth';
+import { CSRF_COOKIE, newCsrfToken, requireCaller, type Passport } from '../auth';
 import { validate } from '../validation';
-import passport from 'koa-passport';
 
 const credentials = {
   email: Joi.string().trim().lowercase().email({ tlds: false }).max(254).required(),
@@ -23,7 +22,7 @@ export const credentialsSchema = Joi.object(credentials);
 
 export const serializeUser = (u: PublicUser) => ({ id: u.id, email: u.email, name: u.name, role: u.role });
 
-export function authRoutes(app: AppContext): Router {
+export function authRoutes(app: AppContext, passport: Passport): Router {
   const router = new Router({ prefix: '/api/v1/auth' });
 
   router.post('/register/', async (ctx) => {

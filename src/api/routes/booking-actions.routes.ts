@@ -5,7 +5,7 @@ import { addNote, listNotes } from '../../app/bookings/booking-notes';
 import { getBookingDetail } from '../../app/bookings/booking-queries';
 import { checkAvailability, type AvailabilityQuery } from '../../app/bookings/check-availability';
 import { rescheduleBooking } from '../../app/bookings/reschedule-booking';
-import { submitBooking } from '../../app/bookings/submit-booking';
+import { submitAndStartPayment } from '../../app/bookings/place-booking';
 import { transitionBooking } from '../../app/bookings/transition-booking';
 import type { BookingAction } from '../../domain/booking-status';
 import type { ActorRole, Caller } from '../../domain/types';
@@ -65,8 +65,9 @@ export function addBookingActions(app: AppContext, router: Router): Router {
   router.post('/:id/submit/', async (ctx) => {
     const caller = requireCaller(ctx.state);
     const id = parseId(ctx.params.id);
-    await submitBooking(app, { caller }, id);
+    const { payment } = await submitAndStartPayment(app, { caller }, id);
     await respondWithDetail(ctx, caller, id);
+    ctx.body = { ...(ctx.body as object), payment };
   });
 
   router.get('/:id/notes/', async (ctx) => {

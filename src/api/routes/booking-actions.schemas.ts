@@ -25,7 +25,8 @@ export const rescheduleSchema = Joi.object({
 });
 
 export const noteSchema = Joi.object({
-  content: Joi.string().min(1).max(5000).required(),
+  // Trimmed, as DRF's CharField does: a note of blanks is an empty note.
+  content: Joi.string().trim().min(1).max(5000).required(),
   is_private: bool().default(false).description('A private note is visible to its author only.'),
 });
 

@@ -76,5 +76,17 @@ export function serializeBookingDetail(detail: BookingDetail, now: Date) {
     child_bookings: detail.children.map((c) => serializeBookingSummary(c, actor, now)),
     notes: detail.notes.map(serializeNote),
     status_history: detail.history.map(serializeHistory),
+    payments: detail.payments.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      provider: p.provider,
+      amount_cents: p.amount_cents,
+      amount: formatCents(p.amount_cents),
+      currency: p.currency,
+      state: p.state,
+      flag: p.flag,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+    })),
   };
 }

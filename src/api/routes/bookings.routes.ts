@@ -1,7 +1,8 @@
 import Router from '@koa/router';
 import type { AppContext } from '../../app/app-context';
 import { getBookingDetail, listBookings } from '../../app/bookings/booking-queries';
-import { createBooking, type CreateBookingInput } from '../../app/bookings/create-booking';
+import type { CreateBookingInput } from '../../app/bookings/create-booking';
+import { placeBooking } from '../../app/bookings/place-booking';
 import { updateBooking, type BookingPatch } from '../../app/bookings/update-booking';
 import { actorFor } from '../../domain/booking-status';
 import type { BookingStatus, BookingType, PaymentStatus } from '../../domain/types';
@@ -67,10 +68,10 @@ export function bookingsRoutes(app: AppContext): Router {
   router.post('/', async (ctx) => {
     const caller = requireCaller(ctx.state);
     const input = validate<CreateBookingInput>(createBookingSchema, ctx.request.body);
-    const booking = await createBooking(app, caller, input);
+    const { booking, payment } = await placeBooking(app, caller, input);
     ctx.status = 201;
     ctx.set('Location', `/api/v1/drf/bookings/${booking.id}/`);
-    ctx.body = await detailBody(caller, booking.id);
+    ctx.body = { ...(await detailBody(caller, booking.id)), payment };
   });
 
   router.get('/:id/', async (ctx) => {

@@ -43,10 +43,11 @@ const NOTIFY_ON_ENTER: Partial<Record<BookingStatus, NotificationKind>> = {
   canceled: 'booking_canceled',
 };
 
-/** Jobs caused by a status change: the new state's timers and the people to tell. */
+/** Jobs caused by a status change: the new state's timers, the people to tell, the refund owed. */
 export function jobsAfterTransition(before: BookingRow, after: BookingRow, now: Date): OutboxJob[] {
   if (before.status === after.status) return [];
   const kind = NOTIFY_ON_ENTER[after.status];
   const enteredTimedState = after.status === 'pending_payment' || after.status === 'confirmed';
-  return [...(enteredTimedState ? lifecycleJobsFor(after, now) : []), ...(kind ? [notifyJob(after, kind, after.status)] : [])];
+  const refund: OutboxJob[] = after.status === 'canceled' && (after.refund_due_cents ?? 0) > 0 ? [{ queue: 'payments', name: 'refund', payload: { bookingId: after.id } }] : [];
+  return [...(enteredTimedState ? lifecycleJobsFor(after, now) : []), ...(kind ? [notifyJob(after, kind, after.status)] : []), ...refund];
 }

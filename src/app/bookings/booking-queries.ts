@@ -3,6 +3,7 @@ import { notFound } from '../../domain/errors';
 import type { Actor, Caller } from '../../domain/types';
 import type { BookingFilter, BookingRow, BookingView, HistoryEntry, NoteRecord } from '../../data/booking-repository';
 import type { Page, PageRequest } from '../../data/pagination';
+import type { PaymentRow } from '../../data/payment-repository';
 import type { AppContext } from '../app-context';
 
 export const factsOf = (booking: BookingRow): BookingFacts => ({
@@ -11,6 +12,7 @@ export const factsOf = (booking: BookingRow): BookingFacts => ({
   practitionerId: booking.practitioner_id,
   startTime: booking.start_time,
   endTime: booking.end_time,
+  followsSession: booking.service_session_id !== null,
 });
 
 export interface BookingDetail {
@@ -19,6 +21,7 @@ export interface BookingDetail {
   children: BookingView[];
   notes: NoteRecord[];
   history: HistoryEntry[];
+  payments: PaymentRow[];
 }
 
 /** The caller's relation to a booking; a booking the caller is no party to does not exist for them. */
@@ -35,10 +38,11 @@ export async function listBookings(app: AppContext, caller: Caller, filter: Omit
 export async function getBookingDetail(app: AppContext, caller: Caller, id: number): Promise<BookingDetail> {
   const booking = await app.bookings.findView(id);
   const actor = requireActor(booking, caller);
-  const [children, notes, history] = await Promise.all([
+  const [children, notes, history, payments] = await Promise.all([
     app.bookings.findChildren(id),
     app.bookings.notesVisibleTo(id, caller.id),
     app.bookings.history(id),
+    app.payments.ledger(app.db, id),
   ]);
-  return { booking: booking!, actor, children, notes, history };
+  return { booking: booking!, actor, children, notes, history, payments };
 }

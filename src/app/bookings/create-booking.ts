@@ -33,7 +33,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
     throw invalidField('service_id', `Service ${service.id} is not offered by practitioner ${input.practitioner_id}.`);
   }
   if (caller.id === service.practitioner_id) throw invalid('Practitioners cannot book their own services.', undefined, 'self_booking');
-  if (service.location_id !== null && input.location_id !== undefined && input.location_id !== service.location_id) {
+  if (input.location_id !== undefined && input.location_id !== service.location_id) {
     const location = await app.catalog.findLocation(input.location_id);
     if (!location || location.practitioner_id !== service.practitioner_id) {
       throw invalidField('location_id', `Location ${input.location_id} is not one of this practitioner's locations.`);
@@ -57,6 +57,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
 
   return app.db.transaction(async (trx) => {
     if (plan.bookingType === 'individual' && plan.holdsTime) {
+      await app.bookings.lockPractitionerCalendar(trx, service.practitioner_id);
       const busy = await app.bookings.busyRanges(service.practitioner_id, { from: new Date(plan.start.getTime() - DAY_MS), to: new Date(plan.end.getTime() + DAY_MS) }, { trx });
       assertSlotIsFree({ schedule, busy, start: plan.start, end: plan.end, now });
     }

@@ -25,6 +25,7 @@ export async function assertTimeIsFree(
   start: Date,
   end: Date,
 ): Promise<number> {
+  await app.bookings.lockPractitionerCalendar(trx, booking.practitioner_id);
   const schedule = await app.practitioners.loadSchedule(booking.practitioner_id, trx);
   if (!schedule) throw slotUnavailable('the practitioner has no schedule');
   const window = { from: new Date(start.getTime() - DAY_MS), to: new Date(end.getTime() + DAY_MS) };

@@ -59,6 +59,9 @@ function assertTypeFields(type: ServiceType, merged: ServiceInput & { included_c
 export async function createService(app: AppContext, caller: Caller, input: ServiceInput & { practitioner_id?: number }): Promise<ServiceRecord> {
   if (caller.role === 'client') throw forbidden('Only practitioners offer services.');
   const practitionerId = caller.role === 'admin' && input.practitioner_id ? input.practitioner_id : caller.id;
+  if (!(await app.practitioners.find(practitionerId))) {
+    throw invalidField('practitioner_id', caller.role === 'admin' ? `Practitioner ${practitionerId} does not exist.` : 'Admins must name the practitioner_id the service belongs to.', 'does_not_exist');
+  }
   const type = input.service_type as ServiceType;
   assertTypeFields(type, { ...input, included_count: input.included_services?.length ?? 0 });
   await assertComponentsValid(app, practitionerId, type, input);

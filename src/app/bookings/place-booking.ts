@@ -1,0 +1,19 @@
+import type { Caller } from '../../domain/types';
+import type { BookingRow } from '../../data/booking-repository';
+import type { AppContext } from '../app-context';
+import { startPayment, type PaymentStart } from '../payments/start-payment';
+import { createBooking, type CreateBookingInput } from './create-booking';
+import type { Requester } from './transition-booking';
+import { submitBooking } from './submit-booking';
+
+/** Creates a booking, then (once it is committed) what the client needs to pay for it. */
+export async function placeBooking(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<{ booking: BookingRow; payment: PaymentStart | null }> {
+  const booking = await createBooking(app, caller, input);
+  return { booking, payment: await startPayment(app, booking) };
+}
+
+/** Submits a draft, then (once it is committed) what the client needs to pay for it. */
+export async function submitAndStartPayment(app: AppContext, requester: Requester, bookingId: number): Promise<{ booking: BookingRow; payment: PaymentStart | null }> {
+  const booking = await submitBooking(app, requester, bookingId);
+  return { booking, payment: await startPayment(app, booking) };
+}

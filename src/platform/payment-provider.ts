@@ -1,0 +1,65 @@
+import Stripe from 'stripe';
+
+export interface StartedPayment {
+  providerId: string | null;
+  clientSecret?: string;
+  instructions?: string;
+}
+
+export interface RefundResult {
+  providerId: string | null;
+  state: 'succeeded' | 'pending' | 'awaiting_operator';
+}
+
+/** The provider behind payments and refunds. Every call carries an idempotency key. */
+export interface PaymentProvider {
+  name: 'offline' | 'stripe';
+  startPayment(input: { bookingId: number; publicUuid: string; amountCents: number; currency: string; idempotencyKey: string }): Promise<StartedPayment>;
+  refund(input: { bookingId: number; paymentProviderId: string | null; amountCents: number; idempotencyKey: string }): Promise<RefundResult>;
+}
+
+/** The default: nothing leaves the building; refunds wait for an operator to settle them. */
+export const offlineProvider: PaymentProvider = {
+  name: 'offline',
+  async startPayment({ amountCents, currency, publicUuid }) {
+    const amount = `${Math.floor(amountCents / 100)}.${String(amountCents % 100).padStart(2, '0')} ${currency}`;
+    return {
+      providerId: null,
+      instructions: `Pay ${amount} to the practitioner, quoting booking reference ${publicUuid}. The practitioner confirms the booking once paid.`,
+    };
+  },
+  async refund() {
+    return { providerId: null, state: 'awaiting_operator' };
+  },
+};
+
+export function stripeProvider(secretKey: string, apiUrl: string | null): PaymentProvider {
+  const url = apiUrl ? new URL(apiUrl) : null;
+  const stripe = new Stripe(secretKey, {
+    maxNetworkRetries: 2,
+    timeout: 10_000,
+    ...(url ? { host: url.hostname, port: Number(url.port || (url.protocol === 'https:' ? 443 : 80)), protocol: url.protocol.replace(':', '') as 'http' | 'https' } : {}),
+  });
+  return {
+    name: 'stripe',
+    async startPayment({ bookingId, publicUuid, amountCents, currency, idempotencyKey }) {
+      const intent = await stripe.paymentIntents.create(
+        { amount: amountCents, currency: currency.toLowerCase(), metadata: { booking_id: String(bookingId), booking_uuid: publicUuid } },
+        { idempotencyKey },
+      );
+      return { providerId: intent.id, clientSecret: intent.client_secret ?? undefined };
+    },
+    async refund({ bookingId, paymentProviderId, amountCents, idempotencyKey }) {
+      if (!paymentProviderId) throw new Error(`booking ${bookingId}: no Stripe PaymentIntent to refund`);
+      const refund = await stripe.refunds.create(
+        { payment_intent: paymentProviderId, amount: amountCents, metadata: { booking_id: String(bookingId) } },
+        { idempotencyKey },
+      );
+      return { providerId: refund.id, state: refund.status === 'succeeded' ? 'succeeded' : 'pending' };
+    },
+  };
+}
+
+export function createPaymentProvider(config: { stripeSecretKey: string | null; stripeApiUrl: string | null }): PaymentProvider {
+  return config.stripeSecretKey ? stripeProvider(config.stripeSecretKey, config.stripeApiUrl) : offlineProvider;
+}

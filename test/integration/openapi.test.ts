@@ -1,0 +1,167 @@
+import { expect } from 'chai';
+import { startHarness, type Harness } from '../support/harness';
+
+type Json = Record<string, unknown>;
+
+/** Every `$ref` in the document, with where it was found. */
+function collectRefs(node: unknown, at: string, found: Array<[string, string]> = []): Array<[string, string]> {
+  if (Array.isArray(node)) node.forEach((item, i) => collectRefs(item, `${at}/${i}`, found));
+  else if (node && typeof node === 'object') {
+    for (const [key, value] of Object.entries(node)) {
+      if (key === '$ref' && typeof value === 'string') found.push([at, value]);
+      else collectRefs(value, `${at}/${key}`, found);
+    }
+  }
+  return found;
+}
+
+function resolvePointer(document: Json, pointer: string): unknown {
+  return pointer
+    .replace(/^#\//, '')
+    .split('/')
+    .reduce<unknown>((node, part) => (node && typeof node === 'object' ? (node as Json)[part] : undefined), document);
+}
+
+describe('OpenAPI document and docs UI', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness();
+  });
+  after(() => h.close());
+
+  describe('GET /api/v1/schema/', () => {
+    let doc: Json;
+    before(async () => {
+      const res = await h.http.get('/api/v1/schema/').expect(200).expect('Content-Type', /application\/json/);
+      doc = res.body;
+    });
+
+    it('when fetched anonymously, then it is an OpenAPI 3 document', () => {
+      expect(doc.openapi).to.match(/^3\.\d+\.\d+$/);
+      expect(doc.info).to.include({ title: 'Estuary Bookings API' });
+      expect(doc.paths).to.be.an('object');
+      expect((doc.components as Json).securitySchemes).to.have.keys('tokenAuth', 'sessionCookie', 'csrfToken');
+    });
+
+    it('when read, then every current and announced endpoint is documented with its methods', () => {
+      const paths = doc.paths as Record<string, Json>;
+      const expected: Record<string, string[]> = {
+        '/api/v1/auth/register/': ['post'],
+        '/api/v1/auth/token/': ['post'],
+        '/api/v1/auth/login/': ['post'],
+        '/api/v1/auth/logout/': ['post'],
+        '/api/v1/auth/me/': ['get'],
+        '/api/v1/drf/services/': ['get', 'post'],
+        '/api/v1/drf/services/{id}/': ['get', 'patch', 'put', 'delete'],
+        '/api/v1/drf/services/{id}/sessions/': ['get', 'post'],
+        '/api/v1/drf/locations/': ['get', 'post'],
+        '/api/v1/drf/locations/{id}/': ['get', 'patch', 'put', 'delete'],
+        '/api/v1/drf/practitioners/': ['get'],
+        '/api/v1/drf/practitioners/{id}/': ['get'],
+        '/api/v1/drf/practitioners/me/schedule/': ['get', 'put'],
+        '/api/v1/drf/bookings/': ['get', 'post'],
+        '/api/v1/drf/bookings/{id}/': ['get', 'patch', 'delete'],
+        '/api/v1/drf/bookings/{id}/confirm/': ['post'],
+        '/api/v1/drf/bookings/{id}/complete/': ['post'],
+        '/api/v1/drf/bookings/{id}/no-show/': ['post'],
+        '/api/v1/drf/bookings/{id}/no_show/': ['post'],
+        '/api/v1/drf/bookings/{id}/cancel/': ['post'],
+        '/api/v1/drf/bookings/{id}/reschedule/': ['post'],
+        '/api/v1/drf/bookings/{id}/submit/': ['post'],
+        '/api/v1/drf/bookings/{id}/notes/': ['get', 'post'],
+        '/api/v1/drf/bookings/check-availability/': ['post'],
+        '/api/v1/drf/bookings/check_availability/': ['post'],
+        '/healthz': ['get'],
+        '/readyz': ['get'],
+      };
+      for (const [path, methods] of Object.entries(expected)) {
+        expect(paths, path).to.have.property(path);
+        for (const method of methods) expect(paths[path], `${method.toUpperCase()} ${path}`).to.have.property(method);
+      }
+    });
+
+    it('when read, then every operation has a unique operationId and a success response', () => {
+      const ids = new Set<string>();
+      for (const [path, methods] of Object.entries(doc.paths as Record<string, Record<string, Json>>)) {
+        for (const [method, op] of Object.entries(methods)) {
+          const id = op.operationId as string;
+          expect(id, `${method} ${path}`).to.be.a('string');
+          expect(ids.has(id), `duplicate operationId ${id}`).to.equal(false);
+          ids.add(id);
+          expect(Object.keys(op.responses as Json).some((status) => /^2\d\d$/.test(status)), `${method} ${path}`).to.equal(true);
+          if (path.includes('{id}')) expect((op.parameters as Json[]).map((p) => p.name)).to.include('id');
+        }
+      }
+    });
+
+    it('when read, then every $ref points at something in the document', () => {
+      for (const [at, pointer] of collectRefs(doc, '#')) {
+        expect(pointer, at).to.match(/^#\/components\//);
+        expect(resolvePointer(doc, pointer), `${at} → ${pointer}`).to.not.equal(undefined);
+      }
+    });
+
+    it('when read, then request bodies come from the Joi schemas that validate them', () => {
+      const paths = doc.paths as Record<string, Record<string, Json>>;
+      const bodyOf = (path: string, method = 'post') =>
+        ((paths[path]![method]!.requestBody as Json).content as Record<string, Json>)['application/json']!.schema as Json;
+      const create = bodyOf('/api/v1/drf/bookings/');
+      expect(create.required).to.have.members(['practitioner_id', 'service_id']);
+      expect(create.additionalProperties).to.equal(false);
+      expect((create.properties as Json).start_time).to.deep.include({ type: 'string', format: 'date-time' });
+      const cancel = bodyOf('/api/v1/drf/bookings/{id}/cancel/');
+      expect(((cancel.properties as Record<string, Json>).canceled_by!.enum as string[]).filter(Boolean)).to.have.members(['client', 'practitioner', 'admin', 'system']);
+      expect((cancel.properties as Record<string, Json>).reason).to.include({ maxLength: 500 });
+      const note = bodyOf('/api/v1/drf/bookings/{id}/notes/');
+      expect((note.properties as Record<string, Json>).content).to.include({ minLength: 1, maxLength: 5000 });
+      const availability = bodyOf('/api/v1/drf/bookings/check-availability/');
+      expect((availability.properties as Record<string, Json>).days).to.include({ minimum: 1, maximum: 31 });
+      // joi-to-swagger drops falsy defaults; the document puts them back.
+      expect((bodyOf('/api/v1/drf/practitioners/me/schedule/', 'put').properties as Record<string, Json>).buffer_minutes).to.include({ default: 0 });
+    });
+
+    it('when read, then errors, pagination and the booking responses are described', () => {
+      const components = doc.components as Record<string, Record<string, Json>>;
+      expect(components.schemas!.Error!.required).to.have.members(['detail', 'code']);
+      expect((components.schemas!.BookingPage!.properties as Json)).to.have.keys('count', 'next', 'previous', 'results');
+      expect(components.schemas).to.include.keys('BookingSummary', 'BookingDetail', 'Service', 'Availability', 'StatusHistoryEntry');
+      expect(components.responses).to.include.keys('BadRequest', 'Unauthorized', 'Forbidden', 'NotFound', 'MethodNotAllowed', 'PayloadTooLarge', 'UnsupportedMediaType');
+      const create = (doc.paths as Record<string, Record<string, Json>>)['/api/v1/drf/bookings/']!.post!;
+      const conflict = (create.responses as Record<string, Json>)['409']!;
+      expect(JSON.stringify(conflict)).to.contain('Time slot not available');
+    });
+
+    it('when asked without the trailing slash, then the same document is served', async () => {
+      const res = await h.http.get('/api/v1/schema').expect(200);
+      expect(res.body.openapi).to.equal(doc.openapi);
+    });
+  });
+
+  describe('GET /api/v1/docs/', () => {
+    it('when fetched, then it is an HTML page whose local assets all load', async () => {
+      const res = await h.http.get('/api/v1/docs/').expect(200).expect('Content-Type', /text\/html/);
+      const assets = [...res.text.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+      expect(assets).to.include.members(['/api/v1/docs/swagger-ui-bundle.js', '/api/v1/docs/swagger-ui.css', '/api/v1/docs/swagger-initializer.js']);
+      for (const asset of assets) {
+        expect(asset, 'served locally, not from a CDN').to.match(/^\/api\/v1\/docs\//);
+        const file = await h.http.get(asset).buffer(true).parse((r, done) => {
+          r.on('data', () => undefined).on('end', () => done(null, null));
+        });
+        expect(file.status, asset).to.equal(200);
+      }
+      const initializer = await h.http.get('/api/v1/docs/swagger-initializer.js').expect(200).expect('Content-Type', /javascript/);
+      expect(initializer.text).to.contain('"/api/v1/schema/"');
+    });
+
+    it('when asked without the trailing slash, then the page is served too', async () => {
+      await h.http.get('/api/v1/docs').expect(200).expect('Content-Type', /text\/html/);
+    });
+
+    it('when an unknown or traversing asset is asked for, then it is a JSON 404', async () => {
+      for (const path of ['/api/v1/docs/package.json', '/api/v1/docs/..%2F..%2Fpackage.json', '/api/v1/docs/absolute-path.js']) {
+        const res = await h.http.get(path).expect(404);
+        expect(res.body).to.include({ code: 'not_found' });
+      }
+    });
+  });
+});

@@ -25,6 +25,7 @@ export interface Config {
   paymentWebhookSecrets: string[];
   stripeSecretKey: string | null;
   stripeApiUrl: string | null;
+  rateLimits: { anonymousPerMinute: number; userPerMinute: number; loginFailuresPer15Minutes: number };
 }
 
 const DEV_SESSION_SECRET = 'dev-session-secret-not-for-production';
@@ -62,6 +63,9 @@ const schema = Joi.object({
   WORKER_LOCK_MS: Joi.number().integer().min(1000).max(600_000).default(30_000),
   STRIPE_SECRET_KEY: Joi.string().pattern(/^(sk|rk)_[A-Za-z0-9_]+$/).optional().messages({ 'string.pattern.base': '"STRIPE_SECRET_KEY" must look like sk_… or rk_…' }),
   STRIPE_API_URL: Joi.string().uri({ scheme: ['http', 'https'] }).optional(),
+  RATE_LIMIT_ANON_PER_MINUTE: Joi.number().integer().min(1).default(120),
+  RATE_LIMIT_USER_PER_MINUTE: Joi.number().integer().min(1).default(1200),
+  LOGIN_FAILURES_PER_15_MINUTES: Joi.number().integer().min(1).default(10),
 }).unknown(true);
 
 export class ConfigError extends Error {}
@@ -94,5 +98,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     paymentWebhookSecrets: String(value.PAYMENT_WEBHOOK_SECRET).split(',').map((x: string) => x.trim()).filter(Boolean),
     stripeSecretKey: value.STRIPE_SECRET_KEY ?? null,
     stripeApiUrl: value.STRIPE_API_URL ?? null,
+    rateLimits: {
+      anonymousPerMinute: value.RATE_LIMIT_ANON_PER_MINUTE,
+      userPerMinute: value.RATE_LIMIT_USER_PER_MINUTE,
+      loginFailuresPer15Minutes: value.LOGIN_FAILURES_PER_15_MINUTES,
+    },
   });
 }

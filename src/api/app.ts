@@ -14,7 +14,9 @@ import { bookingsRoutes } from './routes/bookings.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
+import type { Redis } from 'ioredis';
 import type { Queues } from '../jobs/queues';
+import { createRateLimits } from './middleware/rate-limit';
 import { createMetrics } from './metrics';
 import { DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 
@@ -23,10 +25,12 @@ export interface ApiDeps {
   readiness: ReadinessCheck[];
   /** The BullMQ queues, for the dashboard and the queue metrics (absent: neither is served). */
   queues?: Queues;
+  /** Redis for rate limits shared by every web instance (absent: each process counts on its own). */
+  rateLimitStore?: Redis;
 }
 
 /** Builds the Koa application; main.ts (and the tests) decide where it listens. */
-export function createApi({ app, readiness, queues }: ApiDeps): Koa {
+export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): Koa {
   const api = new Koa({ proxy: app.config.trustProxy });
   api.keys = [app.config.sessionSecret];
   const passport = configurePassport(app);
@@ -58,10 +62,12 @@ export function createApi({ app, readiness, queues }: ApiDeps): Koa {
   // bull-board's own UI cannot send X-CSRFToken; its session cookie is SameSite=Lax, so no other
   // site can make the browser POST there with it.
   api.use(authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH }));
+  const limits = createRateLimits(app.config, rateLimitStore);
+  api.use(limits.requests);
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));
 
-  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), webhooksRoutes(app)]) {
+  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), webhooksRoutes(app)]) {
     api.use(router.routes());
     api.use(router.allowedMethods({ throw: true }));
   }

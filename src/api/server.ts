@@ -12,6 +12,7 @@ export async function startWeb(app: AppContext): Promise<{ server: http.Server; 
   const api = createApi({
     app,
     queues,
+    rateLimitStore: redis,
     readiness: [
       { name: 'postgres', check: () => app.db.raw('SELECT 1') },
       { name: 'redis', check: () => redis.ping() },

@@ -58,6 +58,8 @@ export interface HistoryEntry {
   actor_id: number | null;
   actor_role: ActorRole;
   reason: string;
+  /** What else changed, e.g. a reschedule's old and new times. */
+  details?: Record<string, unknown> | null;
   created_at: Date;
 }
 
@@ -139,33 +141,42 @@ export function createBookingRepository(db: Knex) {
 
   return {
     async list(filter: BookingFilter, page: PageRequest): Promise<Page<BookingView>> {
-      const query = viewQuery();
-      const { visibleTo } = filter;
-      if (visibleTo.role === 'client') query.where('b.client_id', visibleTo.id);
-      if (visibleTo.role === 'practitioner') query.where((q) => q.where('b.client_id', visibleTo.id).orWhere('b.practitioner_id', visibleTo.id));
-      if (filter.status?.length) query.whereIn('b.status', filter.status);
-      if (filter.paymentStatus?.length) query.whereIn('b.payment_status', filter.paymentStatus);
-      if (filter.bookingType?.length) query.whereIn('b.booking_type', filter.bookingType);
-      if (filter.practitionerId !== undefined) query.where('b.practitioner_id', filter.practitionerId);
-      if (filter.serviceId !== undefined) query.where('b.service_id', filter.serviceId);
-      if (filter.startFrom) query.where('b.start_time', '>=', filter.startFrom);
-      if (filter.endBefore) query.where('b.end_time', '<', filter.endBefore);
-      if (filter.upcoming) {
-        const { value, now } = filter.upcoming;
-        if (value) query.where('b.start_time', '>', now).whereIn('b.status', UPCOMING_STATUSES);
-        else query.where((q) => q.whereNull('b.start_time').orWhere('b.start_time', '<=', now).orWhereNotIn('b.status', UPCOMING_STATUSES));
-      }
-      if (filter.search) {
-        const pattern = `%${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
-        query.where((q) =>
-          q.whereILike('b.title', pattern).orWhereILike('b.description', pattern).orWhereILike('s.name', pattern).orWhereILike('p.name', pattern),
-        );
-      }
+      const applyFilters = (query: Knex.QueryBuilder) => {
+        const { visibleTo } = filter;
+        if (visibleTo.role === 'client') query.where('b.client_id', visibleTo.id);
+        if (visibleTo.role === 'practitioner') query.where((q) => q.where('b.client_id', visibleTo.id).orWhere('b.practitioner_id', visibleTo.id));
+        if (filter.status?.length) query.whereIn('b.status', filter.status);
+        if (filter.paymentStatus?.length) query.whereIn('b.payment_status', filter.paymentStatus);
+        if (filter.bookingType?.length) query.whereIn('b.booking_type', filter.bookingType);
+        if (filter.practitionerId !== undefined) query.where('b.practitioner_id', filter.practitionerId);
+        if (filter.serviceId !== undefined) query.where('b.service_id', filter.serviceId);
+        if (filter.startFrom) query.where('b.start_time', '>=', filter.startFrom);
+        if (filter.endBefore) query.where('b.end_time', '<', filter.endBefore);
+        if (filter.upcoming) {
+          const { value, now } = filter.upcoming;
+          if (value) query.where('b.start_time', '>', now).whereIn('b.status', UPCOMING_STATUSES);
+          else query.where((q) => q.whereNull('b.start_time').orWhere('b.start_time', '<=', now).orWhereNotIn('b.status', UPCOMING_STATUSES));
+        }
+        if (filter.search) {
+          const pattern = `%${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+          query.where((q) =>
+            q.whereILike('b.title', pattern).orWhereILike('b.description', pattern).orWhereILike('s.name', pattern).orWhereILike('p.name', pattern),
+          );
+        }
+        return query;
+      };
       const descending = filter.ordering.startsWith('-');
       const column = filter.ordering.replace(/^-/, '');
-      // NULL start times (package and bundle parents) sort last either way; id keeps pages stable.
-      query.orderByRaw(`b.?? ${descending ? 'DESC' : 'ASC'} NULLS LAST, b.id ${descending ? 'DESC' : 'ASC'}`, [column]);
-      const { count, results } = await fetchPage<ViewRow>(query, page);
+      const direction = descending ? 'DESC' : 'ASC';
+      // NULL start times (package and bundle parents) sort last either way; the other columns are
+      // never NULL, and naming NULLS LAST there would keep Postgres from using their indexes.
+      const nulls = column === 'start_time' ? ' NULLS LAST' : '';
+      const pageQuery = applyFilters(viewQuery()).orderByRaw(`b.?? ${direction}${nulls}, b.id ${direction}`, [column]);
+      // The joins never change how many bookings match (required foreign keys, a left join on a
+      // primary key): count the bookings alone unless the search needs the names.
+      const countBase = db({ b: 'bookings' });
+      if (filter.search) countBase.join({ s: 'services' }, 's.id', 'b.service_id').join({ p: 'users' }, 'p.id', 'b.practitioner_id');
+      const { count, results } = await fetchPage<ViewRow>(pageQuery, page, applyFilters(countBase));
       return { count, results: results.map(toView) };
     },
 
@@ -232,7 +243,7 @@ export function createBookingRepository(db: Knex) {
       return db('booking_status_history')
         .where({ booking_id: bookingId })
         .orderBy('id')
-        .select('from_status', 'to_status', 'actor_id', 'actor_role', 'reason', 'created_at');
+        .select('from_status', 'to_status', 'actor_id', 'actor_role', 'reason', 'details', 'created_at');
     },
 
     /**

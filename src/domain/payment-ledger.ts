@@ -22,12 +22,18 @@ export function settledAmounts(entries: LedgerEntry[]): { paidCents: number; ref
   return { paidCents, refundedCents, failedAttempts };
 }
 
+const PAID_STATUSES: readonly PaymentStatus[] = ['paid', 'partially_refunded', 'refunded'];
+
 /**
  * A booking's payment_status, derived from its ledger rather than from the last event applied, so
- * provider events arriving in any order end in the same state.
+ * provider events arriving in any order end in the same state. A booking confirmed by hand after an
+ * offline payment is `paid` with no payment in the ledger: `current` keeps that payment counted.
  */
-export function derivePaymentStatus(priceCents: number, entries: LedgerEntry[]): PaymentStatus {
-  const { paidCents, refundedCents, failedAttempts } = settledAmounts(entries);
+export function derivePaymentStatus(priceCents: number, entries: LedgerEntry[], current?: PaymentStatus): PaymentStatus {
+  const settled = settledAmounts(entries);
+  const { refundedCents, failedAttempts } = settled;
+  const paidOffline = settled.paidCents === 0 && current !== undefined && PAID_STATUSES.includes(current);
+  const paidCents = paidOffline ? priceCents : settled.paidCents;
   if (paidCents === 0) return priceCents === 0 ? 'not_required' : failedAttempts > 0 ? 'failed' : 'unpaid';
   if (refundedCents >= paidCents) return 'refunded';
   if (refundedCents > 0) return 'partially_refunded';
@@ -41,16 +47,23 @@ export type SucceededPaymentDecision = 'confirm' | 'refund' | 'amount_mismatch' 
  * canceled meanwhile (its hold expired); flag a payment of the wrong amount instead of confirming.
  */
 export function decideSucceededPayment(input: { status: BookingStatus; priceCents: number; amountCents: number; refundedCents: number }): SucceededPaymentDecision {
-  if (input.amountCents !== input.priceCents) return 'amount_mismatch';
+  // A canceled booking cannot be confirmed by any amount: whatever came in goes back.
   if (input.status === 'canceled') return 'refund';
+  if (input.amountCents !== input.priceCents) return 'amount_mismatch';
   if (input.status === 'pending_payment' && input.refundedCents < input.amountCents) return 'confirm';
   return 'nothing';
 }
 
-/** Still owed back to the client: what was decided minus what is paid or on its way. */
-export function outstandingRefundCents(refundDueCents: number, refunds: LedgerEntry[]): number {
-  const committed = refunds
+/**
+ * Still owed back to the client: what was decided minus what is paid or on its way, and never more
+ * than the ledger's payments took in (an underpaid booking gets back what was paid; a provider
+ * refuses a refund larger than its charge). A ledger with no payment (paid offline) is not capped.
+ */
+export function outstandingRefundCents(refundDueCents: number, entries: LedgerEntry[]): number {
+  const committed = entries
     .filter((r) => r.kind === 'refund' && r.state !== 'failed' && r.state !== 'canceled')
     .reduce((sum, r) => sum + r.amount_cents, 0);
-  return Math.max(0, refundDueCents - committed);
+  const owed = Math.max(0, refundDueCents - committed);
+  const { paidCents } = settledAmounts(entries);
+  return paidCents > 0 ? Math.min(owed, Math.max(0, paidCents - committed)) : owed;
 }

@@ -40,3 +40,9 @@ export type OutboxJob = {
 
 /** BullMQ job ids must not contain ':' nor be plain integers. */
 export const jobIdForOutboxRow = (outboxId: number): string => `outbox-${outboxId}`;
+
+/** The outbox row a job was relayed from; null for jobs that did not come through the outbox (the reconciler's). */
+export function outboxIdOfJob(jobId: string | undefined): number | null {
+  const match = /^outbox-(\d+)$/.exec(jobId ?? '');
+  return match ? Number(match[1]) : null;
+}

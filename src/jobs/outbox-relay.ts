@@ -22,19 +22,26 @@ export interface RelayOptions {
   clock: Clock;
   batchSize?: number;
   pollIntervalMs?: number;
+  /** How often to look for relayed jobs Redis lost (restoreLostJobs); default a minute. */
+  restoreEveryMs?: number;
 }
+
+const RESTORE_BATCH = 1000;
 
 /**
  * Moves outbox rows to BullMQ. Rows are claimed with FOR UPDATE SKIP LOCKED inside a transaction
  * that stays open until BullMQ has them, so several relays can run, and a row whose add failed
  * (Redis down) is simply tried again. The outbox id is the job id: a row added twice is one job.
- * Wakes on NOTIFY; polls too, because a notification can be missed while reconnecting.
+ * Wakes on NOTIFY; polls too, because a notification can be missed while reconnecting. At start and
+ * then periodically it relays again the rows whose jobs Redis lost.
  */
 export class OutboxRelay {
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
   private listener: pg.Client | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private restoreTimer: NodeJS.Timeout | undefined;
+  private restoring: Promise<unknown> | undefined;
   private draining: Promise<void> | undefined;
   private wakeAgain = false;
   private stopped = false;
@@ -50,11 +57,20 @@ export class OutboxRelay {
     await this.listen();
     this.timer = setInterval(() => this.wake(), this.pollIntervalMs);
     this.wake();
+    const restore = () => {
+      this.restoring ??= this.restoreLostJobs()
+        .catch((error) => this.options.logger.warn({ err: error }, 'outbox relay: cannot check for lost jobs yet'))
+        .finally(() => (this.restoring = undefined));
+    };
+    this.restoreTimer = setInterval(restore, this.options.restoreEveryMs ?? 60_000);
+    restore();
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    clearInterval(this.restoreTimer);
+    await this.restoring;
     await this.draining;
     await this.listener?.end().catch(() => undefined);
   }
@@ -119,6 +135,45 @@ export class OutboxRelay {
       this.dispatched += rows.length;
       return rows.length;
     });
+  }
+
+  /**
+   * Relayed rows that are not done must have their job in Redis (in any state). Those whose job is
+   * gone — Redis was flushed, failed over or lost writes — go back to the work list and are relayed
+   * again under the same job id. (A job removed by hand from the dashboard comes back too; stamp its
+   * row's done_at to drop it for good.) Returns how many rows were put back.
+   */
+  async restoreLostJobs(): Promise<number> {
+    const { db, queues } = this.options;
+    let restored = 0;
+    let afterId = 0;
+    while (!this.stopped) {
+      const rows: Array<Pick<OutboxRow, 'id' | 'queue'>> = await db('outbox')
+        .select('id', 'queue')
+        .whereNotNull('dispatched_at')
+        .whereNull('done_at')
+        .where('id', '>', afterId)
+        .orderBy('id')
+        .limit(RESTORE_BATCH);
+      if (!rows.length) break;
+      afterId = rows[rows.length - 1]!.id;
+      const lost = await Promise.all(
+        rows.map(async (row) => {
+          const state = await queues[row.queue].getJobState(jobIdForOutboxRow(row.id));
+          return state === 'unknown' ? [row.id] : [];
+        }),
+      );
+      const ids = lost.flat();
+      if (ids.length) {
+        restored += await db('outbox').whereIn('id', ids).whereNotNull('dispatched_at').whereNull('done_at').update({ dispatched_at: null });
+      }
+      if (rows.length < RESTORE_BATCH) break;
+    }
+    if (restored) {
+      this.options.logger.warn({ restored }, 'outbox relay: jobs missing from Redis are relayed again');
+      this.wake();
+    }
+    return restored;
   }
 
   private async listen(): Promise<void> {

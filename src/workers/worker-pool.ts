@@ -2,6 +2,7 @@ import { MetricsTime, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AppContext } from '../app/app-context';
 import type { QueueName } from '../jobs/job-contracts';
+import { markOutboxJobDone } from '../jobs/outbox-done';
 import { createRedis } from '../platform/redis';
 import { lifecycleProcessor } from './processors/lifecycle.processor';
 import { notificationsProcessor } from './processors/notifications.processor';
@@ -31,7 +32,14 @@ export function startWorkerPool(app: AppContext, options: WorkerPoolOptions): { 
     if (!processor) return [];
     const connection = createRedis(app.config.redisUrl, 'worker');
     connections.push(connection);
-    const worker = new Worker(queue, processor, {
+    // Stamped before BullMQ marks the job completed, so a completed job (later removed by retention)
+    // always has a done row; a crash in between only runs an idempotent job again.
+    const processAndMarkDone: Processor = async (job, token) => {
+      const result: unknown = await processor(job, token);
+      await markOutboxJobDone(app.db, job.id);
+      return result;
+    };
+    const worker = new Worker(queue, processAndMarkDone, {
       connection,
       // Per-minute completed/failed counts kept in Redis, read by /metrics in any process.
       metrics: { maxDataPoints: MetricsTime.ONE_WEEK },
@@ -44,6 +52,8 @@ export function startWorkerPool(app: AppContext, options: WorkerPoolOptions): { 
     });
     worker.on('failed', (job, error) => {
       app.logger.warn({ queue, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err: error }, 'job failed');
+      // finishedOn is set only when BullMQ gives up on the job (no attempts left, or unrecoverable).
+      if (job?.finishedOn) markOutboxJobDone(app.db, job.id, error).catch((err) => app.logger.warn({ err, jobId: job.id }, 'cannot mark the failed job done'));
       options.onEvent?.(queue, 'failed');
     });
     worker.on('completed', () => options.onEvent?.(queue, 'completed'));

@@ -27,7 +27,7 @@ export async function startWorkerProcess(app: AppContext, options: WorkerProcess
   const queues = createQueues(producer, app.config.queuePrefix);
   const pool = startWorkerPool(app, { queues: options.queues, concurrency: app.config.workerConcurrency });
   const relay = options.relay
-    ? new OutboxRelay({ db: app.db, databaseUrl: app.config.databaseUrl, queues, logger: app.logger, clock: app.clock, pollIntervalMs: app.config.relayPollMs })
+    ? new OutboxRelay({ db: app.db, databaseUrl: app.config.databaseUrl, queues, logger: app.logger, clock: app.clock, pollIntervalMs: app.config.relayPollMs, restoreEveryMs: app.config.reconcileEveryMs })
     : undefined;
   await relay?.start();
 

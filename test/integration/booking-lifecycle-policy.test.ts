@@ -147,10 +147,10 @@ describe('booking lifecycle: what the caller may still do, refunds and status hi
 
       const { status_history: history } = await detailOf(h, cast.client, created.id);
       expect(history).to.deep.equal([
-        { from_status: null, to_status: 'pending_payment', actor_id: cast.client.id, actor_role: 'client', reason: 'created', created_at: DEFAULT_NOW.toISOString() },
-        { from_status: 'pending_payment', to_status: 'confirmed', actor_id: cast.practitioner.id, actor_role: 'practitioner', reason: 'paid by card', created_at: confirmedAt.toISOString() },
-        { from_status: 'confirmed', to_status: 'in_progress', actor_id: cast.admin.id, actor_role: 'admin', reason: 'done', created_at: AFTER_START.toISOString() },
-        { from_status: 'in_progress', to_status: 'completed', actor_id: cast.admin.id, actor_role: 'admin', reason: 'done', created_at: AFTER_START.toISOString() },
+        { from_status: null, to_status: 'pending_payment', actor_id: cast.client.id, actor_role: 'client', reason: 'created', details: null, created_at: DEFAULT_NOW.toISOString() },
+        { from_status: 'pending_payment', to_status: 'confirmed', actor_id: cast.practitioner.id, actor_role: 'practitioner', reason: 'paid by card', details: null, created_at: confirmedAt.toISOString() },
+        { from_status: 'confirmed', to_status: 'in_progress', actor_id: cast.admin.id, actor_role: 'admin', reason: 'done', details: null, created_at: AFTER_START.toISOString() },
+        { from_status: 'in_progress', to_status: 'completed', actor_id: cast.admin.id, actor_role: 'admin', reason: 'done', details: null, created_at: AFTER_START.toISOString() },
       ]);
     });
 
@@ -159,7 +159,7 @@ describe('booking lifecycle: what the caller may still do, refunds and status hi
       const booking = await aBooking(h, cast.client, cast, START);
       expect(booking).to.include({ status: 'confirmed', payment_status: 'not_required' });
       expect(booking.status_history).to.deep.equal([
-        { from_status: null, to_status: 'confirmed', actor_id: cast.client.id, actor_role: 'client', reason: 'created', created_at: DEFAULT_NOW.toISOString() },
+        { from_status: null, to_status: 'confirmed', actor_id: cast.client.id, actor_role: 'client', reason: 'created', details: null, created_at: DEFAULT_NOW.toISOString() },
       ]);
     });
 

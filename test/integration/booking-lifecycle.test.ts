@@ -4,7 +4,6 @@ import { runScheduledTransition } from '../../src/app/bookings/scheduled-transit
 import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
 import {
   BOOKINGS,
-  HOUR,
   MINUTE,
   ROLES,
   aCast,

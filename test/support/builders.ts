@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { registerUser } from '../../src/app/auth/auth-service';
+import type { Clock } from '../../src/platform/clock';
 import type { Harness } from './harness';
 
 export interface TestUser {
@@ -13,7 +14,7 @@ export interface TestUser {
 
 const unique = () => randomBytes(4).toString('hex');
 
-export async function aUser(h: Harness, role: TestUser['role'] = 'client', name = `${role} ${unique()}`): Promise<TestUser> {
+export async function aUser(h: Harness<Clock>, role: TestUser['role'] = 'client', name = `${role} ${unique()}`): Promise<TestUser> {
   const email = `${role}-${unique()}@example.test`;
   if (role === 'admin') {
     const { user, token } = await registerUser(h.app, { email, password: 'password123', name, role: 'admin' });
@@ -26,7 +27,7 @@ export async function aUser(h: Harness, role: TestUser['role'] = 'client', name 
 
 export const EVERY_DAY_8_TO_20 = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end: '20:00' }));
 
-export async function aSchedule(h: Harness, practitioner: TestUser, overrides: Record<string, unknown> = {}) {
+export async function aSchedule(h: Harness<Clock>, practitioner: TestUser, overrides: Record<string, unknown> = {}) {
   const res = await h.http
     .put('/api/v1/drf/practitioners/me/schedule/')
     .set(practitioner.auth)
@@ -35,7 +36,7 @@ export async function aSchedule(h: Harness, practitioner: TestUser, overrides: R
   return res.body;
 }
 
-export async function aService(h: Harness, practitioner: TestUser, overrides: Record<string, unknown> = {}) {
+export async function aService(h: Harness<Clock>, practitioner: TestUser, overrides: Record<string, unknown> = {}) {
   const res = await h.http
     .post('/api/v1/drf/services/')
     .set(practitioner.auth)
@@ -45,7 +46,7 @@ export async function aService(h: Harness, practitioner: TestUser, overrides: Re
 }
 
 /** A practitioner open every day 08:00–20:00 UTC with one 60-minute paid session service. */
-export async function aBookablePractitioner(h: Harness, serviceOverrides: Record<string, unknown> = {}, scheduleOverrides: Record<string, unknown> = {}) {
+export async function aBookablePractitioner(h: Harness<Clock>, serviceOverrides: Record<string, unknown> = {}, scheduleOverrides: Record<string, unknown> = {}) {
   const practitioner = await aUser(h, 'practitioner');
   await aSchedule(h, practitioner, scheduleOverrides);
   const service = await aService(h, practitioner, serviceOverrides);
@@ -59,7 +60,7 @@ export function slot(start: string | Date, minutes = 60): { start_time: string; 
 }
 
 export async function aBooking(
-  h: Harness,
+  h: Harness<Clock>,
   client: TestUser,
   target: { practitioner: TestUser; service: { id: number; duration_minutes: number } },
   start: string | Date,

@@ -15,7 +15,7 @@ export interface RecordedCall {
   idempotencyKey: string | null;
   params: Record<string, unknown>;
   /** 'created': the object was made now; 'replayed': an idempotent repeat; otherwise the injected fault or error. */
-  outcome: 'created' | 'replayed' | 'rejected' | 'failed_after_create' | 'hung_after_create' | 'failed' | 'hung';
+  outcome: 'created' | 'replayed' | 'rejected' | 'failed_after_create' | 'hung_after_create' | 'held' | 'failed' | 'hung';
 }
 
 export interface FakePaymentIntent {
@@ -23,6 +23,7 @@ export interface FakePaymentIntent {
   object: 'payment_intent';
   client_secret: string;
   amount: number;
+  amount_received: number;
   currency: string;
   metadata: Record<string, string>;
   status: 'requires_payment_method' | 'succeeded';
@@ -40,9 +41,10 @@ export interface FakeRefund {
 /**
  * A fault for the next call to a path. `afterCreate` (the default) makes the object first, so the
  * fault is "the provider did it but the answer never arrived"; otherwise nothing is made.
+ * `hold` makes the object and keeps the answer until `releaseHeld()`: a slow provider.
  */
 export interface Fault {
-  mode: 'error' | 'hang';
+  mode: 'error' | 'hang' | 'hold';
   afterCreate?: boolean;
 }
 
@@ -54,8 +56,10 @@ export interface FakeStripe {
   refunds: FakeRefund[];
   callsTo(path: string): RecordedCall[];
   failNext(path: string, fault: Fault): void;
-  /** Marks a PaymentIntent paid, as the client's card payment would; refunds need a paid one. */
-  markSucceeded(paymentIntentId: string): FakePaymentIntent;
+  /** Sends the answers kept by `hold` faults. */
+  releaseHeld(): void;
+  /** Marks a PaymentIntent paid (by default its full amount), as the client's payment would; refunds need a paid one. */
+  markSucceeded(paymentIntentId: string, amountReceived?: number): FakePaymentIntent;
   /** Resolves once `count` calls to `path` have arrived. */
   waitForCalls(path: string, count: number, timeoutMs?: number): Promise<void>;
   reset(): void;
@@ -92,6 +96,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const answers = new Map<string, Answer>();
   const faults = new Map<string, Fault>();
   const hanging = new Set<http.ServerResponse>();
+  const held: Array<() => void> = [];
   const waiters: Array<() => void> = [];
 
   const refundedSoFar = (paymentIntentId: string) => refunds.filter((r) => r.payment_intent === paymentIntentId).reduce((sum, r) => sum + r.amount, 0);
@@ -106,6 +111,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       object: 'payment_intent',
       client_secret: `${piId}_secret_${randomBytes(8).toString('hex')}`,
       amount,
+      amount_received: 0,
       currency: params.currency,
       metadata: (params.metadata ?? {}) as Record<string, string>,
       status: 'requires_payment_method',
@@ -118,9 +124,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     const intent = typeof params.payment_intent === 'string' ? paymentIntents.get(params.payment_intent) : undefined;
     if (!intent) return stripeError(400, `No such payment_intent: '${String(params.payment_intent)}'`, 'resource_missing');
     if (intent.status !== 'succeeded') return stripeError(400, 'This PaymentIntent does not have a successful charge to refund.', 'charge_not_refundable');
-    const amount = params.amount === undefined ? intent.amount - refundedSoFar(intent.id) : Number(params.amount);
+    const refundable = intent.amount_received - refundedSoFar(intent.id);
+    const amount = params.amount === undefined ? refundable : Number(params.amount);
     if (!Number.isSafeInteger(amount) || amount < 1) return stripeError(400, 'Invalid integer: amount', 'parameter_invalid_integer');
-    if (amount > intent.amount - refundedSoFar(intent.id)) {
+    if (amount > refundable) {
       return stripeError(400, `Refund amount (${amount}) is greater than unrefunded amount on charge.`, 'amount_too_large');
     }
     const refund: FakeRefund = {
@@ -164,7 +171,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     }
     const fault = faults.get(path);
     faults.delete(path);
-    if (fault && fault.afterCreate === false) {
+    if (fault && fault.mode !== 'hold' && fault.afterCreate === false) {
       call.outcome = fault.mode === 'hang' ? 'hung' : 'failed';
       if (fault.mode === 'hang') return void hanging.add(res);
       return send(res, stripeError(500, 'Injected failure.'), { 'Stripe-Should-Retry': 'false' });
@@ -173,6 +180,10 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     // Stripe keeps the answer of a request that ran, errors included, for its key.
     if (key) answers.set(`${path} ${key}`, answer);
     if (answer.status !== 200) call.outcome = 'rejected';
+    if (fault?.mode === 'hold') {
+      call.outcome = 'held';
+      return void held.push(() => send(res, answer));
+    }
     if (fault) {
       call.outcome = fault.mode === 'hang' ? 'hung_after_create' : 'failed_after_create';
       if (fault.mode === 'hang') return void hanging.add(res);
@@ -199,10 +210,12 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     refunds,
     callsTo: (path) => calls.filter((c) => c.path === path),
     failNext: (path, fault) => void faults.set(path, fault),
-    markSucceeded(paymentIntentId) {
+    releaseHeld: () => held.splice(0).forEach((answer) => answer()),
+    markSucceeded(paymentIntentId, amountReceived) {
       const intent = paymentIntents.get(paymentIntentId);
       if (!intent) throw new Error(`fake stripe: no PaymentIntent ${paymentIntentId}`);
       intent.status = 'succeeded';
+      intent.amount_received = amountReceived ?? intent.amount;
       return intent;
     },
     async waitForCalls(path, count, timeoutMs = 10_000) {

@@ -47,6 +47,10 @@ export async function startHarness<C extends Clock = FixedClock>(options: Harnes
     DATABASE_URL: database.url,
     QUEUE_PREFIX: `test_${RUN_ID}_${randomBytes(3).toString('hex')}`,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    // Suites register many users from one IP; the rate-limit tests set their own, low limits.
+    RATE_LIMIT_ANON_PER_MINUTE: '1000000',
+    RATE_LIMIT_USER_PER_MINUTE: '1000000',
+    LOGIN_FAILURES_PER_15_MINUTES: '1000000',
     ...options.env,
   });
   const db = createDb(config.databaseUrl, { min: 0, max: 20 });
@@ -57,7 +61,7 @@ export async function startHarness<C extends Clock = FixedClock>(options: Harnes
   redis?.on('error', () => undefined);
   const queues = redis ? createQueues(redis, config.queuePrefix) : undefined;
   const readiness = [{ name: 'postgres', check: () => db.raw('SELECT 1') }, ...(redis ? [{ name: 'redis', check: () => redis.ping() }] : [])];
-  const api = createApi({ app, readiness, queues });
+  const api = createApi({ app, readiness, queues, rateLimitStore: redis });
   // A real listening server: concurrent requests really run concurrently.
   const server = http.createServer(api.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

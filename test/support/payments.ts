@@ -1,11 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { Queue } from 'bullmq';
 import type { QueueName } from '../../src/jobs/job-contracts';
 import { signWebhookPayload } from '../../src/domain/webhook-signature';
-import { createRedis } from '../../src/platform/redis';
-import { startWorkerProcess } from '../../src/workers/worker-process';
 import type { Harness } from './harness';
+import { eventually, openQueues } from './workers';
 
 export const WEBHOOK = '/api/v1/webhooks/payments/';
 
@@ -59,25 +57,15 @@ export async function deliver(h: Harness, event: ProviderEventBody): Promise<voi
   expect(res.body.received).to.equal(true);
 }
 
-/** Polls until `probe` returns a truthy value (real workers run asynchronously). */
-export async function waitFor<T>(probe: () => Promise<T | undefined | null | false>, what: string, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 export const eventRow = (h: Harness, providerEventId: string) => h.app.db('payment_events').where({ provider_event_id: providerEventId }).first();
 
 /** Waits until the payments worker has applied the event, and returns its row. */
 export const applied = (h: Harness, providerEventId: string) =>
-  waitFor(async () => {
+  eventually(async () => {
     const row = await eventRow(h, providerEventId);
-    return row?.processed_at ? row : undefined;
-  }, `event ${providerEventId} to be applied`);
+    expect(row?.processed_at, `event ${providerEventId} applied`).to.be.instanceOf(Date);
+    return row;
+  });
 
 export const ledgerOf = (h: Harness, bookingId: number) => h.app.db('payments').where({ booking_id: bookingId }).orderBy('id');
 
@@ -91,40 +79,17 @@ export async function outboxJobs(h: Harness, name: string, bookingId?: number) {
   return bookingId === undefined ? rows : rows.filter((r: { payload: { bookingId?: number } }) => r.payload.bookingId === bookingId);
 }
 
-export interface RunningWorkers {
-  close: () => Promise<void>;
-}
-
-/** Real BullMQ workers and the outbox relay, in this process, against the harness's app, database and clock. */
-export async function startWorkers(h: Harness, queues: QueueName[]): Promise<RunningWorkers> {
-  const running = await startWorkerProcess(h.app, { queues, relay: true });
-  return { close: running.close };
-}
-
-/** Runs a delayed job now (its time has come by the test's clock, not yet by the wall clock). */
+/** Runs a delayed job now: its time has come by the test's clock, not yet by the wall clock. */
 export async function promoteDelayedJob(h: Harness, queue: QueueName, name: string, bookingId: number): Promise<void> {
-  const connection = createRedis(h.config.redisUrl, 'client');
-  const q = new Queue(queue, { connection, prefix: h.config.queuePrefix });
+  const { queues, close } = openQueues(h);
   try {
-    const job = await waitFor(async () => (await q.getDelayed()).find((j) => j.name === name && j.data.bookingId === bookingId), `a delayed ${queue}/${name} job for booking ${bookingId}`);
+    const job = await eventually(async () => {
+      const found = (await queues[queue].getDelayed()).find((j) => j.name === name && j.data.bookingId === bookingId);
+      expect(found, `a delayed ${queue}/${name} job for booking ${bookingId}`).to.not.equal(undefined);
+      return found!;
+    });
     await job.promote();
   } finally {
-    await q.close();
-    connection.disconnect();
-  }
-}
-
-/** Deletes every Redis key under the harness's prefix, so test runs leave nothing behind. */
-export async function removeQueueKeys(h: Harness): Promise<void> {
-  const redis = createRedis(h.config.redisUrl, 'client');
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${h.config.queuePrefix}:*`, 'COUNT', 500);
-      cursor = next;
-      if (keys.length) await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
+    await close();
   }
 }

@@ -167,3 +167,10 @@ export function zoneAtNoon(at: Date): string {
   if (offset === 0) return 'Etc/GMT';
   return offset > 0 ? `Etc/GMT-${offset}` : `Etc/GMT+${-offset}`;
 }
+
+/** The booking row as stored. */
+export const bookingRow = async (h: Pick<Harness<Clock>, 'app'>, id: number) => (await h.app.db('bookings').where({ id }).first()) as Record<string, unknown> & { status: string };
+
+/** The status history rows as stored, oldest first. */
+export const historyRows = (h: Pick<Harness<Clock>, 'app'>, id: number): Promise<Array<{ from_status: string | null; to_status: string; actor_id: number | null; actor_role: string; reason: string }>> =>
+  h.app.db('booking_status_history').where({ booking_id: id }).orderBy('id').select('from_status', 'to_status', 'actor_id', 'actor_role', 'reason');

@@ -75,6 +75,15 @@ describe('payment-ledger: derivePaymentStatus', () => {
       expect(derivePaymentStatus(PRICE, [refund('succeeded')], 'paid')).to.equal('refunded');
     });
 
+    it('when its settled refund was already derived as refunded, then deriving again keeps it refunded', () => {
+      expect(derivePaymentStatus(PRICE, [refund('succeeded')], 'refunded')).to.equal('refunded');
+      expect(derivePaymentStatus(PRICE, [refund('succeeded', 1000)], 'partially_refunded')).to.equal('partially_refunded');
+    });
+
+    it('when the ledger has its own succeeded payment, then the ledger decides, not the current status', () => {
+      expect(derivePaymentStatus(PRICE, [payment('succeeded'), refund('succeeded')], 'paid')).to.equal('refunded');
+    });
+
     it('when it was never paid, then the current status does not invent a payment', () => {
       expect(derivePaymentStatus(PRICE, [refund('succeeded')], 'unpaid')).to.equal('unpaid');
       expect(derivePaymentStatus(PRICE, [payment('failed')], 'failed')).to.equal('failed');
@@ -141,5 +150,14 @@ describe('payment-ledger: outstandingRefundCents', () => {
 
   it('when payments sit in the same ledger, then they are not mistaken for refunds', () => {
     expect(outstandingRefundCents(PRICE, [payment('succeeded'), payment('pending')])).to.equal(PRICE);
+  });
+
+  it('when less than the price was paid, then no more than was paid is owed back', () => {
+    expect(outstandingRefundCents(PRICE, [payment('succeeded', 4000)])).to.equal(4000);
+    expect(outstandingRefundCents(PRICE, [payment('succeeded', 4000), refund('succeeded', 1000)])).to.equal(3000);
+  });
+
+  it('when the only payment failed or is pending, then nothing came in through the ledger and the amount due is not capped (paid offline)', () => {
+    expect(outstandingRefundCents(PRICE, [payment('failed'), payment('pending'), refund('awaiting_operator', 1000)])).to.equal(PRICE - 1000);
   });
 });

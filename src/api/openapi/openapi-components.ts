@@ -117,6 +117,7 @@ const historyEntry = object({
   actor_id: nullable({ ...int, description: 'null for the system.' }),
   actor_role: enumOf(ACTOR_ROLES),
   reason: str,
+  details: nullable({ type: 'object', additionalProperties: true, description: 'What else changed; a reschedule gives `{rescheduled: {from: {start_time, end_time}, to: {start_time, end_time}}}`.' }),
   created_at: time,
 });
 

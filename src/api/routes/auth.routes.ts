@@ -1,4 +1,5 @@
 import Router from '@koa/router';
+import type { Middleware } from 'koa';
 import Joi from 'joi';
 import type { AppContext } from '../../app/app-context';
 import { obtainToken, registerUser } from '../../app/auth/auth-service';
@@ -22,7 +23,7 @@ export const credentialsSchema = Joi.object(credentials);
 
 export const serializeUser = (u: PublicUser) => ({ id: u.id, email: u.email, name: u.name, role: u.role });
 
-export function authRoutes(app: AppContext, passport: Passport): Router {
+export function authRoutes(app: AppContext, passport: Passport, throttleLogins: Middleware): Router {
   const router = new Router({ prefix: '/api/v1/auth' });
 
   router.post('/register/', async (ctx) => {
@@ -32,12 +33,12 @@ export function authRoutes(app: AppContext, passport: Passport): Router {
     ctx.body = { ...serializeUser(user), token };
   });
 
-  router.post('/token/', async (ctx) => {
+  router.post('/token/', throttleLogins, async (ctx) => {
     const { email, password } = validate<{ email: string; password: string }>(credentialsSchema, ctx.request.body);
     ctx.body = { token: await obtainToken(app, email, password) };
   });
 
-  router.post('/login/', async (ctx) => {
+  router.post('/login/', throttleLogins, async (ctx) => {
     validate(credentialsSchema, ctx.request.body);
     await passport.authenticate('local', async (error: unknown, user: PublicUser | false) => {
       if (error) throw error;

@@ -44,6 +44,7 @@ const serializeHistory = (h: HistoryEntry) => ({
   actor_id: h.actor_id,
   actor_role: h.actor_role,
   reason: h.reason,
+  details: h.details ?? null,
   created_at: h.created_at,
 });
 

@@ -14,6 +14,9 @@ const SUBJECTS: Record<NotificationKind, string> = {
 
 const isReminder = (kind: NotificationKind) => kind === 'reminder_24h' || kind === 'reminder_1h';
 
+const isReminderStillDue = (booking: BookingView, occasion: string, now: Date) =>
+  booking.status === 'confirmed' && booking.start_time?.toISOString() === occasion && booking.start_time.getTime() > now.getTime();
+
 function describe(booking: BookingView): string {
   const when = booking.start_time
     ? DateTime.fromJSDate(booking.start_time, { zone: booking.timezone }).toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ")
@@ -24,12 +27,13 @@ function describe(booking: BookingView): string {
 /**
  * Tells the client and the practitioner about a booking event: one in-app notification each and an
  * e-mail. The dedupe key makes a re-delivered job a no-op. A reminder for a booking that is no longer
- * confirmed at that start time is dropped.
+ * confirmed at that start time is dropped, and so is one that runs late, once the booking has started
+ * (a relay or worker that was down, jobs restored after Redis lost them).
  */
 export async function sendBookingNotification(app: AppContext, input: { bookingId: number; kind: NotificationKind; occasion: string }): Promise<number> {
   const booking = await app.bookings.findView(input.bookingId);
   if (!booking) return 0;
-  if (isReminder(input.kind) && (booking.status !== 'confirmed' || booking.start_time?.toISOString() !== input.occasion)) return 0;
+  if (isReminder(input.kind) && !isReminderStillDue(booking, input.occasion, app.clock.now())) return 0;
   const subject = SUBJECTS[input.kind];
   const body = describe(booking);
   let sent = 0;

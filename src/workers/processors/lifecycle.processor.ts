@@ -28,7 +28,8 @@ export function lifecycleProcessor(app: AppContext) {
         });
         break;
       case 'reconcile':
-        return reconcileOverdue(app);
+        // The periodic sweep also clears expired HTTP sessions (dead rows; reads already ignore them).
+        return { ...(await reconcileOverdue(app)), expiredSessions: await app.sessions.purgeExpired() };
       default:
         throw new UnrecoverableError(`unknown lifecycle job "${(job as Job).name}"`);
     }

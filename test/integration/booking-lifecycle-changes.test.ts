@@ -51,6 +51,9 @@ describe('booking lifecycle: reschedule, submit, notes, workshop seats', () => {
         actor_id: cast.client.id,
         actor_role: 'client',
         reason: 'train delayed',
+        details: {
+          rescheduled: { from: { start_time: '2030-01-08T10:00:00.000Z', end_time: END }, to: { start_time: '2030-01-08T15:00:00.000Z', end_time: '2030-01-08T16:00:00.000Z' } },
+        },
         created_at: new Date(DEFAULT_NOW.getTime() + 5 * MINUTE).toISOString(),
       });
       const stored = await storedHistory(h, booking.id);

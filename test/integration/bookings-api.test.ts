@@ -311,7 +311,7 @@ describe('bookings API', () => {
       expect(b.child_bookings).to.deep.equal([]);
       expect(b.notes).to.deep.equal([]);
       expect(b.status_history).to.deep.equal([
-        { from_status: null, to_status: 'pending_payment', actor_id: client.id, actor_role: 'client', reason: 'created', created_at: DEFAULT_NOW.toISOString() },
+        { from_status: null, to_status: 'pending_payment', actor_id: client.id, actor_role: 'client', reason: 'created', details: null, created_at: DEFAULT_NOW.toISOString() },
       ]);
     });
 

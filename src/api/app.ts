@@ -14,6 +14,7 @@ import { bookingsRoutes } from './routes/bookings.routes';
 import { catalogRoutes } from './routes/catalog.routes';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
+import { adminRoutes } from './routes/admin.routes';
 import type { Redis } from 'ioredis';
 import type { Queues } from '../jobs/queues';
 import { createRateLimits } from './middleware/rate-limit';
@@ -67,7 +68,7 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));
 
-  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), webhooksRoutes(app)]) {
+  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), webhooksRoutes(app), adminRoutes(app)]) {
     api.use(router.routes());
     api.use(router.allowedMethods({ throw: true }));
   }

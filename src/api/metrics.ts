@@ -9,6 +9,18 @@ import type { Clock } from '../platform/clock';
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
 
 /**
+ * A Redis that is down leaves the queue gauges empty instead of failing the whole scrape: the HTTP
+ * latency and the outbox lag are what an operator needs most at that moment.
+ */
+async function collectFromRedis(gauge: client.Gauge, collect: () => Promise<unknown>): Promise<void> {
+  try {
+    await collect();
+  } catch {
+    gauge.reset();
+  }
+}
+
+/**
  * Prometheus metrics of this process (HTTP latency) and of the shared state every process sees
  * (queue depths and job totals kept by BullMQ in Redis, outbox lag from Postgres), so any web
  * instance answers for the whole system.
@@ -42,11 +54,13 @@ export function createMetrics(deps: { db: Knex; queues?: Queues; clock: Clock })
       labelNames: ['queue', 'state'],
       registers: [registry],
       async collect() {
-        await Promise.all(
-          QUEUES.map(async (queue) => {
-            const counts = await queues[queue].getJobCounts(...JOB_STATES);
-            for (const state of JOB_STATES) this.set({ queue, state }, counts[state] ?? 0);
-          }),
+        await collectFromRedis(this, () =>
+          Promise.all(
+            QUEUES.map(async (queue) => {
+              const counts = await queues[queue].getJobCounts(...JOB_STATES);
+              for (const state of JOB_STATES) this.set({ queue, state }, counts[state] ?? 0);
+            }),
+          ),
         );
       },
     });
@@ -56,12 +70,14 @@ export function createMetrics(deps: { db: Knex; queues?: Queues; clock: Clock })
       labelNames: ['queue', 'result'],
       registers: [registry],
       async collect() {
-        await Promise.all(
-          QUEUES.flatMap((queue) =>
-            (['completed', 'failed'] as const).map(async (result) => {
-              const metrics = await queues[queue].getMetrics(result, 0, 0);
-              this.set({ queue, result }, Number(metrics.meta.count ?? 0));
-            }),
+        await collectFromRedis(this, () =>
+          Promise.all(
+            QUEUES.flatMap((queue) =>
+              (['completed', 'failed'] as const).map(async (result) => {
+                const metrics = await queues[queue].getMetrics(result, 0, 0);
+                this.set({ queue, result }, Number(metrics.meta.count ?? 0));
+              }),
+            ),
           ),
         );
       },

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { LedgerEntry, PaymentState } from '../domain/payment-ledger';
 import type { BookingRow } from './booking-repository';
+import { fetchPage, type Page, type PageRequest } from './pagination';
 
 export interface PaymentEventRow {
   id: number;
@@ -61,8 +62,22 @@ export function createPaymentRepository(db: Knex) {
       return q('payments').where({ booking_id: bookingId }).orderBy('id');
     },
 
-    async flaggedEvents(limit = 100) {
-      return db('payment_events').whereNotNull('flag').orderBy('id', 'desc').limit(limit);
+    /** Provider events an operator must look at (unknown booking, wrong amount, malformed), newest first. */
+    async flaggedEvents(page: PageRequest): Promise<Page<Omit<PaymentEventRow, 'payload'> & { flag: string; outcome: string | null; booking_id: number | null; received_at: Date }>> {
+      const query = db('payment_events')
+        .select('id', 'provider_event_id', 'type', 'booking_ref', 'booking_id', 'flag', 'outcome', 'received_at', 'processed_at')
+        .whereNotNull('flag')
+        .orderBy('id', 'desc');
+      return fetchPage(query, page);
+    },
+
+    /** Refunds waiting for an operator to pay them by hand (the offline provider), oldest first. */
+    async refundsAwaitingOperator(page: PageRequest): Promise<Page<PaymentRow>> {
+      return fetchPage(db('payments').where({ kind: 'refund', state: 'awaiting_operator' }).orderBy('id'), page);
+    },
+
+    async lockPayment(trx: Knex.Transaction, id: number): Promise<PaymentRow | undefined> {
+      return trx('payments').where({ id }).forUpdate().first();
     },
 
     /**
@@ -98,8 +113,9 @@ export function createPaymentRepository(db: Knex) {
     },
 
     /** Marks refunds still in flight as succeeded: the provider reported the money returned. */
-    async settlePendingRefunds(trx: Knex.Transaction, bookingId: number): Promise<void> {
-      await trx('payments').where({ booking_id: bookingId, kind: 'refund', state: 'pending' }).update({ state: 'succeeded', updated_at: trx.fn.now() });
+    async settleRefunds(trx: Knex.Transaction, ids: number[]): Promise<void> {
+      if (!ids.length) return;
+      await trx('payments').whereIn('id', ids).where({ kind: 'refund', state: 'pending' }).update({ state: 'succeeded', updated_at: trx.fn.now() });
     },
   };
 }

@@ -55,6 +55,20 @@ export function decideSucceededPayment(input: { status: BookingStatus; priceCent
 }
 
 /**
+ * Which of our refunds still in flight a provider's cumulative refunded total accounts for: oldest
+ * first, while they fit in it beside the refunds already settled. One that does not fit stays
+ * pending (its job resumes it), so the ledger never shows money returned that was not.
+ */
+export function refundsSettledBy<T extends LedgerEntry>(totalRefundedCents: number, entries: T[]): T[] {
+  let settledCents = settledAmounts(entries).refundedCents;
+  return entries.filter((entry) => {
+    if (entry.kind !== 'refund' || entry.state !== 'pending' || settledCents + entry.amount_cents > totalRefundedCents) return false;
+    settledCents += entry.amount_cents;
+    return true;
+  });
+}
+
+/**
  * Still owed back to the client: what was decided minus what is paid or on its way, and never more
  * than the ledger's payments took in (an underpaid booking gets back what was paid; a provider
  * refuses a refund larger than its charge). A ledger with no payment (paid offline) is not capped.

@@ -18,7 +18,13 @@ export type Queues = Record<QueueName, Queue>;
 /** One Queue per name under the configured prefix; every Redis key the service writes lives there. */
 export function createQueues(connection: Redis, prefix: string): Queues {
   return Object.fromEntries(
-    QUEUES.map((name) => [name, new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipWaitingForReady: true })]),
+    QUEUES.map((name) => {
+      const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipWaitingForReady: true });
+      // The connection's owner logs its errors; a Queue without a listener prints each one again,
+      // as a raw stack on stderr (not a JSON log line), for as long as Redis is down.
+      queue.on('error', () => undefined);
+      return [name, queue];
+    }),
   ) as Queues;
 }
 

@@ -8,7 +8,9 @@ export interface StartedPayment {
 
 export interface RefundResult {
   providerId: string | null;
-  state: 'succeeded' | 'pending' | 'awaiting_operator';
+  /** failed: the provider refused it (nothing was refunded), so a retry must be a new refund. */
+  state: 'succeeded' | 'pending' | 'awaiting_operator' | 'failed';
+  failureReason?: string;
 }
 
 /** The provider behind payments and refunds. Every call carries an idempotency key. */
@@ -51,11 +53,18 @@ export function stripeProvider(secretKey: string, apiUrl: string | null): Paymen
     },
     async refund({ bookingId, paymentProviderId, amountCents, idempotencyKey }) {
       if (!paymentProviderId) throw new Error(`booking ${bookingId}: no Stripe PaymentIntent to refund`);
-      const refund = await stripe.refunds.create(
-        { payment_intent: paymentProviderId, amount: amountCents, metadata: { booking_id: String(bookingId) } },
-        { idempotencyKey },
-      );
-      return { providerId: refund.id, state: refund.status === 'succeeded' ? 'succeeded' : 'pending' };
+      try {
+        const refund = await stripe.refunds.create(
+          { payment_intent: paymentProviderId, amount: amountCents, metadata: { booking_id: String(bookingId) } },
+          { idempotencyKey },
+        );
+        return { providerId: refund.id, state: refund.status === 'succeeded' ? 'succeeded' : refund.status === 'failed' ? 'failed' : 'pending' };
+      } catch (error) {
+        // A refused request refunded nothing, and Stripe answers this key with the same refusal for
+        // good. Anything else (network, 5xx) may have been applied: it is thrown and retried with the key.
+        if (error instanceof Stripe.errors.StripeInvalidRequestError) return { providerId: null, state: 'failed', failureReason: error.message };
+        throw error;
+      }
     },
   };
 }

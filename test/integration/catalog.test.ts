@@ -390,6 +390,18 @@ describe('catalog', () => {
       expect(list.body.results.map((s: { id: number }) => s.id)).to.include(res.body.id);
     });
 
+    it('when a session would overlap another session or an active booking of the practitioner, then 409 slot_unavailable', async () => {
+      const overlapping = await h.http.post(`${SERVICES}${workshop.id}/sessions/`).set(practitioner.auth).send({ start_time: '2030-02-01T11:00:00Z' });
+      expect(overlapping.status, JSON.stringify(overlapping.body)).to.equal(409);
+      expect(overlapping.body.code).to.equal('slot_unavailable');
+      await aSchedule(h, practitioner);
+      const session = await aService(h, practitioner, { duration_minutes: 60 });
+      await aBooking(h, client, { practitioner, service: session }, '2030-02-10T10:00:00Z');
+      const overBooking = await h.http.post(`${SERVICES}${workshop.id}/sessions/`).set(practitioner.auth).send({ start_time: '2030-02-10T09:30:00Z' });
+      expect(overBooking.status).to.equal(409);
+      expect(overBooking.body.code).to.equal('slot_unavailable');
+    });
+
     it('when a session gives no end or capacity, then they come from the service', async () => {
       const res = await h.http.post(`${SERVICES}${workshop.id}/sessions/`).set(practitioner.auth).send({ start_time: '2030-02-02T10:00:00Z' });
       expect(res.status).to.equal(201);

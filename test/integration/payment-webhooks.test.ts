@@ -108,6 +108,25 @@ describe('payment webhooks (HTTP)', () => {
     expect(res.status).to.equal(405);
   });
 
+  describe('with a low anonymous rate limit (RATE_LIMIT_ANON_PER_MINUTE=3)', () => {
+    let limited: Harness;
+    before(async () => {
+      limited = await startHarness({ env: { RATE_LIMIT_ANON_PER_MINUTE: '3' } });
+    });
+    after(() => limited.close());
+
+    it('when a provider delivers more events than the limit, then every delivery is answered 200 (webhooks are exempt)', async () => {
+      const answers = [];
+      for (let i = 0; i < 8; i++) answers.push((await postWebhook(limited, succeeded(i + 1, 5000))).status);
+      expect(answers).to.deep.equal(Array(8).fill(200));
+      expect(await countRows(limited, 'payment_events')).to.equal(8);
+      // The limit itself is on: the same client is throttled elsewhere.
+      const elsewhere = [];
+      for (let i = 0; i < 5; i++) elsewhere.push((await limited.http.get('/api/v1/drf/practitioners/')).status);
+      expect(elsewhere).to.include(429);
+    });
+  });
+
   describe('with our secret being rotated (PAYMENT_WEBHOOK_SECRET="whsec_new,whsec_old")', () => {
     let rotated: Harness;
     before(async () => {

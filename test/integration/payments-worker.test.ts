@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { refreshPaymentStatus } from '../../src/app/payments/apply-payment-event';
 import { refundBooking } from '../../src/app/payments/refund-booking';
+import { refundsSettledBy } from '../../src/domain/payment-ledger';
 import { startWorkerPool } from '../../src/workers/worker-pool';
 import { aBooking } from '../support/builders';
 import { startFakeStripe, type FakeStripe } from '../support/fake-stripe';
@@ -373,6 +374,17 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
       expect((await ledgerOf(h, booking.id))[0]).to.include({ kind: 'payment', provider: 'stripe', provider_id: pi, amount_cents: PRICE, state: 'pending' });
     });
 
+    it('when a draft is submitted, then the answer carries the client_secret of a PaymentIntent for that booking', async () => {
+      const other = await aCast(h, strangers);
+      const draft = await aBooking(h, other.client, other, START, { draft: true });
+      expect(draft.payment).to.equal(null);
+      const res = await act(h, other.client, draft.id, 'submit');
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body).to.include({ status: 'pending_payment' });
+      const intent = [...fake.paymentIntents.values()].find((p) => p.metadata.booking_id === String(draft.id));
+      expect(res.body.payment).to.deep.equal({ provider: 'stripe', amount_cents: PRICE, currency: 'USD', client_secret: intent!.client_secret });
+    });
+
     it('when the provider fails, then the booking still stands and the answer says payment could not start', async () => {
       const other = await aCast(h, strangers);
       fake.failNext('/v1/payment_intents', { mode: 'error', afterCreate: false });
@@ -459,6 +471,7 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
         expect((await act(h, cast.practitioner, booking.id, 'cancel')).status).to.equal(200);
         fake.failNext('/v1/refunds', { mode: 'hold' });
         const refunding = refundBooking(h.app, booking.id);
+        refunding.catch(() => undefined); // awaited below; a rejection must not count as unhandled meanwhile
         await eventually(() => expect(refundCallsFor()).to.have.length(1));
 
         // What applying charge.refunded does, holding the booking's lock while our refund's answer comes back.
@@ -470,7 +483,8 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
             const { rows } = await h.app.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
             expect(rows[0].n, 'the refund waiting for the booking lock').to.be.greaterThan(0);
           });
-          await h.app.payments.settlePendingRefunds(event, booking.id);
+          const covered = refundsSettledBy(PRICE, await h.app.payments.ledger(event, booking.id));
+          await h.app.payments.settleRefunds(event, covered.map((refund) => refund.id));
           await refreshPaymentStatus(h.app, event, booking.id);
           await event.commit();
         } catch (error) {
@@ -514,6 +528,37 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
         const refunds = await refundsIn(h, booking.id);
         expect(refunds).to.have.length(1);
         expect(refunds[0]).to.include({ id: pending.id, state: 'succeeded', provider_id: providerRefundsFor()[0]!.id });
+      });
+
+      it('when an operator refunds part at Stripe before the retry, then the ledger never counts money not returned, and the rest is still paid back', async function () {
+        this.timeout(60_000);
+        await payThroughProvider();
+        await stopPayments();
+        const doomed = await spawnWorker(h, { queues: ['payments'], relay: false, env: { STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_API_URL: fake.url } });
+        // Our refund call never reaches Stripe's books: the process dies holding it.
+        fake.failNext('/v1/refunds', { mode: 'hang', afterCreate: false });
+        expect((await act(h, cast.practitioner, booking.id, 'cancel')).status).to.equal(200);
+        await eventually(() => expect(refundCallsFor()).to.have.length(1), 20_000);
+        doomed.kill('SIGKILL');
+        await doomed.exited;
+        expect((await refundsIn(h, booking.id)).map((r: { state: string; amount_cents: number }) => [r.state, r.amount_cents])).to.deep.equal([['pending', PRICE]]);
+
+        // Meanwhile an operator refunds 10.00 in the Stripe dashboard, and Stripe reports it.
+        fake.refundDirectly(pi, 1000);
+        const report = chargeRefunded(booking.id, PRICE, 1000, pi);
+        await deliver(h, report);
+        startPayments();
+        await applied(h, report.id);
+        const succeededRefunds = async () =>
+          (await refundsIn(h, booking.id)).filter((r: { state: string }) => r.state === 'succeeded').reduce((sum: number, r: { amount_cents: number }) => sum + r.amount_cents, 0);
+        const atProvider = () => providerRefundsFor().reduce((sum, r) => sum + r.amount, 0);
+        expect(await succeededRefunds(), 'refunds the ledger counts as paid back').to.be.at.most(atProvider());
+
+        // The refund job, picked up again, pays back what is still owed: 40.00, once.
+        await bookingBecomes(h, booking.id, { payment_status: 'refunded' });
+        expect(atProvider()).to.equal(PRICE);
+        expect(providerRefundsFor().map((r) => r.amount)).to.deep.equal([1000, PRICE - 1000]);
+        expect(await succeededRefunds()).to.equal(PRICE);
       });
     });
   });

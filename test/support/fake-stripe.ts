@@ -60,6 +60,8 @@ export interface FakeStripe {
   releaseHeld(): void;
   /** Marks a PaymentIntent paid (by default its full amount), as the client's payment would; refunds need a paid one. */
   markSucceeded(paymentIntentId: string, amountReceived?: number): FakePaymentIntent;
+  /** A refund made outside our API (an operator in the Stripe dashboard). */
+  refundDirectly(paymentIntentId: string, amount: number): FakeRefund;
   /** Resolves once `count` calls to `path` have arrived. */
   waitForCalls(path: string, count: number, timeoutMs?: number): Promise<void>;
   reset(): void;
@@ -217,6 +219,11 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       intent.status = 'succeeded';
       intent.amount_received = amountReceived ?? intent.amount;
       return intent;
+    },
+    refundDirectly(paymentIntentId, amount) {
+      const answer = createRefund({ payment_intent: paymentIntentId, amount: String(amount) });
+      if (answer.status !== 200) throw new Error(`fake stripe: ${JSON.stringify(answer.body)}`);
+      return answer.body as FakeRefund;
     },
     async waitForCalls(path, count, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { decideSucceededPayment, derivePaymentStatus, outstandingRefundCents, settledAmounts, type LedgerEntry } from '../../src/domain/payment-ledger';
+import { decideSucceededPayment, derivePaymentStatus, outstandingRefundCents, refundsSettledBy, settledAmounts, type LedgerEntry } from '../../src/domain/payment-ledger';
 import { BOOKING_STATUSES } from '../../src/domain/types';
 
 const PRICE = 5000;
@@ -159,5 +159,32 @@ describe('payment-ledger: outstandingRefundCents', () => {
 
   it('when the only payment failed or is pending, then nothing came in through the ledger and the amount due is not capped (paid offline)', () => {
     expect(outstandingRefundCents(PRICE, [payment('failed'), payment('pending'), refund('awaiting_operator', 1000)])).to.equal(PRICE - 1000);
+  });
+});
+
+describe('payment-ledger: refundsSettledBy (a provider reports its cumulative refunded total)', () => {
+  const withIds = (...entries: LedgerEntry[]) => entries.map((entry, i) => ({ ...entry, id: i + 1 }));
+  const ids = (entries: Array<{ id: number }>) => entries.map((e) => e.id);
+
+  it('when our refund in flight is exactly what was reported, then it is settled', () => {
+    expect(ids(refundsSettledBy(PRICE, withIds(payment('succeeded'), refund('pending'))))).to.deep.equal([2]);
+  });
+
+  it('when the report is smaller than our refund in flight (someone refunded part elsewhere), then ours stays pending', () => {
+    expect(refundsSettledBy(1000, withIds(payment('succeeded'), refund('pending')))).to.deep.equal([]);
+  });
+
+  it('when several are in flight, then the oldest that fit beside what is settled are settled, the rest stay pending', () => {
+    const ledger = withIds(payment('succeeded'), refund('succeeded', 1000), refund('pending', 2000), refund('pending', 2000));
+    expect(ids(refundsSettledBy(3000, ledger))).to.deep.equal([3]);
+    expect(ids(refundsSettledBy(5000, ledger))).to.deep.equal([3, 4]);
+  });
+
+  it('when the report is older than what the ledger already settled, then nothing more is settled', () => {
+    expect(refundsSettledBy(1000, withIds(refund('succeeded', 3000), refund('pending', 1000)))).to.deep.equal([]);
+  });
+
+  it('when refunds failed, wait for an operator or are payments, then they are never settled by a report', () => {
+    expect(refundsSettledBy(PRICE * 3, withIds(refund('failed'), refund('awaiting_operator'), payment('pending')))).to.deep.equal([]);
   });
 });

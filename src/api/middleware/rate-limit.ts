@@ -10,8 +10,11 @@ const EXEMPT = [/^\/api\/v1\/webhooks\//, /^\/(healthz|readyz|metrics)$/];
 function limiter(store: Redis | undefined, keyPrefix: string, points: number, durationSeconds: number): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds });
   // Redis is shared by every web instance; when it is unreachable, each instance limits on its own
-  // (the insurance limiter) rather than failing requests.
-  return store ? new RateLimiterRedis({ storeClient: store, keyPrefix, points, duration: durationSeconds, insuranceLimiter: memory }) : memory;
+  // (the insurance limiter) rather than failing requests — at once (rejectIfRedisNotReady), not after
+  // each command has waited out the reconnection attempts, which made every request take seconds.
+  return store
+    ? new RateLimiterRedis({ storeClient: store, keyPrefix, points, duration: durationSeconds, insuranceLimiter: memory, rejectIfRedisNotReady: true })
+    : memory;
 }
 
 function throttled(res: RateLimiterRes, ctx: Context): DomainError {

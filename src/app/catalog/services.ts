@@ -1,4 +1,4 @@
-import { forbidden, invalid, invalidField, notFound } from '../../domain/errors';
+import { conflict, forbidden, invalid, invalidField, notFound } from '../../domain/errors';
 import type { Caller, ServiceType } from '../../domain/types';
 import type { ServiceColumns, ServiceRecord, SessionRecord } from '../../data/catalog-repository';
 import type { Page, PageRequest } from '../../data/pagination';
@@ -118,12 +118,19 @@ export async function createSession(
   const end = input.end_time ?? new Date(input.start_time.getTime() + service.duration_minutes * 60_000);
   if (end <= input.start_time) throw invalidField('end_time', 'end_time must be after start_time.');
   if (input.start_time <= app.clock.now()) throw invalidField('start_time', 'start_time must be in the future.');
-  return app.db.transaction((trx) =>
-    app.catalog.insertSession(trx, {
+  return app.db.transaction(async (trx) => {
+    // A session takes the practitioner's time like a booking does: not on top of an active booking
+    // or another session (the same calendar lock as booking writes, so the two cannot race).
+    await app.bookings.lockPractitionerCalendar(trx, service.practitioner_id);
+    const busy = await app.bookings.busyRanges(service.practitioner_id, { from: input.start_time, to: end }, { trx });
+    if (busy.some((range) => range.start < end && input.start_time < range.end)) {
+      throw conflict('slot_unavailable', 'Time slot not available: the practitioner has a booking or another session then.');
+    }
+    return app.catalog.insertSession(trx, {
       service_id: serviceId,
       start_time: input.start_time,
       end_time: end,
       max_participants: input.max_participants ?? service.max_participants,
-    }),
-  );
+    });
+  });
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { decideSucceededPayment, derivePaymentStatus, settledAmounts } from '../../domain/payment-ledger';
+import { decideSucceededPayment, derivePaymentStatus, refundsSettledBy, settledAmounts } from '../../domain/payment-ledger';
 import type { BookingRow } from '../../data/booking-repository';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
@@ -58,9 +58,10 @@ async function onFailed(app: AppContext, trx: Knex.Transaction, booking: Booking
 async function onRefunded(app: AppContext, trx: Knex.Transaction, booking: BookingRow, object: Record<string, unknown>, eventId: number): Promise<Outcome> {
   const totalRefunded = cents(object.amount_refunded) ?? cents(object.amount_received);
   if (totalRefunded === null) return { outcome: 'ignored', flag: 'malformed_event' };
-  // charge.refunded reports the charge's cumulative refunds: our refunds in flight are now done, and
-  // anything beyond the ledger was refunded at the provider directly.
-  await app.payments.settlePendingRefunds(trx, booking.id);
+  // charge.refunded reports the charge's cumulative refunds: our refunds in flight that it covers are
+  // now done, and anything beyond the ledger was refunded at the provider directly.
+  const settled = refundsSettledBy(totalRefunded, await app.payments.ledger(trx, booking.id));
+  await app.payments.settleRefunds(trx, settled.map((refund) => refund.id));
   const { refundedCents } = settledAmounts(await app.payments.ledger(trx, booking.id));
   if (totalRefunded > refundedCents) {
     await app.payments.insertRefund(trx, {

@@ -43,9 +43,15 @@ export async function refundBooking(app: AppContext, bookingId: number): Promise
     idempotencyKey: refund.idempotency_key!,
   });
   await app.db.transaction(async (trx) => {
-    await app.payments.updatePayment(trx, refund.id, { state: result.state, provider_id: result.providerId });
+    // The booking first, as the event and cancel paths lock it: taking the refund row first would
+    // deadlock against a charge.refunded being applied (booking locked, then our refund row).
+    await app.bookings.lockForUpdate(trx, bookingId);
+    await app.payments.updatePayment(trx, refund.id, { state: result.state, provider_id: result.providerId, failure_reason: result.failureReason ?? null });
     await refreshPaymentStatus(app, trx, bookingId);
   });
+  // A refused refund counts for nothing: the job's retry works out again what is still owed (the
+  // provider may have refunded part meanwhile) and asks for it under a new key.
+  if (result.state === 'failed') throw new Error(`refund ${refund.id} of booking ${bookingId} refused by the provider: ${result.failureReason ?? 'no reason given'}`);
   const outcome = result.state === 'succeeded' ? 'refunded' : result.state;
   return { outcome, amountCents: refund.amount_cents };
 }

@@ -1,0 +1,46 @@
+import Router from '@koa/router';
+import Joi from 'joi';
+import type { AppContext } from '../../app/app-context';
+import { settleRefund } from '../../app/payments/settle-refund';
+import { formatCents } from '../../domain/pricing';
+import type { PaymentRow } from '../../data/payment-repository';
+import { requireAdmin } from '../auth';
+import { paginated } from '../pagination';
+import { paginationKeys, parseId, toPageRequest, validateQuery } from '../validation';
+
+const serializeRefund = (r: PaymentRow) => ({
+  id: r.id,
+  booking_id: r.booking_id,
+  provider: r.provider,
+  amount_cents: r.amount_cents,
+  amount: formatCents(r.amount_cents),
+  currency: r.currency,
+  state: r.state,
+  created_at: r.created_at,
+  updated_at: r.updated_at,
+});
+
+/** Money matters an operator settles by hand: flagged provider events and refunds awaiting payment. */
+export function adminRoutes(app: AppContext): Router {
+  const router = new Router({ prefix: '/api/v1/admin' });
+  const pageQuery = Joi.object(paginationKeys);
+
+  router.get('/payment-events/flagged/', async (ctx) => {
+    requireAdmin(ctx.state);
+    const page = toPageRequest(validateQuery<{ page: number; page_size: number }>(pageQuery, ctx.query));
+    ctx.body = paginated(ctx, await app.payments.flaggedEvents(page), page, (e) => e);
+  });
+
+  router.get('/refunds/', async (ctx) => {
+    requireAdmin(ctx.state);
+    const page = toPageRequest(validateQuery<{ page: number; page_size: number }>(pageQuery, ctx.query));
+    ctx.body = paginated(ctx, await app.payments.refundsAwaitingOperator(page), page, serializeRefund);
+  });
+
+  router.post('/refunds/:id/settle/', async (ctx) => {
+    requireAdmin(ctx.state);
+    ctx.body = serializeRefund(await settleRefund(app, parseId(ctx.params.id)));
+  });
+
+  return router;
+}

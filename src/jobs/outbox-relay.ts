@@ -195,3 +195,10 @@ export async function outboxLagSeconds(db: Knex, now: Date): Promise<number> {
   const row = await db('outbox').whereNull('dispatched_at').min<{ oldest: Date | null }>({ oldest: 'created_at' }).first();
   return row?.oldest ? Math.max(0, (now.getTime() - new Date(row.oldest).getTime()) / 1000) : 0;
 }
+
+/** Dispatched rows are history once BullMQ has them; keep a week for tracing, then drop them. */
+export async function purgeDispatchedOutbox(db: Knex, before: Date, limit = 10_000): Promise<number> {
+  return db('outbox')
+    .whereIn('id', db('outbox').select('id').where('dispatched_at', '<', before).orderBy('dispatched_at').limit(limit))
+    .delete();
+}

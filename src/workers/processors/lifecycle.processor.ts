@@ -1,6 +1,7 @@
 import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { AppContext } from '../../app/app-context';
-import { reconcileOverdue, runScheduledTransition, type ScheduledOutcome } from '../../app/bookings/scheduled-transitions';
+import { runScheduledTransition, type ScheduledOutcome } from '../../app/bookings/scheduled-transitions';
+import { runMaintenance } from '../../app/maintenance';
 import type { JobPayloads } from '../../jobs/job-contracts';
 
 type LifecycleJob = { [N in keyof JobPayloads['lifecycle']]: Job<JobPayloads['lifecycle'][N], unknown, N> }[keyof JobPayloads['lifecycle']];
@@ -28,8 +29,7 @@ export function lifecycleProcessor(app: AppContext) {
         });
         break;
       case 'reconcile':
-        // The periodic sweep also clears expired HTTP sessions (dead rows; reads already ignore them).
-        return { ...(await reconcileOverdue(app)), expiredSessions: await app.sessions.purgeExpired() };
+        return runMaintenance(app);
       default:
         throw new UnrecoverableError(`unknown lifecycle job "${(job as Job).name}"`);
     }

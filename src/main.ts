@@ -8,8 +8,8 @@ async function main(): Promise<void> {
   const app = await createRuntime('estuary', { migrate: true });
   const web = await startWeb(app);
   const workers = await startWorkerProcess(app, parseWorkerArgs([]));
-  process.stdout.write(`Estuary Bookings API listening on http://localhost:${app.config.port}/ (docs: /api/v1/docs/), workers and relay running\n`);
   onShutdown(app.logger, [web.close, workers.close, () => app.db.destroy()]);
+  process.stdout.write(`Estuary Bookings API listening on http://localhost:${app.config.port}/ (docs: /api/v1/docs/), workers and relay running\n`);
 }
 
 main().catch((error) => {

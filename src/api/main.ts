@@ -5,8 +5,8 @@ import { startWeb } from './server';
 async function main(): Promise<void> {
   const app = await createRuntime('web');
   const web = await startWeb(app);
-  app.logger.info({ url: `http://localhost:${app.config.port}/` }, 'API listening');
   onShutdown(app.logger, [web.close, () => app.db.destroy()]);
+  app.logger.info({ url: `http://localhost:${app.config.port}/` }, 'API listening');
 }
 
 main().catch((error) => {

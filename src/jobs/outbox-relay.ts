@@ -196,9 +196,13 @@ export async function outboxLagSeconds(db: Knex, now: Date): Promise<number> {
   return row?.oldest ? Math.max(0, (now.getTime() - new Date(row.oldest).getTime()) / 1000) : 0;
 }
 
-/** Dispatched rows are history once BullMQ has them; keep a week for tracing, then drop them. */
+/**
+ * Rows whose job is done are history; keep a week for tracing, then drop them. A row relayed but not
+ * done stays however old (a start job months ahead): it is what restoreLostJobs relays again if Redis
+ * loses the job.
+ */
 export async function purgeDispatchedOutbox(db: Knex, before: Date, limit = 10_000): Promise<number> {
   return db('outbox')
-    .whereIn('id', db('outbox').select('id').where('dispatched_at', '<', before).orderBy('dispatched_at').limit(limit))
+    .whereIn('id', db('outbox').select('id').where('done_at', '<', before).orderBy('done_at').limit(limit))
     .delete();
 }

@@ -7,9 +7,10 @@ async function main(): Promise<void> {
   const options = parseWorkerArgs(process.argv.slice(2));
   const app = await createRuntime('worker');
   const workers = await startWorkerProcess(app, options);
-  process.stdout.write(`workers running: ${options.queues.join(', ')}${options.relay ? ' + outbox relay' : ''}\n`);
   // Drain: stop taking jobs and let the running ones finish (BullMQ's close), then the relay and the pool.
+  // Installed before the line below: whoever waits for it may send SIGTERM at once.
   onShutdown(app.logger, [workers.close, () => app.db.destroy()]);
+  process.stdout.write(`workers running: ${options.queues.join(', ')}${options.relay ? ' + outbox relay' : ''}\n`);
 }
 
 main().catch((error) => {

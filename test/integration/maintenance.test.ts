@@ -12,13 +12,21 @@ describe('maintenance sweep (the reconciler job)', () => {
   after(() => h.close());
 
   it('when relayed outbox rows are older than a week, then they are purged; recent and unrelayed rows stay', async () => {
-    const row = (dispatchedAt: Date | null) => ({ queue: 'notifications', job_name: 'notify', payload: JSON.stringify({ bookingId: 1 }), dispatched_at: dispatchedAt });
+    const row = (dispatchedAt: Date | null) => ({ queue: 'notifications', job_name: 'notify', payload: JSON.stringify({ bookingId: 1 }), dispatched_at: dispatchedAt, done_at: dispatchedAt });
     await h.app.db('outbox').insert([row(new Date(DEFAULT_NOW.getTime() - 8 * DAY)), row(new Date(DEFAULT_NOW.getTime() - 6 * DAY)), row(null)]);
     const result = await runMaintenance(h.app);
     expect(result.purgedOutboxRows).to.equal(1);
     const left = await h.app.db('outbox').orderBy('id').select('dispatched_at');
     expect(left).to.have.length(2);
     expect(left[1].dispatched_at).to.equal(null);
+  });
+
+  it('when a row was relayed long ago but its job has not run yet (a start months ahead), then it stays: Redis may still lose that job', async () => {
+    await h.app.db('outbox').del();
+    await h.app.db('outbox').insert({ queue: 'lifecycle', job_name: 'start-booking', payload: JSON.stringify({ bookingId: 1 }), dispatched_at: new Date(DEFAULT_NOW.getTime() - 30 * DAY) });
+    const result = await runMaintenance(h.app);
+    expect(result.purgedOutboxRows).to.equal(0);
+    expect(await h.app.db('outbox').select('job_name')).to.deep.equal([{ job_name: 'start-booking' }]);
   });
 
   it('when HTTP sessions have expired, then the sweep removes them', async () => {

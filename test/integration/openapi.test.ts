@@ -71,8 +71,14 @@ describe('OpenAPI document and docs UI', () => {
         '/api/v1/drf/bookings/{id}/notes/': ['get', 'post'],
         '/api/v1/drf/bookings/check-availability/': ['post'],
         '/api/v1/drf/bookings/check_availability/': ['post'],
+        '/api/v1/webhooks/payments/': ['post'],
+        '/api/v1/admin/payment-events/flagged/': ['get'],
+        '/api/v1/admin/refunds/': ['get'],
+        '/api/v1/admin/refunds/{id}/settle/': ['post'],
         '/healthz': ['get'],
         '/readyz': ['get'],
+        '/metrics': ['get'],
+        '/admin/queues': ['get'],
       };
       for (const [path, methods] of Object.entries(expected)) {
         expect(paths, path).to.have.property(path);
@@ -129,6 +135,57 @@ describe('OpenAPI document and docs UI', () => {
       const create = (doc.paths as Record<string, Record<string, Json>>)['/api/v1/drf/bookings/']!.post!;
       const conflict = (create.responses as Record<string, Json>)['409']!;
       expect(JSON.stringify(conflict)).to.contain('Time slot not available');
+    });
+
+    it('when read, then the payment webhook is documented as signed, open, exempt from rate limits and answering {received, duplicate}', () => {
+      const webhook = (doc.paths as Record<string, Record<string, Json>>)['/api/v1/webhooks/payments/']!.post!;
+      const components = doc.components as Record<string, Record<string, Json>>;
+      expect(webhook.security).to.deep.equal([]);
+      expect((webhook.parameters as Json[]).find((p) => p.name === 'Stripe-Signature')).to.include({ in: 'header', required: true });
+      const bodyRef = (((webhook.requestBody as Json).content as Record<string, Json>)['application/json']!.schema as Json).$ref as string;
+      const body = resolvePointer(doc, bodyRef) as Json;
+      expect(body.required).to.have.members(['id', 'type', 'data']);
+      const object = ((body.properties as Record<string, Json>).data!.properties as Record<string, Json>).object!;
+      expect(object.properties).to.include.keys('id', 'amount_received', 'metadata');
+      const responses = webhook.responses as Record<string, Json>;
+      expect(responses).to.not.have.any.keys('401', '429');
+      expect(JSON.stringify(resolvePointer(doc, responses['400']!.$ref as string))).to.contain('invalid_signature');
+      expect(components.schemas!.WebhookReceipt!.required).to.have.members(['received', 'duplicate']);
+    });
+
+    it('when read, then rate-limited operations may answer 429 throttled with Retry-After, and webhooks and probes may not', () => {
+      const paths = doc.paths as Record<string, Record<string, Json>>;
+      const unlimited = new Set(['/api/v1/webhooks/payments/', '/healthz', '/readyz', '/metrics']);
+      for (const [path, methods] of Object.entries(paths)) {
+        for (const [method, op] of Object.entries(methods)) {
+          expect('429' in (op.responses as Json), `429 on ${method} ${path}`).to.equal(!unlimited.has(path));
+        }
+      }
+      const throttled = (doc.components as Record<string, Record<string, Json>>).responses!.Throttled!;
+      expect(throttled.headers).to.have.key('Retry-After');
+      expect(JSON.stringify(throttled)).to.contain('throttled');
+      expect((paths['/api/v1/auth/token/']!.post!.responses as Record<string, Json>)['429']).to.deep.equal({ $ref: '#/components/responses/LoginThrottled' });
+    });
+
+    it('when read, then create and submit answer with `payment`, and the detail shows `payments` and history `details`', () => {
+      const paths = doc.paths as Record<string, Record<string, Json>>;
+      const schemas = (doc.components as Record<string, Record<string, Json>>).schemas!;
+      const okSchema = (op: Json, status: string) => (((op.responses as Record<string, Json>)[status]!.content as Record<string, Json>)['application/json']!.schema as Json).$ref;
+      expect(okSchema(paths['/api/v1/drf/bookings/']!.post!, '201')).to.equal('#/components/schemas/BookingWithPayment');
+      expect(okSchema(paths['/api/v1/drf/bookings/{id}/submit/']!.post!, '200')).to.equal('#/components/schemas/BookingWithPayment');
+      expect(JSON.stringify(schemas.BookingWithPayment)).to.contain('"payment"');
+      expect(schemas.PaymentStart!.properties).to.include.keys('provider', 'client_secret', 'instructions');
+      const detailOwn = (schemas.BookingDetail!.allOf as Json[])[1]!.properties as Json;
+      expect(detailOwn).to.include.keys('payments', 'status_history');
+      expect(schemas.StatusHistoryEntry!.properties).to.include.keys('details');
+      expect(okSchema(paths['/api/v1/admin/refunds/']!.get!, '200')).to.equal('#/components/schemas/RefundPage');
+      expect(okSchema(paths['/api/v1/admin/refunds/{id}/settle/']!.post!, '200')).to.equal('#/components/schemas/Refund');
+    });
+
+    it('when read, then it announces nothing that has shipped as missing', () => {
+      const description = (doc.info as Json).description as string;
+      const notYet = description.slice(description.indexOf('## Not in this version yet'));
+      expect(notYet).to.not.match(/webhook|rate limit|throttled/i);
     });
 
     it('when asked without the trailing slash, then the same document is served', async () => {

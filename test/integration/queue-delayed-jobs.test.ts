@@ -1,9 +1,11 @@
+import type { Job } from 'bullmq';
 import { expect } from 'chai';
 import { offsetClock } from '../../src/platform/clock';
 import { aBookablePractitioner, aBooking, aUser, slot, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 import {
   bookingRow,
+  completedJob,
   deleteRedisKeys,
   eventually,
   historyRows,
@@ -27,8 +29,19 @@ const LEAD_MS = 3000;
 /** The one outbox row of that job name for the booking (the last, when a reschedule recorded it again). */
 async function rowOf(h: Harness<OffsetClock>, bookingId: number, jobName: string, which: 'first' | 'last' = 'first'): Promise<OutboxRow> {
   const rows = (await outboxRowsOf(h, bookingId)).filter((r) => r.job_name === jobName);
-  expect(rows, `${jobName} rows of booking ${bookingId}`).to.not.be.empty;
+  expect(rows.length, `${jobName} rows of booking ${bookingId}`).to.be.greaterThan(0);
   return which === 'first' ? rows[0]! : rows.at(-1)!;
+}
+
+/**
+ * The job was relayed as a delayed job and BullMQ, in real time, held it back until `start` by the
+ * app's clock (an offset clock: real time shifted). (How soon after: the callers' timeouts bound it.)
+ */
+function expectHeldBackUntil(job: Job, start: Date, clock: OffsetClock): void {
+  const offset = clock.now().getTime() - Date.now();
+  expect(job.opts.delay, 'relayed with a delay').to.be.greaterThan(0);
+  expect(job.processedOn! - job.timestamp).to.be.at.least(job.opts.delay!);
+  expect(job.processedOn! + offset, 'ran once the start had come').to.be.at.least(start.getTime());
 }
 
 describe('queues: delayed lifecycle jobs (real BullMQ, in-process workers sharing an offset clock)', () => {
@@ -67,13 +80,8 @@ describe('queues: delayed lifecycle jobs (real BullMQ, in-process workers sharin
     return job!;
   };
 
-  /** Waits until the job has run to completion and returns what its processor returned. */
-  const completedResult = (row: OutboxRow, timeoutMs = 15_000) =>
-    eventually(async () => {
-      const job = await jobOf(row);
-      expect(await job.getState(), `state of ${row.job_name}`).to.equal('completed');
-      return job;
-    }, timeoutMs);
+  /** Waits until the job has run to completion; returns it as read then (with its return value). */
+  const completedResult = (row: OutboxRow, timeoutMs = 15_000) => completedJob(view, row, timeoutMs);
 
   it('when a confirmed booking reaches its start, then the real delayed start job moves it to in_progress, with the system as actor', async () => {
     const start = new Date('2030-01-07T10:00:00Z');
@@ -85,9 +93,7 @@ describe('queues: delayed lifecycle jobs (real BullMQ, in-process workers sharin
 
     const job = await completedResult(startRow);
     expect(job.returnvalue).to.deep.equal({ outcome: 'applied' });
-    // Relayed as a delayed job of about LEAD_MS, which BullMQ held back in real time.
-    expect(job.opts.delay).to.be.within(LEAD_MS - 1500, LEAD_MS);
-    expect(job.processedOn! - job.timestamp).to.be.at.least(job.opts.delay!);
+    expectHeldBackUntil(job, start, h.clock);
     expect(((await bookingRow(h, booking.id)).started_at as Date).getTime()).to.be.at.least(start.getTime());
     expect((await historyRows(h, booking.id)).at(-1)).to.deep.equal({
       from_status: 'confirmed',
@@ -141,7 +147,10 @@ describe('queues: delayed lifecycle jobs (real BullMQ, in-process workers sharin
     expect(newStart.payload).to.deep.equal({ bookingId: booking.id, startTime: moved.toISOString() });
     expect(newFinish.run_at?.toISOString()).to.equal(new Date(moved.getTime() + HOUR).toISOString());
     await eventually(async () => expect(await (await jobOf(newStart)).getState()).to.equal('delayed'));
-    expect((await jobOf(newStart)).opts.delay).to.be.within(moved.getTime() - start.getTime(), moved.getTime() - start.getTime() + LEAD_MS);
+    // Its real delay ends when the app's clock reads the new start.
+    const relayed = await jobOf(newStart);
+    const offset = h.clock.now().getTime() - Date.now();
+    expect(relayed.timestamp + relayed.opts.delay! + offset).to.be.closeTo(moved.getTime(), 2000);
 
     // Hours pass (the clock moves; each job is run when its time has come).
     const oldFinish = await rowOf(h, booking.id, 'finish-booking', 'first');
@@ -206,10 +215,9 @@ describe('queues: delayed start job handled by a real worker process', () => {
     const startRow = await rowOf(h, booking.id, 'start-booking');
 
     await eventually(async () => expect((await bookingRow(h, booking.id)).status, worker.output()).to.equal('in_progress'), 20_000);
-    const job = (await jobOfRow(view.queues, startRow))!;
-    expect(await job.getState()).to.equal('completed');
+    const job = await completedJob(view, startRow);
     expect(job.returnvalue).to.deep.equal({ outcome: 'applied' });
-    expect(job.opts.delay).to.be.within(LEAD_MS - 1500, LEAD_MS);
+    expectHeldBackUntil(job, start, h.clock);
     expect((await historyRows(h, booking.id)).at(-1)).to.include({ from_status: 'confirmed', to_status: 'in_progress', actor_role: 'system', actor_id: null });
 
     worker.kill('SIGTERM');

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { Job } from 'bullmq';
+import { expect } from 'chai';
 import type { AppContext } from '../../src/app/app-context';
 import { jobIdForOutboxRow, QUEUES, type QueueName } from '../../src/jobs/job-contracts';
 import { closeQueues, createQueues, type Queues } from '../../src/jobs/queues';
@@ -48,6 +49,19 @@ export function openQueues(h: Pick<Harness<Clock>, 'config'>): { queues: Queues;
 /** The BullMQ job relayed from an outbox row (jobId `outbox-<id>`), if Redis has it. */
 export const jobOfRow = (queues: Queues, row: { id: number; queue: string }): Promise<Job | undefined> =>
   queues[row.queue as QueueName].getJob(jobIdForOutboxRow(row.id));
+
+/**
+ * Waits until the row's job has finished and returns it as read then. (A Job read earlier keeps the
+ * data of that moment: its state may have moved on, its return value not.)
+ */
+export const completedJob = (view: { queues: Queues }, row: { id: number; queue: string; job_name?: string }, timeoutMs = 15_000): Promise<Job> =>
+  eventually(async () => {
+    const job = await jobOfRow(view.queues, row);
+    expect(job, `job outbox-${row.id} (${row.job_name ?? row.queue})`).to.not.equal(undefined);
+    expect(job!.finishedOn, `job outbox-${row.id} (${row.job_name ?? row.queue}) finished`).to.be.a('number');
+    expect(await job!.getState()).to.equal('completed');
+    return job!;
+  }, timeoutMs);
 
 export interface OutboxRow {
   id: number;

@@ -39,7 +39,8 @@ const bookingAction = (id: string, summary: string, description: string, body: J
 const confirm = bookingAction(
   'confirmBooking',
   'Confirm (offline payment)',
-  'pending_payment → confirmed. The booking\'s practitioner or an admin (or the payments worker, on the provider\'s webhook); clients never.',
+  'pending_payment → confirmed, after an offline payment. The booking\'s practitioner or an admin; clients never. Stripe payments are ' +
+    'confirmed by the payments worker when the provider\'s webhook reports them.',
   reasonOnlySchema,
 );
 const complete = bookingAction(
@@ -52,7 +53,10 @@ const noShow = bookingAction('markBookingNoShow', 'Mark as no-show', 'The practi
 const cancelDescription =
   'draft, pending_payment or confirmed → canceled, by the client, the practitioner or an admin. `canceled_by` follows the caller; ' +
   'only admins may name another role. The refund due is decided now: practitioner/admin/system cancel → full; client cancel at least ' +
-  '`cancellation_notice_hours` before the start → full, later → none. Canceling a package or course cancels its children that have not happened.';
+  '`cancellation_notice_hours` before the start → full, later → none (only a booking that is `paid` has anything to refund). The payments worker ' +
+  'then pays it: through Stripe when the booking was paid through Stripe, otherwise it is recorded `awaiting_operator` for an operator to pay ' +
+  'and settle (GET /api/v1/admin/refunds/); either way it shows in the booking\'s `payments`. ' +
+  'Canceling a package or course cancels its children that have not happened.';
 
 export const BOOKING_PATHS: PathTable = {
   [`${BOOKINGS}/`]: {
@@ -73,14 +77,23 @@ export const BOOKING_PATHS: PathTable = {
         '`end_time - start_time` equal to the service duration, inside the practitioner\'s schedule and free (409 `slot_unavailable` ' +
         'otherwise). Workshop: `service_session_id` required, times come from the session (409 `session_full`). Paid → pending_payment ' +
         '(the slot is held for PAYMENT_HOLD_MINUTES, see `hold_expires_at`); free → confirmed. `"draft": true` stores a draft that holds ' +
-        'nothing until POST {id}/submit/. Packages, bundles and courses have their own endpoints (400 `wrong_endpoint`).',
+        'nothing until POST {id}/submit/. Packages, bundles and courses are not booked here (400 `wrong_endpoint`; their endpoints are not built yet). ' +
+        'The answer adds `payment`: what the client needs to pay a pending_payment booking (a Stripe `client_secret`, or offline instructions), ' +
+        'null otherwise. It is given only here and by submit/: keep it.',
       body: createBookingSchema,
       conflicts: ['slot_unavailable', 'session_full', 'already_booked'],
-      ok: [201, 'The booking (also in the Location header).', 'BookingDetail'],
+      ok: [201, 'The booking (also in the Location header), with `payment`.', 'BookingWithPayment'],
     },
   },
   [`${BOOKINGS}/{id}/`]: {
-    get: { id: 'getBooking', tag: 'bookings', summary: 'Get a booking', description: 'A booking the caller is no party to is a 404.', ok: detail },
+    get: {
+      id: 'getBooking',
+      tag: 'bookings',
+      summary: 'Get a booking',
+      description:
+        'A booking the caller is no party to is a 404. `payments` is its payment ledger; `status_history` every move, with `details` for reschedules.',
+      ok: detail,
+    },
     patch: {
       id: 'updateBooking',
       tag: 'bookings',
@@ -116,11 +129,13 @@ export const BOOKING_PATHS: PathTable = {
       id: 'submitBooking',
       tag: 'booking actions',
       summary: 'Submit a draft',
-      description: 'draft → pending_payment (or confirmed when free), after checking the slot or seat again. A draft whose start has passed is a 400: reschedule it first.',
+      description:
+        'draft → pending_payment (or confirmed when free), after checking the slot or seat again. A draft whose start has passed is a 400: ' +
+        'reschedule it first. Like create, the answer adds `payment` (null when the booking is free).',
       badRequest: true,
       forbidden: true,
       conflicts: ['invalid_transition', 'slot_unavailable', 'session_full'],
-      ok: detail,
+      ok: [200, 'The booking, as GET {id}/ shows it, with `payment`.', 'BookingWithPayment'],
     },
   },
   [`${BOOKINGS}/{id}/notes/`]: {

@@ -71,8 +71,11 @@ export const CATALOG_PATHS: PathTable = {
       id: 'createServiceSession',
       tag: 'services',
       summary: 'Add a session to a workshop or course',
-      description: 'Owner or admin. `end_time` defaults to start + the service duration; `max_participants` to the service\'s.',
+      description:
+        'Owner or admin. `end_time` defaults to start + the service duration; `max_participants` to the service\'s. A session takes the ' +
+        'practitioner\'s time: it may not overlap one of their active bookings or another of their sessions (409 `slot_unavailable`).',
       body: catalog.createSessionSchema,
+      conflicts: ['slot_unavailable'],
       ok: [201, 'The session.', 'ServiceSession'],
     },
   },

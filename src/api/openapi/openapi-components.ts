@@ -1,9 +1,11 @@
+import { PAYMENT_STATES } from '../../domain/payment-ledger';
 import { ACTOR_ROLES, BOOKING_STATUSES, BOOKING_TYPES, PAYMENT_STATUSES, SERVICE_TYPES, USER_ROLES } from '../../domain/types';
 import type { Json } from './joi-openapi';
 
 // Response schemas, written by hand from the serializers (src/api/*serializers.ts,
-// src/api/routes/booking-serializer.ts): responses are not validated, so there is no Joi to generate
-// them from. Keep them in step with the serializers.
+// src/api/routes/booking-serializer.ts, src/api/routes/admin.routes.ts, src/app/payments/start-payment.ts):
+// responses are not validated, so there is no Joi to generate them from. Keep them in step with the
+// serializers.
 
 export const ref = (name: string): Json => ({ $ref: `#/components/schemas/${name}` });
 // In OpenAPI 3.0 an enum must list null itself for a nullable value to be null.
@@ -117,7 +119,13 @@ const historyEntry = object({
   actor_id: nullable({ ...int, description: 'null for the system.' }),
   actor_role: enumOf(ACTOR_ROLES),
   reason: str,
-  details: nullable({ type: 'object', additionalProperties: true, description: 'What else changed; a reschedule gives `{rescheduled: {from: {start_time, end_time}, to: {start_time, end_time}}}`.' }),
+  details: nullable({
+    type: 'object',
+    additionalProperties: true,
+    description: 'What else changed, or null. A reschedule (from_status = to_status) gives the old and the new times.',
+    properties: { rescheduled: object({ from: object({ start_time: nullable(time), end_time: nullable(time) }), to: object({ start_time: time, end_time: time }) }) },
+    example: { rescheduled: { from: { start_time: '2030-01-08T14:00:00Z', end_time: '2030-01-08T15:00:00Z' }, to: { start_time: '2030-01-09T14:00:00Z', end_time: '2030-01-09T15:00:00Z' } } },
+  }),
   created_at: time,
 });
 
@@ -148,9 +156,136 @@ const bookingDetail: Json = {
       child_bookings: { type: 'array', items: ref('BookingSummary'), description: 'Bookings of a package or course.' },
       notes: { type: 'array', items: ref('Note'), description: 'Private notes of others are left out.' },
       status_history: { type: 'array', items: ref('StatusHistoryEntry'), description: 'Every status change, oldest first.' },
+      payments: { type: 'array', items: ref('Payment'), description: 'The payment ledger: every payment attempt and refund, oldest first.' },
     }),
   ],
 };
+
+const PROVIDERS = ['offline', 'stripe'] as const;
+
+const paymentEntry = object({
+  id: int,
+  kind: enumOf(['payment', 'refund']),
+  provider: enumOf(PROVIDERS),
+  amount_cents: int,
+  amount: money,
+  currency: { type: 'string', example: 'USD' },
+  state: {
+    ...enumOf(PAYMENT_STATES),
+    description:
+      '`pending`: started, not settled (a Stripe PaymentIntent not yet paid, a refund in flight); `succeeded`: money moved; `failed`: the provider ' +
+      'refused it; `awaiting_operator`: an offline refund an operator must pay by hand, then settle (POST /api/v1/admin/refunds/{id}/settle/).',
+  },
+  flag: nullable({ ...str, description: 'Set when an operator should look: `amount_mismatch` (a payment of another amount than the price; the booking is not confirmed).' }),
+  created_at: time,
+  updated_at: time,
+});
+
+const paymentStart: Json = {
+  type: 'object',
+  required: ['provider', 'amount_cents', 'currency'],
+  description:
+    'What the client needs to pay a booking now pending_payment; null when nothing is to be paid (free, or a draft). ' +
+    'With Stripe (`STRIPE_SECRET_KEY` set): `client_secret` of a PaymentIntent whose metadata carries `booking_id`; the booking is confirmed by the ' +
+    'payments worker when Stripe reports `payment_intent.succeeded`. Offline (the default): `instructions`; the practitioner confirms once paid. ' +
+    'If the provider could not be reached, `error` says so and the booking still holds its slot until `hold_expires_at`.',
+  properties: {
+    provider: enumOf(PROVIDERS),
+    amount_cents: int,
+    currency: { type: 'string', example: 'USD' },
+    client_secret: { type: 'string', description: 'Stripe only: the PaymentIntent client secret, for Stripe.js.', example: 'pi_3Nx…_secret_…' },
+    instructions: {
+      type: 'string',
+      description: 'Offline only: how to pay.',
+      example: 'Pay 50.00 USD to the practitioner, quoting booking reference 3f2b…. The practitioner confirms the booking once paid.',
+    },
+    error: { type: 'string', description: 'Only when the provider could not be reached.', example: 'The payment provider is unavailable; try again shortly.' },
+  },
+};
+
+const bookingWithPayment: Json = {
+  allOf: [ref('BookingDetail'), object({ payment: { allOf: [ref('PaymentStart')], nullable: true } })],
+};
+
+const refund = object({
+  id: int,
+  booking_id: int,
+  provider: enumOf(PROVIDERS),
+  amount_cents: int,
+  amount: money,
+  currency: { type: 'string', example: 'USD' },
+  state: enumOf(PAYMENT_STATES),
+  created_at: time,
+  updated_at: time,
+});
+
+const flaggedEvent = object({
+  id: { ...int, description: 'Our id of the stored event.' },
+  provider_event_id: { ...str, example: 'evt_1Nx…' },
+  type: { ...str, example: 'payment_intent.succeeded' },
+  booking_ref: nullable({ ...str, description: '`data.object.metadata.booking_id` as received.' }),
+  booking_id: nullable({ ...int, description: 'The booking it was applied to; null when none was found.' }),
+  flag: { ...str, description: '`unknown_booking` (no booking matches `booking_ref`; the event is kept), `amount_mismatch` or `malformed_event`.' },
+  outcome: nullable({ ...str, description: 'What the payments worker did: `kept`, `recorded`, `ignored`, …' }),
+  received_at: time,
+  processed_at: nullable(time),
+});
+
+const paymentEvent: Json = {
+  type: 'object',
+  required: ['id', 'type', 'data'],
+  additionalProperties: true,
+  description:
+    'A Stripe event (CONTRACT §9). Only the fields below are read; anything else the provider sends is accepted and stored. ' +
+    'Signed JSON that is not shaped like this is a 400 `invalid`, and nothing is stored.',
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 255, description: 'The provider\'s event id: each id is applied once.', example: 'evt_1NxYz' },
+    type: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      description: 'Applied: `payment_intent.succeeded`, `payment_intent.payment_failed`, `charge.refunded`. Other types are stored and ignored.',
+      example: 'payment_intent.succeeded',
+    },
+    data: {
+      type: 'object',
+      required: ['object'],
+      additionalProperties: true,
+      properties: {
+        object: {
+          type: 'object',
+          additionalProperties: true,
+          description: 'The PaymentIntent (payment_intent.*) or the Charge (charge.refunded).',
+          properties: {
+            id: { type: 'string', example: 'pi_3NxYz', description: 'The PaymentIntent or Charge id.' },
+            amount_received: { type: 'integer', minimum: 0, description: 'payment_intent.succeeded: cents received, checked against the booking\'s price.' },
+            amount: { type: 'integer', minimum: 0, description: 'payment_intent.payment_failed: cents attempted.' },
+            amount_refunded: { type: 'integer', minimum: 0, description: 'charge.refunded: cents refunded so far on the charge (cumulative).' },
+            last_payment_error: { type: 'object', additionalProperties: true, properties: { message: str }, description: 'payment_intent.payment_failed: why.' },
+            metadata: {
+              type: 'object',
+              additionalProperties: true,
+              properties: {
+                booking_id: {
+                  type: 'string',
+                  maxLength: 64,
+                  description: 'The booking\'s id or public_uuid, as a string (Stripe metadata values are strings). An unknown one is kept and flagged for operators.',
+                  example: '42',
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  example: { id: 'evt_1NxYz', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NxYz', amount_received: 5000, metadata: { booking_id: '42' } } } },
+};
+
+const webhookReceipt = object({
+  received: { type: 'boolean', enum: [true] },
+  duplicate: { ...bool, description: 'true when this event id had been received before: nothing changed.' },
+});
 
 const slot = object({
   start_time: time,
@@ -196,11 +331,20 @@ export const schemas: Record<string, Json> = {
   Note: note,
   StatusHistoryEntry: historyEntry,
   Availability: availability,
+  PaymentStart: paymentStart,
+  BookingWithPayment: bookingWithPayment,
+  Payment: paymentEntry,
+  Refund: refund,
+  FlaggedPaymentEvent: flaggedEvent,
+  PaymentEvent: paymentEvent,
+  WebhookReceipt: webhookReceipt,
   ServicePage: pageOf('Service'),
   ServiceSessionPage: pageOf('ServiceSession'),
   LocationPage: pageOf('Location'),
   PractitionerPage: pageOf('PractitionerProfile'),
   BookingPage: pageOf('BookingSummary'),
+  RefundPage: pageOf('Refund'),
+  FlaggedPaymentEventPage: pageOf('FlaggedPaymentEvent'),
 };
 
 const errorExample = (code: string, detail: string, errors?: Record<string, string[]>) => ({ value: errors ? { detail, code, errors } : { detail, code } });
@@ -209,6 +353,8 @@ const errorResponse = (description: string, examples: Record<string, { value: un
   ...(headers ? { headers } : {}),
   content: { 'application/json': { schema: ref('Error'), examples } },
 });
+
+const retryAfter: Json = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer', minimum: 1, example: 42 } } };
 
 /** Error responses shared by the operations; the codes are those of src/api/error-mapper.ts and the use cases. */
 export const responses: Record<string, Json> = {
@@ -236,6 +382,27 @@ export const responses: Record<string, Json> = {
   UnsupportedMediaType: errorResponse('The body is not `application/json`.', {
     unsupported_media_type: errorExample('unsupported_media_type', 'Unsupported media type: send application/json.'),
   }),
+  Throttled: errorResponse(
+    'Over the request budget (`throttled`): per IP for anonymous callers (RATE_LIMIT_ANON_PER_MINUTE, default 120 a minute), per user otherwise ' +
+      '(RATE_LIMIT_USER_PER_MINUTE, default 1,200 a minute). Wait the seconds `Retry-After` gives.',
+    { throttled: errorExample('throttled', 'Request was throttled. Expected available in 42 seconds.') },
+    retryAfter,
+  ),
+  LoginThrottled: errorResponse(
+    'Too many failed logins for this account or from this IP (LOGIN_FAILURES_PER_15_MINUTES, default 10 per 15 minutes), or over the request budget. ' +
+      'Once the failures are spent even the right password is refused until the window passes; a successful login clears the account\'s count.',
+    { throttled: errorExample('throttled', 'Request was throttled. Expected available in 840 seconds.') },
+    retryAfter,
+  ),
+  InvalidSignature: errorResponse(
+    'Nothing was stored. `invalid_signature`: the Stripe-Signature header is missing or malformed, older or newer than 300 s, or no `v1` matches ' +
+      'any secret of PAYMENT_WEBHOOK_SECRET. `parse_error`: not JSON. `invalid`: signed JSON that is not an event (no `id`, `type` or `data.object`).',
+    {
+      invalid_signature: errorExample('invalid_signature', 'No signature matches the payload.'),
+      stale: errorExample('invalid_signature', 'Signature timestamp outside the tolerance window.'),
+      parse_error: errorExample('parse_error', 'Malformed request body.'),
+    },
+  ),
 };
 
 /** 409s, with the examples that apply to one operation. */

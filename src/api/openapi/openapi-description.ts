@@ -11,11 +11,14 @@ clients book sessions and workshop seats, and bookings move through a recorded l
 * **Session** — \`POST /api/v1/auth/login/\` sets a session cookie and a \`csrftoken\` cookie. POST, PUT, PATCH and
   DELETE with a session must send the \`csrftoken\` value in \`X-CSRFToken\` (403 \`csrf_failed\` otherwise).
 * A token in the header wins over a session. Everything under \`/api/v1/drf/\` needs one of the two.
+  \`/api/v1/admin/…\` and the queue dashboard \`/admin/queues\` need an admin. The payment webhook needs neither: its signature
+  authenticates it.
 * Roles: \`client\`, \`practitioner\` (also books as a client), \`admin\` (sees and may do everything).
 
 ## Conventions
 * JSON in and out; a body of another type is a 415, one over \`BODY_LIMIT_BYTES\` (1 MB) a 413, malformed JSON a 400 \`parse_error\`.
-  Bodies are typed strictly: \`"1"\` is not a number and \`"true"\` is not a boolean. Unknown body fields are a 400.
+  Bodies are typed strictly: \`"1"\` is not a number and \`"true"\` is not a boolean. Unknown body fields are a 400
+  (the payment webhook excepted: provider events carry many fields).
 * The trailing slash is optional: \`/api/v1/drf/bookings\` and \`/api/v1/drf/bookings/\` are the same resource.
 * Times are ISO 8601; responses give UTC with \`Z\`. Money: \`*_cents\` integers, plus a decimal string
   (\`price_charged: "50.00"\`), currency USD.
@@ -37,6 +40,7 @@ Every error body is \`{"detail": "<sentence>", "code": "<snake_case>"}\`; valida
 | 400 | \`parse_error\` | the body is not valid JSON |
 | 400 | \`required\`, \`duration_mismatch\`, \`does_not_exist\`, \`service_inactive\`, \`wrong_endpoint\`, \`self_booking\`, \`not_reschedulable\`, \`wrong_service_type\` | more specific validation failures, with \`errors\` |
 | 400 | \`authentication_failed\` | wrong email or password at \`/auth/token/\` or \`/auth/login/\` |
+| 400 | \`invalid_signature\` | payment webhook only: missing, malformed, stale or wrong \`Stripe-Signature\` |
 | 401 | \`not_authenticated\` | no credentials (with \`WWW-Authenticate: Token\`) |
 | 401 | \`authentication_failed\` | a malformed \`Authorization\` header or an unknown token |
 | 403 | \`permission_denied\` | authenticated, but not allowed |
@@ -49,6 +53,7 @@ Every error body is \`{"detail": "<sentence>", "code": "<snake_case>"}\`; valida
 | 409 | \`email_taken\`, \`service_in_use\`, \`booking_closed\` | see the operations |
 | 413 | \`payload_too_large\` | body over the limit |
 | 415 | \`unsupported_media_type\` | body not JSON |
+| 429 | \`throttled\` | over the request budget, or too many failed logins; wait \`Retry-After\` seconds |
 | 500 | \`server_error\` | a bug: never for bad input, and nothing is half-written |
 
 ## Bookings
@@ -57,8 +62,22 @@ pending_payment, confirmed) and no_show (from confirmed, in_progress). completed
 A paid booking is \`pending_payment\`/\`unpaid\` and holds its slot for \`PAYMENT_HOLD_MINUTES\` (default 15);
 a free one is \`confirmed\`/\`not_required\`. \`can_be_canceled\` and \`can_be_rescheduled\` say what the caller may do now.
 
+## Payments
+A paid booking answers create (and submit) with \`payment\`: with Stripe configured, the \`client_secret\` of a PaymentIntent
+whose metadata carries the booking id; otherwise offline \`instructions\`, and the practitioner confirms the booking once paid.
+Stripe reports the outcome to \`POST /api/v1/webhooks/payments/\` (signed, see that operation); the payments worker then confirms
+the booking, records a failure, or settles refunds, exactly once per event. Every payment and refund is in the booking's
+\`payments\`, and \`payment_status\` (unpaid, paid, partially_refunded, refunded, failed, not_required) is derived from them.
+Refunds owed on cancellation are paid by the payments worker: through Stripe for Stripe payments, otherwise recorded
+\`awaiting_operator\` for an admin to pay by hand and settle (\`/api/v1/admin/refunds/\`).
+
+## Rate limits
+Operations answer 429 \`throttled\` with a \`Retry-After\` header (seconds) once the caller is over budget: anonymous
+callers per IP (RATE_LIMIT_ANON_PER_MINUTE, default 120 a minute), authenticated callers per user (RATE_LIMIT_USER_PER_MINUTE,
+default 1,200 a minute). Failed logins at \`/auth/token/\` and \`/auth/login/\` have their own budget, per e-mail and per IP
+(LOGIN_FAILURES_PER_15_MINUTES, default 10 per 15 minutes). The payment webhook, \`/healthz\`, \`/readyz\` and \`/metrics\` are never limited.
+
 ## Not in this version yet
-Payment provider webhooks (\`POST /api/v1/webhooks/payments/\`) and the payments worker, the package, bundle and
-course booking endpoints (\`create-package\`, \`create-bundle\`, \`create-course\`) and rate limits
-(429 \`throttled\`).
+The package, bundle and course booking endpoints (\`create-package\`, \`create-bundle\`, \`create-course\`), the expansion of
+their child bookings, and bundle credits.
 `.trim();

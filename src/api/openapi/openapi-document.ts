@@ -5,6 +5,9 @@ import { ref, responses, schemas, securitySchemes } from './openapi-components';
 import { API_DESCRIPTION } from './openapi-description';
 import type { Json } from './joi-openapi';
 import { operation, SESSION_OR_TOKEN, type Method, type PathTable } from './openapi-operation';
+import { PAYMENT_PATHS } from './payment-paths';
+
+const loginThrottled = { 429: { $ref: '#/components/responses/LoginThrottled' } };
 
 const AUTH_PATHS: PathTable = {
   '/api/v1/auth/register/': {
@@ -24,9 +27,12 @@ const AUTH_PATHS: PathTable = {
       id: 'obtainToken',
       tag: 'auth',
       summary: 'Get a token',
-      description: 'Each call issues a new key; earlier keys stay valid. Wrong credentials → 400 `authentication_failed`.',
+      description:
+        'Each call issues a new key; earlier keys stay valid. Wrong credentials → 400 `authentication_failed`. After LOGIN_FAILURES_PER_15_MINUTES ' +
+        '(10) failures for one e-mail or from one IP, 429 `throttled` until the window passes, even with the right password.',
       open: true,
       body: credentialsSchema,
+      responses: loginThrottled,
       ok: [200, 'A new token.', { type: 'object', required: ['token'], properties: { token: { type: 'string' } } }],
     },
   },
@@ -35,9 +41,12 @@ const AUTH_PATHS: PathTable = {
       id: 'login',
       tag: 'auth',
       summary: 'Log in with a session cookie',
-      description: 'Sets the session cookie and the `csrftoken` cookie; send the latter back in `X-CSRFToken` on unsafe requests.',
+      description:
+        'Sets the session cookie (the session itself is kept on the server, so logout really ends it) and the `csrftoken` cookie; send the ' +
+        'latter back in `X-CSRFToken` on unsafe requests. Failed logins are limited as at /auth/token/ (same budget).',
       open: true,
       body: credentialsSchema,
+      responses: loginThrottled,
       ok: [200, 'The user and the CSRF token.', { allOf: [ref('User'), { type: 'object', required: ['csrftoken'], properties: { csrftoken: { type: 'string' } } }] }],
     },
   },
@@ -48,7 +57,7 @@ const AUTH_PATHS: PathTable = {
 };
 
 const OPS_PATHS: PathTable = {
-  '/healthz': { get: { id: 'healthz', tag: 'operations', summary: 'Liveness', open: true, ok: [200, 'The process is up.', { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } }] } },
+  '/healthz': { get: { id: 'healthz', tag: 'operations', summary: 'Liveness', open: true, unlimited: true, ok: [200, 'The process is up.', { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } }] } },
   '/readyz': {
     get: {
       id: 'readyz',
@@ -56,6 +65,7 @@ const OPS_PATHS: PathTable = {
       summary: 'Readiness (Postgres and Redis reachable)',
       description: '503 with the same body when a dependency is down.',
       open: true,
+      unlimited: true,
       ok: [
         200,
         'Ready.',
@@ -76,6 +86,7 @@ const OPS_PATHS: PathTable = {
       summary: 'Prometheus metrics',
       description: 'HTTP latency by route, jobs completed and failed per queue, queue depth, outbox lag in seconds. For the scraper; keep it off the public internet.',
       open: true,
+      unlimited: true,
       produces: 'text/plain',
       ok: [200, 'Prometheus text exposition format.'],
     },
@@ -103,13 +114,15 @@ const TAGS = [
   { name: 'schedule', description: 'Weekly hours, date overrides, time off and booking limits.' },
   { name: 'bookings' },
   { name: 'booking actions', description: 'The lifecycle: each move is checked against the state machine and recorded in status_history.' },
-  { name: 'operations' },
+  { name: 'payments', description: 'Signed webhooks from the payment provider.' },
+  { name: 'admin', description: 'Money matters an operator settles by hand. Admins only.' },
+  { name: 'operations', description: 'Probes, metrics, the queue dashboard and this document.' },
 ];
 
 /** The OpenAPI 3.0 document of the API, built from the Joi schemas the routes validate with. */
 export function buildOpenApiDocument(): Json {
   const paths: Record<string, Json> = {};
-  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, OPS_PATHS]) {
+  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
     for (const [path, methods] of Object.entries(group)) {
       paths[path] ??= {};
       for (const [method, op] of Object.entries(methods)) paths[path][method] = operation(path, method as Method, op);

@@ -22,6 +22,14 @@ export interface Operation {
   conflicts?: Conflict[];
   /** Media type of the success response when it is not JSON. */
   produces?: string;
+  /** Exempt from rate limits (webhooks, probes): no 429. */
+  unlimited?: boolean;
+  /** Header parameters. */
+  headers?: Json[];
+  /** A request body written by hand (a component name), where no one Joi schema validates all of it. */
+  bodySchema?: string;
+  /** Responses that replace or add to the generated ones, by status. */
+  responses?: Record<number, Json>;
   /** The success response: status, and a schema name, an inline schema, or nothing (204). */
   ok: [status: number, description: string, schema?: string | Json];
 }
@@ -41,11 +49,10 @@ export function operation(path: string, method: Method, op: Operation): Json {
   if (op.description) result.description = op.description;
   if (op.open) result.security = [];
   else if (UNSAFE.has(method)) result.security = SESSION_WITH_CSRF_OR_TOKEN;
-  const parameters = [...(path.includes('{id}') ? [idParameter] : []), ...(op.query ?? [])];
+  const parameters = [...(path.includes('{id}') ? [idParameter] : []), ...(op.headers ?? []), ...(op.query ?? [])];
   if (parameters.length) result.parameters = parameters;
-  if (op.body) {
-    result.requestBody = { required: op.bodyRequired ?? true, content: { 'application/json': { schema: schemaOf(op.body) } } };
-  }
+  const body = op.body ? schemaOf(op.body) : op.bodySchema ? ref(op.bodySchema) : undefined;
+  if (body) result.requestBody = { required: op.bodyRequired ?? true, content: { 'application/json': { schema: body } } };
 
   const content = op.produces
     ? { [op.produces]: { schema: { type: 'string' } } }
@@ -53,13 +60,14 @@ export function operation(path: string, method: Method, op: Operation): Json {
       ? undefined
       : { 'application/json': { schema: typeof schema === 'string' ? ref(schema) : schema } };
   const out: Record<string, Json> = { [status]: content ? { description, content } : { description } };
-  if (op.body || op.query || op.badRequest) out[400] = errorRef('BadRequest');
+  if (body || op.query || op.badRequest) out[400] = errorRef('BadRequest');
   if (!op.open) out[401] = errorRef('Unauthorized');
   if (op.forbidden || (!op.open && UNSAFE.has(method))) out[403] = errorRef('Forbidden');
   if (path.includes('{id}') || op.query?.some((p) => p.name === 'page')) out[404] = errorRef('NotFound');
   if (op.conflicts?.length) out[409] = conflictResponse(Object.fromEntries(op.conflicts.map((c) => [c, CONFLICTS[c]])));
-  if (op.body) Object.assign(out, { 413: errorRef('PayloadTooLarge'), 415: errorRef('UnsupportedMediaType') });
-  result.responses = out;
+  if (body) Object.assign(out, { 413: errorRef('PayloadTooLarge'), 415: errorRef('UnsupportedMediaType') });
+  if (!op.unlimited) out[429] = errorRef('Throttled');
+  result.responses = { ...out, ...op.responses };
   return result;
 }
 

@@ -1,0 +1,84 @@
+import Joi from 'joi';
+import { paginationKeys } from '../validation';
+import { conflictResponse } from './openapi-components';
+import { queryParametersOf } from './joi-openapi';
+import type { PathTable } from './openapi-operation';
+
+// admin.routes.ts validates its pages with this same object, inline.
+const page = queryParametersOf(Joi.object(paginationKeys));
+
+const signatureHeader = {
+  name: 'Stripe-Signature',
+  in: 'header',
+  required: true,
+  schema: { type: 'string', example: 't=1893456000,v1=5257a869e7ecebeda32affa62cdca3fa51cad7e77a0e56ff536d0ce8e108d8bd' },
+  description:
+    '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` keyed with PAYMENT_WEBHOOK_SECRET, as Stripe sends it. `t` must be within 300 s ' +
+    'of our clock. Several `v1` values are accepted (the provider rotating its secret), and PAYMENT_WEBHOOK_SECRET may list several secrets, ' +
+    'comma-separated (ours rotating): one match is enough. The signature covers the exact bytes sent.',
+};
+
+export const PAYMENT_PATHS: PathTable = {
+  '/api/v1/webhooks/payments/': {
+    post: {
+      id: 'receivePaymentWebhook',
+      tag: 'payments',
+      summary: 'Payment provider webhook (Stripe-compatible)',
+      description:
+        'For the payment provider, not for clients: no token or session, the signature is the authentication, and it is not rate limited. ' +
+        'A verified event is stored once (by its `id`) with its job, in one transaction, and answered 200 at once; the payments worker ' +
+        'applies it afterwards. `payment_intent.succeeded` confirms a pending_payment booking whose price it matches (another amount is ' +
+        'recorded and flagged, not confirmed; a payment for a booking canceled meanwhile is refunded); `payment_intent.payment_failed` is ' +
+        'recorded and the booking keeps its hold; `charge.refunded` settles our refunds in flight and records refunds made at the provider. ' +
+        'payment_status is derived from the ledger, so events may arrive in any order. An event for an unknown booking is kept and flagged ' +
+        '(GET /api/v1/admin/payment-events/flagged/). A re-delivered event answers 200 with `duplicate: true` and changes nothing.',
+      open: true,
+      unlimited: true,
+      headers: [signatureHeader],
+      bodySchema: 'PaymentEvent',
+      ok: [200, 'Received (stored, or already stored before).', 'WebhookReceipt'],
+      responses: { 400: { $ref: '#/components/responses/InvalidSignature' } },
+    },
+  },
+  '/api/v1/admin/payment-events/flagged/': {
+    get: {
+      id: 'listFlaggedPaymentEvents',
+      tag: 'admin',
+      summary: 'Provider events an operator must look at',
+      description:
+        'Admins only. Events the payments worker kept or recorded with a flag: `unknown_booking` (no booking matches its metadata), ' +
+        '`amount_mismatch` (paid another amount than the price: the booking was not confirmed), `malformed_event`. Newest first.',
+      forbidden: true,
+      query: page,
+      ok: [200, 'A page of flagged events.', 'FlaggedPaymentEventPage'],
+    },
+  },
+  '/api/v1/admin/refunds/': {
+    get: {
+      id: 'listRefundsAwaitingOperator',
+      tag: 'admin',
+      summary: 'Refunds awaiting an operator',
+      description:
+        'Admins only. Refunds of the offline provider (state `awaiting_operator`): the money is owed to the client and must be paid by hand, ' +
+        'then settled. Oldest first.',
+      forbidden: true,
+      query: page,
+      ok: [200, 'A page of refunds.', 'RefundPage'],
+    },
+  },
+  '/api/v1/admin/refunds/{id}/settle/': {
+    post: {
+      id: 'settleRefund',
+      tag: 'admin',
+      summary: 'Record that a refund was paid by hand',
+      description:
+        'Admins only. `awaiting_operator` → `succeeded`, and the booking\'s payment_status is derived again (`refunded` or ' +
+        '`partially_refunded`). No body. A refund in any other state (settling twice) is a 409.',
+      forbidden: true,
+      ok: [200, 'The refund, now succeeded.', 'Refund'],
+      responses: {
+        409: conflictResponse({ invalid_transition: 'This refund is succeeded; only a refund awaiting an operator can be settled.' }),
+      },
+    },
+  },
+};

@@ -78,6 +78,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     const variable = String(error.details[0]?.path[0] ?? 'environment');
     throw new ConfigError(`Invalid configuration: ${variable}: ${error.message}`);
   }
+  // The public dev secret would let anyone forge webhooks: with real payments it must be set explicitly.
+  if (value.STRIPE_SECRET_KEY && !defined.PAYMENT_WEBHOOK_SECRET) {
+    throw new ConfigError('Invalid configuration: PAYMENT_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set');
+  }
   return Object.freeze({
     env: value.NODE_ENV,
     databaseUrl: value.DATABASE_URL,

@@ -6,7 +6,7 @@ import { createApi } from './app';
 
 /** Starts the API on the configured port and returns how to stop it (stop accepting, finish in-flight requests). */
 export async function startWeb(app: AppContext): Promise<{ server: http.Server; close: () => Promise<void> }> {
-  const redis = createRedis(app.config.redisUrl, 'client');
+  const redis = createRedis(app.config.redisUrl, 'api');
   redis.on('error', (error) => app.logger.warn({ err: error }, 'redis unavailable'));
   const queues = createQueues(redis, app.config.queuePrefix);
   const api = createApi({
@@ -22,10 +22,14 @@ export async function startWeb(app: AppContext): Promise<{ server: http.Server; 
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve) => server.listen(app.config.port, resolve));
   const close = async () => {
+    // Stop accepting, let in-flight requests finish, and close each keep-alive connection as soon as
+    // it goes idle (server.close alone would wait for clients to hang up, up to keepAliveTimeout).
+    const reaper = setInterval(() => server.closeIdleConnections(), 100);
     await new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeIdleConnections();
     });
+    clearInterval(reaper);
     await closeQueues(queues);
     redis.disconnect();
   };

@@ -49,7 +49,7 @@ export function planNewBooking(input: {
   const { service, session, request, now } = input;
   if (!service.is_active) throw invalidField('service_id', `Service ${service.id} is not active.`, 'service_inactive');
   const endpoint = ENDPOINT_FOR_TYPE[service.service_type];
-  if (endpoint) throw invalidField('service_id', `A ${service.service_type} is booked through ${endpoint}.`, 'wrong_endpoint');
+  if (endpoint) throw invalidField('service_id', `A ${service.service_type} cannot be booked through this endpoint; ${endpoint} is not available yet.`, 'wrong_endpoint');
 
   const { start, end } = service.service_type === 'workshop' ? timesFromSession(session, request) : timesFromRequest(service, request);
   if (start.getTime() <= now.getTime()) throw invalidField('start_time', 'start_time must be in the future.');

@@ -80,6 +80,8 @@ export interface BookingFacts {
   endTime: Date | null;
   /** A workshop or course seat, whose time is its session's (absent: false). */
   followsSession?: boolean;
+  /** The cancellation notice snapshotted on the booking (absent: 0). */
+  cancellationNoticeHours?: number;
 }
 
 /**
@@ -136,6 +138,15 @@ export function decideTransition(
     }
     if (hasStarted(booking, now)) {
       throw conflict('invalid_transition', `Cannot ${rule.verb} a booking that has already started.`);
+    }
+  }
+
+  // Inside the notice window a client's late cancel forfeits the payment; a reschedule there would
+  // move the start out again and turn that forfeit into a full refund, so it is the practitioner's call.
+  if (action === 'reschedule' && actor.role === 'client' && booking.startTime !== null) {
+    const noticeMs = (booking.cancellationNoticeHours ?? 0) * 3_600_000;
+    if (now.getTime() > booking.startTime.getTime() - noticeMs) {
+      throw conflict('invalid_transition', `Cannot reschedule within ${booking.cancellationNoticeHours} hours of the start; ask the practitioner, or cancel.`);
     }
   }
 

@@ -1,13 +1,16 @@
 import { Redis, type RedisOptions } from 'ioredis';
 
-/**
- * BullMQ workers need maxRetriesPerRequest: null (a blocking command must wait for Redis to come
- * back, not fail). Producers (the relay, /readyz, /metrics) give up after one retry instead, so
- * nothing waits long on a Redis that is down. The offline queue stays on: BullMQ sends its first
- * command before the connection is ready.
- */
-export function createRedis(url: string, role: 'worker' | 'client'): Redis {
-  const options: RedisOptions =
-    role === 'worker' ? { maxRetriesPerRequest: null, enableReadyCheck: false } : { maxRetriesPerRequest: 1, connectTimeout: 2000 };
-  return new Redis(url, { ...options, lazyConnect: false });
+const OPTIONS: Record<'worker' | 'client' | 'api', RedisOptions> = {
+  // BullMQ workers: a blocking command must wait for Redis to come back, not fail.
+  worker: { maxRetriesPerRequest: null, enableReadyCheck: false },
+  // Producers (the relay): give up after one retry so the relay's transaction never waits long;
+  // the offline queue stays on because BullMQ sends its first command before the connection is ready.
+  client: { maxRetriesPerRequest: 1, connectTimeout: 2000 },
+  // The web process (rate limits, /readyz, /metrics, dashboard): a Redis that hangs must not hang
+  // requests, so commands also time out after a second (rate limits then fall back to memory).
+  api: { maxRetriesPerRequest: 1, connectTimeout: 2000, commandTimeout: 1000 },
+};
+
+export function createRedis(url: string, role: 'worker' | 'client' | 'api'): Redis {
+  return new Redis(url, { ...OPTIONS[role], lazyConnect: false });
 }

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { applyPaymentEvent } from '../../src/app/payments/apply-payment-event';
 import { refundBooking } from '../../src/app/payments/refund-booking';
+import { SYSTEM, transitionBooking } from '../../src/app/bookings/transition-booking';
 import { aBookablePractitioner, aBooking, aUser, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 import { succeeded } from '../support/payments';
@@ -37,6 +38,18 @@ describe('payments: what an operator settles by hand (offline provider)', () => 
     const detail = await h.http.get(`${BOOKINGS}${booking.id}/`).set(client.auth);
     expect(detail.body.payment_status).to.equal('refunded');
     expect(await refundBooking(h.app, booking.id)).to.deep.equal({ outcome: 'nothing_due' });
+  });
+
+  it('when more than the price arrives after the hold expired, then the price goes back, the excess is flagged, and nothing fails', async () => {
+    const target = await aBookablePractitioner(h);
+    const client = await aUser(h);
+    const booking = await aBooking(h, client, target, '2030-01-09T10:00:00Z');
+    await transitionBooking(h.app, SYSTEM, booking.id, 'expire_hold');
+    const event = succeeded(String(booking.id), 7000);
+    const [row] = await h.app.db('payment_events').insert({ provider_event_id: event.id, type: event.type, booking_ref: String(booking.id), payload: JSON.stringify(event) }).returning('id');
+    expect(await applyPaymentEvent(h.app, row.id)).to.deep.equal({ outcome: 'refund', flag: 'amount_mismatch' });
+    const stored = await h.app.db('bookings').where({ id: booking.id }).first();
+    expect(stored).to.include({ status: 'canceled', refund_due_cents: 5000 });
   });
 
   it('when a provider event names no known booking, then an admin finds it among the flagged events', async () => {

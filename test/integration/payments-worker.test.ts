@@ -327,7 +327,7 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
 
   before(async () => {
     fake = await startFakeStripe();
-    h = await startHarness({ env: { STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_API_URL: fake.url, WORKER_LOCK_MS: '2000' } });
+    h = await startHarness({ env: { STRIPE_SECRET_KEY: 'sk_test_x', PAYMENT_WEBHOOK_SECRET: 'whsec_dev', STRIPE_API_URL: fake.url, WORKER_LOCK_MS: '2000' } });
     strangers = await someStrangers(h);
     background = await startWorkersInProcess(h.app, { queues: ['lifecycle', 'notifications'] });
     startPayments();
@@ -508,7 +508,7 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
         // Confirm with the in-process worker, then hand the payments queue to a separate process.
         await payThroughProvider();
         await stopPayments();
-        const doomed = await spawnWorker(h, { queues: ['payments'], relay: false, env: { STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_API_URL: fake.url } });
+        const doomed = await spawnWorker(h, { queues: ['payments'], relay: false, env: { STRIPE_SECRET_KEY: 'sk_test_x', PAYMENT_WEBHOOK_SECRET: 'whsec_dev', STRIPE_API_URL: fake.url } });
 
         fake.failNext('/v1/refunds', { mode: 'hang' });
         expect((await act(h, cast.practitioner, booking.id, 'cancel')).status).to.equal(200);
@@ -534,7 +534,7 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
         this.timeout(60_000);
         await payThroughProvider();
         await stopPayments();
-        const doomed = await spawnWorker(h, { queues: ['payments'], relay: false, env: { STRIPE_SECRET_KEY: 'sk_test_x', STRIPE_API_URL: fake.url } });
+        const doomed = await spawnWorker(h, { queues: ['payments'], relay: false, env: { STRIPE_SECRET_KEY: 'sk_test_x', PAYMENT_WEBHOOK_SECRET: 'whsec_dev', STRIPE_API_URL: fake.url } });
         // Our refund call never reaches Stripe's books: the process dies holding it.
         fake.failNext('/v1/refunds', { mode: 'hang', afterCreate: false });
         expect((await act(h, cast.practitioner, booking.id, 'cancel')).status).to.equal(200);

@@ -71,7 +71,7 @@ describe('queues: delayed lifecycle jobs (real BullMQ, in-process workers sharin
     h.clock.set(new Date(start.getTime() - LEAD_MS));
     const booking = await aBooking(h, client, target, start);
     expect(booking.status).to.equal('confirmed');
-    return booking as { id: number };
+    return { id: booking.id as number, practitioner: target.practitioner };
   }
 
   const jobOf = async (row: OutboxRow) => {
@@ -130,7 +130,8 @@ describe('queues: delayed lifecycle jobs (real BullMQ, in-process workers sharin
     const start = new Date('2030-01-09T10:00:00Z');
     const moved = new Date('2030-01-09T14:00:00Z');
     const booking = await aConfirmedBookingSoon(start);
-    const res = await h.http.post(`${BOOKINGS}/${booking.id}/reschedule/`).set(client.auth).send(slot(moved));
+    // Seconds before the start only the practitioner may move it (a client is inside the notice window).
+    const res = await h.http.post(`${BOOKINGS}/${booking.id}/reschedule/`).set(booking.practitioner.auth).send(slot(moved));
     expect(res.status, JSON.stringify(res.body)).to.equal(200);
 
     // The old start job fires at the old start and finds the booking moved.
@@ -171,7 +172,7 @@ describe('queues: delayed lifecycle jobs (real BullMQ, in-process workers sharin
     const history = await historyRows(h, booking.id);
     expect(history.map((r) => [r.from_status, r.to_status, r.actor_role])).to.deep.equal([
       [null, 'confirmed', 'client'],
-      ['confirmed', 'confirmed', 'client'],
+      ['confirmed', 'confirmed', 'practitioner'],
       ['confirmed', 'in_progress', 'system'],
       ['in_progress', 'completed', 'system'],
     ]);

@@ -479,3 +479,19 @@ describe('booking-status', () => {
     });
   });
 });
+
+describe('booking-status: a client reschedule inside the cancellation notice', () => {
+  const facts = { status: 'confirmed' as const, clientId: 1, practitionerId: 2, startTime: new Date('2030-01-08T10:00:00Z'), endTime: new Date('2030-01-08T11:00:00Z'), cancellationNoticeHours: 24 };
+  const client = { id: 1, role: 'client' as const };
+  const practitioner = { id: 2, role: 'practitioner' as const };
+
+  it('when the client asks exactly at the notice boundary, then it is allowed; a millisecond later, then 409', () => {
+    expect(decideTransition(facts, 'reschedule', client, new Date('2030-01-07T10:00:00Z'))).to.deep.equal(['confirmed']);
+    expect(() => decideTransition(facts, 'reschedule', client, new Date('2030-01-07T10:00:00.001Z'))).to.throw(DomainError).with.property('code', 'invalid_transition');
+    expect(canBeRescheduled(facts, client, new Date('2030-01-07T12:00:00Z'))).to.equal(false);
+  });
+
+  it('when the practitioner asks inside the window, then it is allowed', () => {
+    expect(decideTransition(facts, 'reschedule', practitioner, new Date('2030-01-08T09:00:00Z'))).to.deep.equal(['confirmed']);
+  });
+});

@@ -13,6 +13,7 @@ export const factsOf = (booking: BookingRow): BookingFacts => ({
   startTime: booking.start_time,
   endTime: booking.end_time,
   followsSession: booking.service_session_id !== null,
+  cancellationNoticeHours: booking.cancellation_notice_hours,
 });
 
 export interface BookingDetail {

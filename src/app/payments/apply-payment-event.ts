@@ -33,10 +33,12 @@ async function onSucceeded(app: AppContext, trx: Knex.Transaction, booking: Book
   });
   if (decision === 'confirm') await applyTransition(app, trx, booking, SYSTEM, 'confirm', { reason: 'payment received' });
   if (decision === 'refund') {
-    // The booking was canceled (its hold ran out) before the money came: all of it goes back.
-    await app.bookings.update(trx, booking.id, { refund_due_cents: amount });
+    // The booking was canceled (its hold ran out) before the money came: it goes back, up to the
+    // price the refund_due column can hold; an overpayment beyond it is flagged for an operator.
+    await app.bookings.update(trx, booking.id, { refund_due_cents: Math.min(amount, booking.price_charged_cents) });
     await recordJobs(trx, [{ queue: 'payments', name: 'refund', payload: { bookingId: booking.id } }]);
   }
+  if (decision === 'refund' && amount > booking.price_charged_cents) return { outcome: 'refund', flag: 'amount_mismatch' };
   return decision === 'amount_mismatch' ? { outcome: 'recorded', flag: 'amount_mismatch' } : { outcome: decision === 'nothing' ? 'recorded' : decision };
 }
 

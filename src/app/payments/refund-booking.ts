@@ -46,7 +46,13 @@ export async function refundBooking(app: AppContext, bookingId: number): Promise
     // The booking first, as the event and cancel paths lock it: taking the refund row first would
     // deadlock against a charge.refunded being applied (booking locked, then our refund row).
     await app.bookings.lockForUpdate(trx, bookingId);
-    await app.payments.updatePayment(trx, refund.id, { state: result.state, provider_id: result.providerId, failure_reason: result.failureReason ?? null });
+    // A charge.refunded applied while we waited may already have settled this refund: never downgrade it.
+    const current = await app.payments.lockPayment(trx, refund.id);
+    const settled = current?.state === 'succeeded';
+    await app.payments.updatePayment(trx, refund.id, {
+      ...(settled ? {} : { state: result.state, failure_reason: result.failureReason ?? null }),
+      provider_id: result.providerId,
+    });
     await refreshPaymentStatus(app, trx, bookingId);
   });
   // A refused refund counts for nothing: the job's retry works out again what is still owed (the

@@ -1,0 +1,21 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../src/config';
+
+describe('configuration', () => {
+  it('when nothing is set, then the contract defaults apply', () => {
+    const config = loadConfig({});
+    expect(config).to.include({ port: 3000, queuePrefix: 'bookings', paymentHoldMinutes: 15, smtpUrl: null, databaseUrl: 'postgres://postgres@127.0.0.1:5432/estuary_bookings' });
+    expect(config.paymentWebhookSecrets).to.deep.equal(['whsec_dev']);
+  });
+
+  it('when a value is bad, then one error names the variable', () => {
+    expect(() => loadConfig({ PORT: 'eighty' })).to.throw(ConfigError, /PORT/);
+    expect(() => loadConfig({ PAYMENT_HOLD_MINUTES: '0' })).to.throw(ConfigError, /PAYMENT_HOLD_MINUTES/);
+  });
+
+  it('when in production or taking real payments, then secrets must be set explicitly', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'a-long-enough-session-secret' })).to.throw(ConfigError, /PAYMENT_WEBHOOK_SECRET/);
+    expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' })).to.throw(ConfigError, /PAYMENT_WEBHOOK_SECRET/);
+    expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', PAYMENT_WEBHOOK_SECRET: 'whsec_new,whsec_old' }).paymentWebhookSecrets).to.deep.equal(['whsec_new', 'whsec_old']);
+  });
+});

@@ -117,7 +117,7 @@ export const BOOKING_PATHS: PathTable = {
         'rescheduleBooking',
         'Reschedule',
         'The client or the practitioner (or an admin), before the start. Same duration and the same checks as create, ignoring the booking ' +
-          'itself. The status stays; status_history records the move. Workshop and course bookings follow their session and cannot be rescheduled.',
+          'itself. The status stays; status_history records the move. Workshop and course bookings follow their session and cannot be rescheduled. A client cannot reschedule within the booking\u2019s cancellation notice (409 invalid_transition): that would turn a forfeiting late cancel into a full refund; the practitioner still can.',
         rescheduleSchema,
         ['invalid_transition', 'slot_unavailable'],
       ),

@@ -1,4 +1,3 @@
-import { assertSlotIsFree } from '../../domain/availability';
 import { conflict, invalid, invalidField, slotUnavailable } from '../../domain/errors';
 import { planNewBooking } from '../../domain/booking-rules';
 import type { Caller } from '../../domain/types';
@@ -6,6 +5,7 @@ import type { BookingRow } from '../../data/booking-repository';
 import { isExclusionViolation, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
+import { assertTimeIsFree } from './assert-time-is-free';
 import { lifecycleJobsFor, notifyJob } from './booking-jobs';
 
 export interface CreateBookingInput {
@@ -22,7 +22,6 @@ export interface CreateBookingInput {
   draft?: boolean;
 }
 
-const DAY_MS = 86_400_000;
 
 /** Books an individual session or a workshop seat for the caller. */
 export async function createBooking(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<BookingRow> {
@@ -56,10 +55,11 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
   });
 
   return app.db.transaction(async (trx) => {
+    // The buffer in force under the calendar lock, not the one read before it.
+    let blockedUntil = plan.blockedUntil;
     if (plan.bookingType === 'individual' && plan.holdsTime) {
-      await app.bookings.lockPractitionerCalendar(trx, service.practitioner_id);
-      const busy = await app.bookings.busyRanges(service.practitioner_id, { from: new Date(plan.start.getTime() - DAY_MS), to: new Date(plan.end.getTime() + DAY_MS) }, { trx });
-      assertSlotIsFree({ schedule, busy, start: plan.start, end: plan.end, now });
+      const bufferMinutes = await assertTimeIsFree(app, trx, { practitioner_id: service.practitioner_id }, plan.start, plan.end);
+      blockedUntil = new Date(plan.end.getTime() + bufferMinutes * 60_000);
     }
     if (plan.bookingType === 'group' && plan.holdsTime) {
       const taken = await app.catalog.takeSeat(trx, session!.id);
@@ -83,7 +83,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
           timezone: input.timezone ?? schedule.timezone,
           start_time: plan.start,
           end_time: plan.end,
-          blocked_until: plan.blockedUntil,
+          blocked_until: blockedUntil,
           status: plan.status,
           payment_status: plan.paymentStatus,
           price_charged_cents: plan.priceCents,

@@ -4,7 +4,7 @@ import type { BookingRow } from '../../data/booking-repository';
 import { isExclusionViolation, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { factsOf } from './booking-queries';
-import { assertTimeIsFree } from './reschedule-booking';
+import { assertTimeIsFree } from './assert-time-is-free';
 import { actorOf, applyTransition, type Requester } from './transition-booking';
 
 const MINUTE_MS = 60_000;

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { createBookingRepository, type BookingRepository } from '../data/booking-repository';
 import { createCatalogRepository, type CatalogRepository } from '../data/catalog-repository';
+import { createCreditRepository, type CreditRepository } from '../data/credit-repository';
 import { createPractitionerRepository, type PractitionerRepository } from '../data/practitioner-repository';
 import { createUserRepository, type UserRepository } from '../data/user-repository';
 import type { Clock } from '../platform/clock';
@@ -21,6 +22,7 @@ export interface AppContext {
   catalog: CatalogRepository;
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
+  credits: CreditRepository;
   mailer: Mailer;
   payments: PaymentRepository;
   paymentProvider: PaymentProvider;
@@ -37,6 +39,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     catalog: createCatalogRepository(deps.db),
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
+    credits: createCreditRepository(deps.db),
     sessions: createSessionStore(deps.db),
   };
 }

@@ -39,10 +39,34 @@ export interface BookingRow {
   no_show_at: Date | null;
   created_at: Date;
   updated_at: Date;
+  /** Course and package parents: whether their children exist yet. */
+  expansion_status: 'pending' | 'done' | 'failed' | null;
+  expansion_error: string | null;
+  /** Children: the parent's component this child was made for. */
+  component_key: string | null;
+  /** A booking paid with a bundle credit. */
+  bundle_booking_id: number | null;
 }
 
-export type NewBooking = Omit<BookingRow, 'id' | 'public_uuid' | 'created_at' | 'updated_at' | 'discount_amount_cents' | 'currency' | 'refund_due_cents' | 'canceled_by' | 'cancellation_reason' | 'started_at' | 'completed_at' | 'canceled_at' | 'no_show_at'> &
-  Partial<Pick<BookingRow, 'canceled_at'>>;
+type OptionalOnInsert = 'expansion_status' | 'expansion_error' | 'component_key' | 'bundle_booking_id' | 'canceled_at';
+
+export type NewBooking = Omit<
+  BookingRow,
+  'id' | 'public_uuid' | 'created_at' | 'updated_at' | 'discount_amount_cents' | 'currency' | 'refund_due_cents' | 'canceled_by' | 'cancellation_reason' | 'started_at' | 'completed_at' | 'no_show_at' | OptionalOnInsert
+> &
+  Partial<Pick<BookingRow, OptionalOnInsert>>;
+
+/** A parent's planned component, with the child made for it (if any) and the facts its refund needs. */
+export interface ComponentRow {
+  component_key: string;
+  position: number;
+  service_id: number;
+  service_session_id: number | null;
+  session_start: Date | null;
+  child_id: number | null;
+  child_status: BookingStatus | null;
+  child_start: Date | null;
+}
 
 /** A booking with the people, service and location it names, as the API shows it. */
 export interface BookingView extends BookingRow {
@@ -85,6 +109,9 @@ export interface BookingFilter {
   startFrom?: Date;
   endBefore?: Date;
   upcoming?: { value: boolean; now: Date };
+  parentBookingId?: number;
+  topLevel?: boolean;
+  expansionStatus?: Array<'pending' | 'done' | 'failed'>;
   search?: string;
   ordering: Ordering;
 }
@@ -127,6 +154,9 @@ function toView(row: ViewRow): BookingView {
   };
 }
 
+/** Bookings that start and end on their own times; parents follow their children instead. */
+const TIMED_TYPES: BookingType[] = ['individual', 'group'];
+
 /** Upcoming: still to happen and still expected to happen. */
 export const UPCOMING_STATUSES: BookingStatus[] = ['pending_payment', 'confirmed'];
 
@@ -150,6 +180,10 @@ export function createBookingRepository(db: Knex) {
         if (filter.bookingType?.length) query.whereIn('b.booking_type', filter.bookingType);
         if (filter.practitionerId !== undefined) query.where('b.practitioner_id', filter.practitionerId);
         if (filter.serviceId !== undefined) query.where('b.service_id', filter.serviceId);
+        if (filter.parentBookingId !== undefined) query.where('b.parent_booking_id', filter.parentBookingId);
+        if (filter.topLevel === true) query.whereNull('b.parent_booking_id');
+        if (filter.topLevel === false) query.whereNotNull('b.parent_booking_id');
+        if (filter.expansionStatus?.length) query.whereIn('b.expansion_status', filter.expansionStatus);
         if (filter.startFrom) query.where('b.start_time', '>=', filter.startFrom);
         if (filter.endBefore) query.where('b.end_time', '<', filter.endBefore);
         if (filter.upcoming) {
@@ -192,8 +226,8 @@ export function createBookingRepository(db: Knex) {
         .where((q) =>
           q
             .where((w) => w.where({ status: 'pending_payment' }).andWhere('hold_expires_at', '<=', now))
-            .orWhere((w) => w.where({ status: 'confirmed' }).andWhere('start_time', '<=', now))
-            .orWhere((w) => w.where({ status: 'in_progress' }).andWhere('end_time', '<=', now)),
+            .orWhere((w) => w.where({ status: 'confirmed' }).andWhere('start_time', '<=', now).whereIn('booking_type', TIMED_TYPES))
+            .orWhere((w) => w.where({ status: 'in_progress' }).andWhere('end_time', '<=', now).whereIn('booking_type', TIMED_TYPES)),
         )
         .orderBy('id')
         .limit(limit);
@@ -213,6 +247,22 @@ export function createBookingRepository(db: Knex) {
       return trx('bookings').where({ id }).forUpdate().first();
     },
 
+    /**
+     * Locks a booking and, for a child, its parent first: every path that moves a child (its own
+     * actions, its timed jobs) and every path that moves a parent (cancel, confirm, which then move the
+     * children) takes the two in the same order, parent before child, so they cannot deadlock. A
+     * parent's id is always lower than its children's, so ORDER BY id is that order.
+     */
+    async lockFamily(trx: Knex.Transaction, id: number): Promise<{ booking: BookingRow | undefined; parent: BookingRow | undefined }> {
+      const rows: BookingRow[] = await trx('bookings')
+        .where({ id })
+        .orWhere('id', trx('bookings').select('parent_booking_id').where({ id }))
+        .orderBy('id')
+        .forUpdate();
+      const booking = rows.find((r) => r.id === id);
+      return { booking, parent: booking?.parent_booking_id ? rows.find((r) => r.id === booking.parent_booking_id) : undefined };
+    },
+
     /** Children of a package or course that can still be canceled, locked. */
     async lockOpenChildren(trx: Knex.Transaction, parentId: number): Promise<BookingRow[]> {
       return trx('bookings')
@@ -225,6 +275,46 @@ export function createBookingRepository(db: Knex) {
     async insert(trx: Knex.Transaction, booking: NewBooking): Promise<BookingRow> {
       const [row] = await trx('bookings').insert(booking).returning('*');
       return row;
+    },
+
+    /** Inserts a parent's child once: a second delivery of the same component finds it and returns undefined. */
+    async insertChild(trx: Knex.Transaction, child: NewBooking): Promise<BookingRow | undefined> {
+      const [row] = await trx('bookings').insert(child).onConflict(['parent_booking_id', 'component_key']).ignore().returning('*');
+      return row;
+    },
+
+    async insertComponents(
+      trx: Knex.Transaction,
+      parentId: number,
+      components: Array<{ key: string; position: number; serviceId: number; sessionId: number | null }>,
+    ): Promise<void> {
+      if (!components.length) return;
+      await trx('booking_components').insert(
+        components.map((c) => ({ parent_booking_id: parentId, component_key: c.key, position: c.position, service_id: c.serviceId, service_session_id: c.sessionId })),
+      );
+    },
+
+    /** A parent's components in order, each with the child made for it so far. */
+    async components(q: Knex | Knex.Transaction, parentId: number): Promise<ComponentRow[]> {
+      return q('booking_components as c')
+        .leftJoin('bookings as b', (j) => j.on('b.parent_booking_id', 'c.parent_booking_id').andOn('b.component_key', 'c.component_key'))
+        .leftJoin('service_sessions as ss', 'ss.id', 'c.service_session_id')
+        .where('c.parent_booking_id', parentId)
+        .orderBy('c.position')
+        .select(
+          'c.component_key',
+          'c.position',
+          'c.service_id',
+          'c.service_session_id',
+          'ss.start_time as session_start',
+          'b.id as child_id',
+          'b.status as child_status',
+          'b.start_time as child_start',
+        );
+    },
+
+    async setExpansion(q: Knex | Knex.Transaction, parentId: number, status: 'done' | 'failed', error: string | null = null): Promise<void> {
+      await q('bookings').where({ id: parentId }).update({ expansion_status: status, expansion_error: error, updated_at: q.fn.now() });
     },
 
     async update(trx: Knex.Transaction, id: number, changes: Partial<BookingRow>): Promise<BookingRow> {
@@ -272,6 +362,7 @@ export function createBookingRepository(db: Knex) {
         .where({ practitioner_id: practitionerId })
         .whereIn('status', ['pending_payment', 'confirmed', 'in_progress'])
         .whereNull('service_session_id')
+        .where({ booking_type: 'individual' })
         .where('start_time', '<', window.to)
         .where('blocked_until', '>', window.from);
       if (options.excludeBookingId !== undefined) bookings.whereNot({ id: options.excludeBookingId });

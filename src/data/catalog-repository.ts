@@ -149,6 +149,11 @@ export function createCatalogRepository(db: Knex) {
       return fetchPage<SessionRecord>(query, page);
     },
 
+    /** Every session of a service that starts after `from`, in start order. */
+    async sessionsStartingAfter(serviceId: number, from: Date): Promise<SessionRecord[]> {
+      return db('service_sessions').where({ service_id: serviceId }).where('start_time', '>', from).orderBy([{ column: 'start_time' }, { column: 'id' }]);
+    },
+
     async findSession(id: number, trx?: Knex.Transaction): Promise<SessionRecord | undefined> {
       return (trx ?? db)('service_sessions').where({ id }).first();
     },
@@ -168,6 +173,38 @@ export function createCatalogRepository(db: Knex) {
         .andWhere('seats_taken', '<', trx.ref('max_participants'))
         .increment('seats_taken', 1);
       return updated === 1;
+    },
+
+    /**
+     * One seat in each of these sessions, all or none: the rows are locked in id order (two buyers of
+     * one course queue up instead of deadlocking), then each gains a seat only if it has one free.
+     * Returns the sessions that were full (nothing is taken then; the caller rolls back).
+     */
+    async takeSeats(trx: Knex.Transaction, sessionIds: number[]): Promise<number[]> {
+      if (!sessionIds.length) return [];
+      await trx('service_sessions').select('id').whereIn('id', sessionIds).orderBy('id').forUpdate();
+      const taken: Array<{ id: number }> = await trx('service_sessions')
+        .whereIn('id', sessionIds)
+        .andWhere('seats_taken', '<', trx.ref('max_participants'))
+        .update({ seats_taken: trx.raw('seats_taken + 1'), updated_at: trx.fn.now() })
+        .returning('id');
+      const got = new Set(taken.map((t) => t.id));
+      return sessionIds.filter((id) => !got.has(id));
+    },
+
+    /** Gives back the seats a course parent still holds itself: its components no child has taken over. */
+    async releaseUnexpandedSeats(trx: Knex.Transaction, parentId: number): Promise<number> {
+      const held = trx('booking_components as c')
+        .select('c.service_session_id')
+        .where('c.parent_booking_id', parentId)
+        .whereNotNull('c.service_session_id')
+        .whereNotExists(trx('bookings as b').select(trx.raw('1')).whereRaw('b.parent_booking_id = c.parent_booking_id AND b.component_key = c.component_key'));
+      const sessions = await trx('service_sessions').select('id').whereIn('id', held).orderBy('id').forUpdate();
+      if (!sessions.length) return 0;
+      return trx('service_sessions')
+        .whereIn('id', sessions.map((s: { id: number }) => s.id))
+        .andWhere('seats_taken', '>', 0)
+        .decrement('seats_taken', 1);
     },
 
     async releaseSeat(trx: Knex.Transaction, sessionId: number): Promise<void> {

@@ -45,16 +45,19 @@ export function planNewBooking(input: {
   bufferMinutes: number;
   holdMinutes: number;
   now: Date;
+  /** Paid for with a bundle credit: nothing to pay. */
+  paidWithCredit?: boolean;
 }): BookingPlan {
   const { service, session, request, now } = input;
   if (!service.is_active) throw invalidField('service_id', `Service ${service.id} is not active.`, 'service_inactive');
   const endpoint = ENDPOINT_FOR_TYPE[service.service_type];
-  if (endpoint) throw invalidField('service_id', `A ${service.service_type} cannot be booked through this endpoint; ${endpoint} is not available yet.`, 'wrong_endpoint');
+  if (endpoint) throw invalidField('service_id', `A ${service.service_type} is bought with POST ${endpoint}.`, 'wrong_endpoint');
+  if (input.paidWithCredit && request.draft) throw invalidField('draft', 'A booking paid with a bundle credit cannot be a draft.');
 
   const { start, end } = service.service_type === 'workshop' ? timesFromSession(session, request) : timesFromRequest(service, request);
   if (start.getTime() <= now.getTime()) throw invalidField('start_time', 'start_time must be in the future.');
 
-  const priceCents = priceForService(service);
+  const priceCents = input.paidWithCredit ? 0 : priceForService(service);
   const paid = priceCents > 0;
   const status: BookingStatus = request.draft ? 'draft' : paid ? 'pending_payment' : 'confirmed';
   const isGroup = service.service_type === 'workshop';

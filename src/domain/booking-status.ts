@@ -82,7 +82,16 @@ export interface BookingFacts {
   followsSession?: boolean;
   /** The cancellation notice snapshotted on the booking (absent: 0). */
   cancellationNoticeHours?: number;
+  /** A course or package parent, whose own status follows its children (absent: false). */
+  isParent?: boolean;
 }
+
+/**
+ * A course or package in progress can still be canceled: its sessions not yet run are canceled and
+ * refunded pro rata (CONTRACT §11). The spec's table has no in_progress → canceled for a single
+ * session, whose time has begun; for a parent, "in progress" means only that its first session has.
+ */
+const PARENT_EXTRA_FROM: Partial<Record<BookingAction, readonly BookingStatus[]>> = { cancel: ['in_progress'] };
 
 /**
  * How the caller relates to this booking: 'admin' if caller.role === 'admin' (admin wins),
@@ -119,9 +128,11 @@ export function decideTransition(
 
   if (!rule.actors.includes(actor.role) || !isPartyAsClaimed(booking, actor)) throw forbidden();
 
-  if (!rule.from.includes(booking.status)) {
+  const parentExtra = booking.isParent ? (PARENT_EXTRA_FROM[action] ?? []) : [];
+  if (!rule.from.includes(booking.status) && !parentExtra.includes(booking.status)) {
     throw conflict('invalid_transition', `Cannot ${rule.verb} a booking that is ${booking.status}.`);
   }
+  if (parentExtra.includes(booking.status)) return [rule.to!];
 
   if (rule.requiresStarted && booking.status !== 'in_progress' && !hasStarted(booking, now)) {
     throw conflict(
@@ -200,7 +211,7 @@ function isPartyAsClaimed(booking: BookingFacts, actor: Actor): boolean {
  * ACTION_RULES names only the destination; the route comes from TRANSITIONS so the two tables
  * cannot disagree (complete from confirmed must be recorded as passing through in_progress).
  */
-function pathBetween(from: BookingStatus, to: BookingStatus): BookingStatus[] {
+export function pathBetween(from: BookingStatus, to: BookingStatus): BookingStatus[] {
   if (TRANSITIONS[from].includes(to)) return [to];
   const via = TRANSITIONS[from].find((middle) => TRANSITIONS[middle].includes(to));
   if (via !== undefined) return [via, to];

@@ -21,7 +21,15 @@ export interface JobPayloads {
     refund: { bookingId: number };
   };
   expansion: {
+    /**
+     * A flow's parent job: runs once every component job has finished (or failed for good) and records
+     * the expansion as done, or failed with the reason.
+     */
     'expand-booking': { bookingId: number };
+    /** A flow's child job: creates the child booking of one component of a course or package. */
+    'expand-component': { bookingId: number; componentKey: string };
+    /** A bundle's remaining credits expire at expiresAt. */
+    'expire-credits': { bookingId: number; expiresAt: string };
   };
   notifications: {
     notify: { bookingId: number; kind: NotificationKind; occasion: string };
@@ -33,13 +41,22 @@ export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;
 
-/** One job to record: `runAt` makes it a delayed job. */
+/** A job of a flow, run before its parent; in the parent's queue. */
+export type FlowChild = { [N in JobName<'expansion'>]: { name: N; payload: JobPayloads['expansion'][N] } }[JobName<'expansion'>];
+
+/**
+ * One job to record: `runAt` makes it a delayed job; `children` makes it the parent of a BullMQ flow,
+ * run once all of them have finished.
+ */
 export type OutboxJob = {
-  [Q in QueueName]: { [N in JobName<Q>]: { queue: Q; name: N; payload: JobPayloads[Q][N]; runAt?: Date } }[JobName<Q>];
+  [Q in QueueName]: { [N in JobName<Q>]: { queue: Q; name: N; payload: JobPayloads[Q][N]; runAt?: Date; children?: FlowChild[] } }[JobName<Q>];
 }[QueueName];
 
 /** BullMQ job ids must not contain ':' nor be plain integers. */
 export const jobIdForOutboxRow = (outboxId: number): string => `outbox-${outboxId}`;
+
+/** A flow child's id: derived from its outbox row, so relaying the row twice adds nothing twice. */
+export const jobIdForFlowChild = (outboxId: number, index: number): string => `outbox-${outboxId}-child-${index}`;
 
 /** The outbox row a job was relayed from; null for jobs that did not come through the outbox (the reconciler's). */
 export function outboxIdOfJob(jobId: string | undefined): number | null {

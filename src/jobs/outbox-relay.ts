@@ -1,10 +1,11 @@
+import { FlowProducer, type FlowJob } from 'bullmq';
 import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
-import { jobIdForOutboxRow, type QueueName } from './job-contracts';
+import { jobIdForFlowChild, jobIdForOutboxRow, type FlowChild, type QueueName } from './job-contracts';
 import { OUTBOX_CHANNEL } from './outbox-writer';
-import type { Queues } from './queues';
+import { DEFAULT_JOB_OPTIONS, type Queues } from './queues';
 
 interface OutboxRow {
   id: number;
@@ -12,6 +13,30 @@ interface OutboxRow {
   job_name: string;
   payload: Record<string, unknown>;
   run_at: Date | null;
+  flow_children: FlowChild[] | null;
+}
+
+/**
+ * A flow from its outbox row. Every id is derived from the row's, so a row relayed twice (a relay that
+ * died between Redis and its commit, a restore after Redis lost data) adds nothing twice. A FlowProducer
+ * does not apply a queue's default job options: they are given here. A child that fails for good is
+ * ignored by its parent, which then runs and records what is missing.
+ */
+function flowOf(row: OutboxRow, queuePrefix: string | undefined): FlowJob {
+  return {
+    name: row.job_name,
+    queueName: row.queue,
+    prefix: queuePrefix,
+    data: row.payload,
+    opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIdForOutboxRow(row.id) },
+    children: (row.flow_children ?? []).map((child, index) => ({
+      name: child.name,
+      queueName: row.queue,
+      prefix: queuePrefix,
+      data: child.payload,
+      opts: { ...DEFAULT_JOB_OPTIONS, jobId: jobIdForFlowChild(row.id, index), ignoreDependencyOnFailure: true },
+    })),
+  };
 }
 
 export interface RelayOptions {
@@ -46,11 +71,16 @@ export class OutboxRelay {
   private wakeAgain = false;
   private stopped = false;
   private failures = 0;
+  private readonly flows: FlowProducer;
   dispatched = 0;
 
   constructor(private readonly options: RelayOptions) {
     this.batchSize = options.batchSize ?? 500;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    // Shares the queues' connection (a connection passed in is never closed by BullMQ).
+    const { connection, prefix } = options.queues.expansion.opts;
+    this.flows = new FlowProducer({ connection, prefix });
+    this.flows.on('error', () => undefined);
   }
 
   async start(): Promise<void> {
@@ -73,6 +103,7 @@ export class OutboxRelay {
     await this.restoring;
     await this.draining;
     await this.listener?.end().catch(() => undefined);
+    await this.flows.close();
   }
 
   /** Drains now; concurrent wake-ups coalesce into one more pass. */
@@ -108,7 +139,7 @@ export class OutboxRelay {
     const { db, queues, clock } = this.options;
     return db.transaction(async (trx) => {
       const rows: OutboxRow[] = await trx('outbox')
-        .select('id', 'queue', 'job_name', 'payload', 'run_at')
+        .select('id', 'queue', 'job_name', 'payload', 'run_at', 'flow_children')
         .whereNull('dispatched_at')
         .orderBy('id')
         .limit(this.batchSize)
@@ -117,9 +148,12 @@ export class OutboxRelay {
       if (!rows.length) return 0;
       const now = clock.now().getTime();
       const byQueue = new Map<QueueName, OutboxRow[]>();
-      for (const row of rows) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
-      await Promise.all(
-        [...byQueue].map(([queue, group]) =>
+      const flowRows = rows.filter((row) => row.flow_children);
+      for (const row of rows) if (!row.flow_children) byQueue.set(row.queue, [...(byQueue.get(row.queue) ?? []), row]);
+      const prefix = queues.expansion.opts.prefix;
+      await Promise.all([
+        ...(flowRows.length ? [this.flows.addBulk(flowRows.map((row) => flowOf(row, prefix)))] : []),
+        ...[...byQueue].map(([queue, group]) =>
           queues[queue].addBulk(
             group.map((row) => ({
               name: row.job_name,
@@ -128,7 +162,7 @@ export class OutboxRelay {
             })),
           ),
         ),
-      );
+      ]);
       await trx('outbox')
         .whereIn('id', rows.map((r) => r.id))
         .update({ dispatched_at: trx.fn.now() });

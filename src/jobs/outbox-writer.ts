@@ -10,7 +10,13 @@ export const OUTBOX_CHANNEL = 'outbox_jobs';
 export async function recordJobs(trx: Knex.Transaction, jobs: OutboxJob[]): Promise<void> {
   if (!jobs.length) return;
   await trx('outbox').insert(
-    jobs.map((job) => ({ queue: job.queue, job_name: job.name, payload: JSON.stringify(job.payload), run_at: job.runAt ?? null })),
+    jobs.map((job) => ({
+      queue: job.queue,
+      job_name: job.name,
+      payload: JSON.stringify(job.payload),
+      run_at: job.runAt ?? null,
+      flow_children: job.children ? JSON.stringify(job.children) : null,
+    })),
   );
   await trx.raw('SELECT pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
 }

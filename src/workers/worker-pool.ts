@@ -4,13 +4,15 @@ import type { AppContext } from '../app/app-context';
 import type { QueueName } from '../jobs/job-contracts';
 import { markOutboxJobDone } from '../jobs/outbox-done';
 import { createRedis } from '../platform/redis';
+import { expansionProcessor } from './processors/expansion.processor';
 import { lifecycleProcessor } from './processors/lifecycle.processor';
 import { notificationsProcessor } from './processors/notifications.processor';
 import { paymentsProcessor } from './processors/payments.processor';
 
-/** The processors of each queue. Queues whose issue has not landed yet have none. */
-export function processorsFor(app: AppContext): Partial<Record<QueueName, Processor>> {
+/** The processors of each queue. */
+export function processorsFor(app: AppContext): Record<QueueName, Processor> {
   return {
+    expansion: expansionProcessor(app) as Processor,
     lifecycle: lifecycleProcessor(app) as Processor,
     notifications: notificationsProcessor(app) as Processor,
     payments: paymentsProcessor(app) as Processor,
@@ -29,7 +31,6 @@ export function startWorkerPool(app: AppContext, options: WorkerPoolOptions): { 
   const connections: Redis[] = [];
   const workers = options.queues.flatMap((queue) => {
     const processor = processors[queue];
-    if (!processor) return [];
     const connection = createRedis(app.config.redisUrl, 'worker');
     connections.push(connection);
     // Stamped before BullMQ marks the job completed, so a completed job (later removed by retention)

@@ -18,9 +18,14 @@ export const cancelSchema = Joi.object({
     .description('Defaults to the caller\'s role; only admins may name another role.'),
 });
 
+const requiredUnlessSession = { is: Joi.exist(), then: Joi.optional(), otherwise: Joi.required() };
+
 export const rescheduleSchema = Joi.object({
-  start_time: isoTime().required(),
-  end_time: isoTime().required().description('Must keep the booking\'s duration.'),
+  start_time: isoTime().when('service_session_id', requiredUnlessSession),
+  end_time: isoTime().when('service_session_id', requiredUnlessSession).description('Must keep the booking\'s duration.'),
+  service_session_id: id().description(
+    'Only to schedule a package item that is a workshop: the session to take a seat in (its times are the session\'s; omit start_time and end_time).',
+  ),
   reason: reason(),
 });
 

@@ -29,6 +29,8 @@ export function serializeBookingSummary(b: BookingView, actor: Actor, now: Date)
     currency: b.currency,
     service_session_id: b.service_session_id,
     parent_booking_id: b.parent_booking_id,
+    bundle_booking_id: b.bundle_booking_id,
+    expansion_status: b.expansion_status,
     is_upcoming: isUpcoming(b, now),
     can_be_canceled: canBeCanceled(facts, actor, now),
     can_be_rescheduled: canBeRescheduled(facts, actor, now),
@@ -74,7 +76,9 @@ export function serializeBookingDetail(detail: BookingDetail, now: Date) {
     canceled_at: b.canceled_at,
     no_show_at: b.no_show_at,
     updated_at: b.updated_at,
+    expansion_error: b.expansion_error,
     child_bookings: detail.children.map((c) => serializeBookingSummary(c, actor, now)),
+    credits: detail.credits,
     notes: detail.notes.map(serializeNote),
     status_history: detail.history.map(serializeHistory),
     payments: detail.payments.map((p) => ({

@@ -2,7 +2,9 @@ import Router from '@koa/router';
 import type { AppContext } from '../../app/app-context';
 import { getBookingDetail, listBookings } from '../../app/bookings/booking-queries';
 import type { CreateBookingInput } from '../../app/bookings/create-booking';
-import { placeBooking } from '../../app/bookings/place-booking';
+import type { CreateParentInput } from '../../app/bookings/create-parent-booking';
+import { placeBooking, placeParentBooking } from '../../app/bookings/place-booking';
+import type { ParentType } from '../../domain/parent-bookings';
 import { updateBooking, type BookingPatch } from '../../app/bookings/update-booking';
 import { actorFor } from '../../domain/booking-status';
 import type { BookingStatus, BookingType, PaymentStatus } from '../../domain/types';
@@ -11,7 +13,7 @@ import { requireCaller } from '../auth';
 import { paginated } from '../pagination';
 import { parseId, splitCommaValues, toPageRequest, validate, validateQuery } from '../validation';
 import { serializeBookingDetail, serializeBookingSummary } from './booking-serializer';
-import { createBookingSchema, listBookingsQuery, MULTI_VALUED_FILTERS, updateBookingSchema } from './bookings.schemas';
+import { createBookingSchema, createParentSchema, listBookingsQuery, MULTI_VALUED_FILTERS, updateBookingSchema } from './bookings.schemas';
 import { factsOf } from '../../app/bookings/booking-queries';
 
 interface ListQuery {
@@ -25,6 +27,9 @@ interface ListQuery {
   start_date?: string | Date;
   end_date?: string | Date;
   is_upcoming?: boolean;
+  parent_booking_id?: number;
+  top_level?: boolean;
+  expansion_status?: Array<'pending' | 'done' | 'failed'>;
   search?: string;
   ordering: Ordering;
 }
@@ -57,6 +62,9 @@ export function bookingsRoutes(app: AppContext): Router {
         startFrom: q.start_date === undefined ? undefined : dayStart(q.start_date),
         endBefore: q.end_date === undefined ? undefined : dayEnd(q.end_date),
         upcoming: q.is_upcoming === undefined ? undefined : { value: q.is_upcoming, now },
+        parentBookingId: q.parent_booking_id,
+        topLevel: q.top_level,
+        expansionStatus: q.expansion_status,
         search: q.search || undefined,
         ordering: q.ordering,
       },
@@ -73,6 +81,24 @@ export function bookingsRoutes(app: AppContext): Router {
     ctx.set('Location', `/api/v1/drf/bookings/${booking.id}/`);
     ctx.body = { ...(await detailBody(caller, booking.id)), payment };
   });
+
+  const parentEndpoints: Array<[ParentType, string[]]> = [
+    ['course', ['create-course', 'create_course']],
+    ['package', ['create-package', 'create_package']],
+    ['bundle', ['create-bundle', 'create_bundle']],
+  ];
+  for (const [type, paths] of parentEndpoints) {
+    for (const path of paths) {
+      router.post(`/${path}/`, async (ctx) => {
+        const caller = requireCaller(ctx.state);
+        const input = validate<CreateParentInput>(createParentSchema, ctx.request.body);
+        const { booking, payment } = await placeParentBooking(app, caller, type, input);
+        ctx.status = 201;
+        ctx.set('Location', `/api/v1/drf/bookings/${booking.id}/`);
+        ctx.body = { ...(await detailBody(caller, booking.id)), payment };
+      });
+    }
+  }
 
   router.get('/:id/', async (ctx) => {
     ctx.body = await detailBody(requireCaller(ctx.state), parseId(ctx.params.id));

@@ -3,7 +3,9 @@ import { ORDERINGS } from '../../data/booking-repository';
 import { BOOKING_STATUSES, BOOKING_TYPES, PAYMENT_STATUSES } from '../../domain/types';
 import { bool, id, isoDate, isoTime, multiValued, paginationKeys, text, timezone } from '../validation';
 
-export const MULTI_VALUED_FILTERS = ['status', 'payment_status', 'booking_type'] as const;
+export const MULTI_VALUED_FILTERS = ['status', 'payment_status', 'booking_type', 'expansion_status'] as const;
+
+export const EXPANSION_STATUSES = ['pending', 'done', 'failed'] as const;
 
 export const listBookingsQuery = Joi.object({
   ...paginationKeys,
@@ -15,6 +17,9 @@ export const listBookingsQuery = Joi.object({
   start_date: Joi.alternatives().try(isoDate(), isoTime()),
   end_date: Joi.alternatives().try(isoDate(), isoTime()),
   is_upcoming: Joi.boolean(),
+  parent_booking_id: Joi.number().integer().positive().max(Number.MAX_SAFE_INTEGER),
+  top_level: Joi.boolean(),
+  expansion_status: multiValued(EXPANSION_STATUSES),
   search: Joi.string().trim().max(200).allow(''),
   ordering: Joi.string()
     .valid(...ORDERINGS)
@@ -34,6 +39,16 @@ export const createBookingSchema = Joi.object({
   client_notes: text(5000),
   timezone: timezone(),
   draft: bool(),
+  bundle_booking_id: id().description(
+    'Pay with one credit of your confirmed bundle (a service the bundle names): the booking is free and confirmed at once. ' +
+      '409 `no_credits_left`, `bundle_expired` or `bundle_not_confirmed`; 404 for a bundle that is not yours.',
+  ),
+});
+
+/** create-course, create-package and create-bundle. */
+export const createParentSchema = Joi.object({
+  service_id: id().required().description('An active course, package or bundle (matching the endpoint) of another practitioner.'),
+  client_notes: text(5000),
 });
 
 export const updateBookingSchema = Joi.object({

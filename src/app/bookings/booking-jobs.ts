@@ -27,7 +27,9 @@ export function lifecycleJobsFor(booking: BookingRow, now: Date): OutboxJob[] {
   if (status === 'pending_payment' && booking.hold_expires_at) {
     jobs.push({ queue: 'lifecycle', name: 'expire-hold', payload: { bookingId: id, holdExpiresAt: booking.hold_expires_at.toISOString() }, runAt: booking.hold_expires_at });
   }
-  if (status === 'confirmed' && start && end) {
+  // A parent (course, package, bundle) has no session of its own: it follows its children.
+  const ownTimes = booking.booking_type === 'individual' || booking.booking_type === 'group';
+  if (status === 'confirmed' && start && end && ownTimes) {
     jobs.push({ queue: 'lifecycle', name: 'start-booking', payload: { bookingId: id, startTime: start.toISOString() }, runAt: start });
     jobs.push({ queue: 'lifecycle', name: 'finish-booking', payload: { bookingId: id, endTime: end.toISOString() }, runAt: end });
     for (const { kind, beforeMs } of REMINDERS) {
@@ -43,10 +45,13 @@ const NOTIFY_ON_ENTER: Partial<Record<BookingStatus, NotificationKind>> = {
   canceled: 'booking_canceled',
 };
 
-/** Jobs caused by a status change: the new state's timers, the people to tell, the refund owed. */
-export function jobsAfterTransition(before: BookingRow, after: BookingRow, now: Date): OutboxJob[] {
+/**
+ * Jobs caused by a status change: the new state's timers, the people to tell (unless `quiet`: the
+ * move follows a parent's, which they were told about), the refund owed.
+ */
+export function jobsAfterTransition(before: BookingRow, after: BookingRow, now: Date, options: { quiet?: boolean } = {}): OutboxJob[] {
   if (before.status === after.status) return [];
-  const kind = NOTIFY_ON_ENTER[after.status];
+  const kind = options.quiet ? undefined : NOTIFY_ON_ENTER[after.status];
   const enteredTimedState = after.status === 'pending_payment' || after.status === 'confirmed';
   const refund: OutboxJob[] = after.status === 'canceled' && (after.refund_due_cents ?? 0) > 0 ? [{ queue: 'payments', name: 'refund', payload: { bookingId: after.id } }] : [];
   return [...(enteredTimedState ? lifecycleJobsFor(after, now) : []), ...(kind ? [notifyJob(after, kind, after.status)] : []), ...refund];

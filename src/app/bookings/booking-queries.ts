@@ -1,10 +1,14 @@
 import { actorFor, type BookingFacts } from '../../domain/booking-status';
 import { notFound } from '../../domain/errors';
+import { creditSummary, type CreditEntry } from '../../domain/parent-bookings';
+import type { BundleCreditsRow } from '../../data/credit-repository';
 import type { Actor, Caller } from '../../domain/types';
 import type { BookingFilter, BookingRow, BookingView, HistoryEntry, NoteRecord } from '../../data/booking-repository';
 import type { Page, PageRequest } from '../../data/pagination';
 import type { PaymentRow } from '../../data/payment-repository';
 import type { AppContext } from '../app-context';
+
+const isParentRow = (booking: BookingRow) => booking.booking_type === 'course' || booking.booking_type === 'package';
 
 export const factsOf = (booking: BookingRow): BookingFacts => ({
   status: booking.status,
@@ -12,8 +16,9 @@ export const factsOf = (booking: BookingRow): BookingFacts => ({
   practitionerId: booking.practitioner_id,
   startTime: booking.start_time,
   endTime: booking.end_time,
-  followsSession: booking.service_session_id !== null,
+  followsSession: booking.service_session_id !== null || isParentRow(booking),
   cancellationNoticeHours: booking.cancellation_notice_hours,
+  isParent: isParentRow(booking),
 });
 
 export interface BookingDetail {
@@ -23,6 +28,8 @@ export interface BookingDetail {
   notes: NoteRecord[];
   history: HistoryEntry[];
   payments: PaymentRow[];
+  /** Bundles: their credits, once granted. */
+  credits: { total: number; used: number; remaining: number; expires_at: Date; expired_at: Date | null } | null;
 }
 
 /** The caller's relation to a booking; a booking the caller is no party to does not exist for them. */
@@ -36,14 +43,20 @@ export async function listBookings(app: AppContext, caller: Caller, filter: Omit
   return app.bookings.list({ ...filter, visibleTo: caller }, page);
 }
 
+function creditsOf({ credits, entries }: { credits: BundleCreditsRow; entries: CreditEntry[] }): NonNullable<BookingDetail['credits']> {
+  const { total, used, remaining } = creditSummary(entries);
+  return { total, used, remaining, expires_at: credits.expires_at, expired_at: credits.expired_at };
+}
+
 export async function getBookingDetail(app: AppContext, caller: Caller, id: number): Promise<BookingDetail> {
   const booking = await app.bookings.findView(id);
   const actor = requireActor(booking, caller);
-  const [children, notes, history, payments] = await Promise.all([
+  const [children, notes, history, payments, credits] = await Promise.all([
     app.bookings.findChildren(id),
     app.bookings.notesVisibleTo(id, caller.id),
     app.bookings.history(id),
     app.payments.ledger(app.db, id),
+    booking!.booking_type === 'bundle' ? app.credits.find(id) : undefined,
   ]);
-  return { booking: booking!, actor, children, notes, history, payments };
+  return { booking: booking!, actor, children, notes, history, payments, credits: credits ? creditsOf(credits) : null };
 }

@@ -1,4 +1,5 @@
-import { conflict, invalid, invalidField, slotUnavailable } from '../../domain/errors';
+import { conflict, invalid, invalidField, notFound, slotUnavailable } from '../../domain/errors';
+import { assertBundleRedeemable } from '../../domain/parent-bookings';
 import { planNewBooking } from '../../domain/booking-rules';
 import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
@@ -20,7 +21,24 @@ export interface CreateBookingInput {
   client_notes?: string;
   timezone?: string;
   draft?: boolean;
+  /** Pay with one credit of the caller's confirmed bundle. */
+  bundle_booking_id?: number;
 }
+
+/** The caller's bundle, if it can pay for this service (404 for a bundle that is not theirs). */
+async function redeemableBundle(app: AppContext, caller: Caller, bundleId: number, serviceId: number): Promise<BookingRow> {
+  const bundle = await app.bookings.findRow(bundleId);
+  if (!bundle || bundle.client_id !== caller.id || bundle.booking_type !== 'bundle') throw notFound(`Bundle booking ${bundleId} not found.`);
+  const bundleService = await app.catalog.findService(bundle.service_id);
+  assertBundleRedeemable({ status: bundle.status, bundleServiceIds: bundleService?.bundle_service_ids ?? [] }, serviceId);
+  return bundle;
+}
+
+const REDEEM_REFUSALS = {
+  no_credits_left: () => conflict('no_credits_left', 'This bundle has no credits left.'),
+  bundle_expired: () => conflict('bundle_expired', 'This bundle has expired.'),
+  not_granted: () => conflict('bundle_not_confirmed', 'This bundle is not confirmed (paid) yet.'),
+};
 
 
 /** Books an individual session or a workshop seat for the caller. */
@@ -42,6 +60,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
   if (input.service_session_id !== undefined && (!session || session.service_id !== service.id)) {
     throw invalidField('service_session_id', `Session ${input.service_session_id} is not a session of service ${service.id}.`);
   }
+  const bundle = input.bundle_booking_id === undefined ? undefined : await redeemableBundle(app, caller, input.bundle_booking_id, service.id);
   const schedule = await app.practitioners.loadSchedule(service.practitioner_id);
   if (!schedule) throw invalidField('practitioner_id', `Practitioner ${input.practitioner_id} does not exist.`, 'does_not_exist');
 
@@ -52,6 +71,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
     bufferMinutes: schedule.bufferMinutes,
     holdMinutes: app.config.paymentHoldMinutes,
     now,
+    paidWithCredit: bundle !== undefined,
   });
 
   return app.db.transaction(async (trx) => {
@@ -90,12 +110,18 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
           cancellation_notice_hours: service.cancellation_notice_hours,
           hold_expires_at: plan.holdExpiresAt,
           confirmed_at: plan.status === 'confirmed' ? now : null,
+          bundle_booking_id: bundle?.id ?? null,
         }),
       [
         { when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() },
         { when: (e) => isUniqueViolation(e, 'bookings_one_seat_per_client'), then: () => conflict('already_booked', 'You already hold a seat in this session.') },
       ],
     );
+    if (bundle) {
+      // Queues on the bundle's balance row: concurrent redemptions take one credit each until none is left.
+      const outcome = await app.credits.redeem(trx, bundle.id, booking.id, now);
+      if (outcome !== 'redeemed') throw REDEEM_REFUSALS[outcome]();
+    }
     await app.bookings.recordHistory(trx, booking.id, {
       from_status: null,
       to_status: booking.status,

@@ -2,13 +2,21 @@ import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import type { AppContext } from '../app-context';
 import { startPayment, type PaymentStart } from '../payments/start-payment';
+import type { ParentType } from '../../domain/parent-bookings';
 import { createBooking, type CreateBookingInput } from './create-booking';
+import { createParentBooking, type CreateParentInput } from './create-parent-booking';
 import type { Requester } from './transition-booking';
 import { submitBooking } from './submit-booking';
 
 /** Creates a booking, then (once it is committed) what the client needs to pay for it. */
 export async function placeBooking(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<{ booking: BookingRow; payment: PaymentStart | null }> {
   const booking = await createBooking(app, caller, input);
+  return { booking, payment: await startPayment(app, booking) };
+}
+
+/** Buys a course, package or bundle, then (once it is committed) what the client needs to pay for it. */
+export async function placeParentBooking(app: AppContext, caller: Caller, type: ParentType, input: CreateParentInput): Promise<{ booking: BookingRow; payment: PaymentStart | null }> {
+  const booking = await createParentBooking(app, caller, type, input);
   return { booking, payment: await startPayment(app, booking) };
 }
 

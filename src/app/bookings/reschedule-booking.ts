@@ -8,6 +8,7 @@ import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { lifecycleJobsFor, notifyJob } from './booking-jobs';
 import { factsOf } from './booking-queries';
+import { schedulePackageItem, type ScheduleInput } from './schedule-package-item';
 import { actorOf, type Requester } from './transition-booking';
 
 const MINUTE_MS = 60_000;
@@ -16,15 +17,20 @@ export async function rescheduleBooking(
   app: AppContext,
   requester: Requester,
   bookingId: number,
-  input: { start_time: Date; end_time: Date; reason?: string },
+  input: ScheduleInput,
 ): Promise<BookingRow> {
   return app.db.transaction(async (trx) => {
-    const booking = (await app.bookings.lockForUpdate(trx, bookingId))!;
-    const actor = actorOf(requester, booking);
+    const family = await app.bookings.lockFamily(trx, bookingId);
+    const actor = actorOf(requester, family.booking);
+    const booking = family.booking!;
+    const { parent } = family;
+    // A package item not scheduled yet is scheduled here, the first time.
+    if (parent && booking.start_time === null) return schedulePackageItem(app, trx, booking, parent, actor, input);
     const now = app.clock.now();
     decideTransition(factsOf(booking), 'reschedule', actor, now);
+    if (input.service_session_id !== undefined) throw invalidField('service_session_id', 'Only an unscheduled package item is scheduled by session.');
     const durationMinutes = (booking.end_time!.getTime() - booking.start_time!.getTime()) / MINUTE_MS;
-    const { start, end } = timesFromRequest({ duration_minutes: durationMinutes }, { start: input.start_time, end: input.end_time });
+    const { start, end } = timesFromRequest({ duration_minutes: durationMinutes }, { start: input.start_time ?? null, end: input.end_time ?? null });
     if (start.getTime() <= now.getTime()) throw invalidField('start_time', 'start_time must be in the future.');
 
     // A draft holds nothing, so only its times change; it is checked again on submit.

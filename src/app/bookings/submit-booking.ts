@@ -17,6 +17,9 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
   return app.db.transaction(async (trx) => {
     const draft = (await app.bookings.lockForUpdate(trx, bookingId))!;
     const actor = actorOf(requester, draft);
+    if (draft.parent_booking_id !== null) {
+      throw conflict('invalid_transition', 'A package item is not submitted: schedule it with POST reschedule/ once the package is paid.');
+    }
     const now = app.clock.now();
     decideTransition(factsOf(draft), 'submit', actor, now);
     const start = draft.start_time;

@@ -9,31 +9,39 @@ import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { jobsAfterTransition } from './booking-jobs';
 import { factsOf, requireActor } from './booking-queries';
+import { afterChildMoved, afterParentMoved, assertChildMayBeCanceled, refundDueOnCancel } from './parent-effects';
 
 /** Who asks: a signed-in person (their role is worked out per booking) or the system (workers, timeouts). */
 export type Requester = { caller: Caller } | { system: true };
 
 export const SYSTEM: Requester = { system: true };
 
+export const SYSTEM_ACTOR: Actor = { id: null, role: 'system' };
+
 export interface TransitionOptions {
   reason?: string;
   canceledBy?: ActorRole | null;
   /** Workers act only if the booking is still what they were scheduled for (same status and times). */
   expect?: { status?: BookingStatus[]; startTime?: Date; endTime?: Date };
+  /**
+   * The move is a parent's move passed on to its child: the people were told about the parent, and
+   * the parent's refund covers the child.
+   */
+  cascade?: boolean;
 }
 
 export function actorOf(requester: Requester, booking: BookingRow | undefined): Actor {
   if ('system' in requester) {
     if (!booking) throw conflict('not_found', 'The booking no longer exists.');
-    return { id: null, role: 'system' };
+    return SYSTEM_ACTOR;
   }
   return requireActor(booking, requester.caller);
 }
 
 /**
- * Moves a booking by one action. The row is locked for the transaction, so two racing actions on
- * one booking run one after the other and the second is judged against the first one's result
- * (a 409 invalid_transition naming the status it found).
+ * Moves a booking by one action. The row (and, for a child, its parent first) is locked for the
+ * transaction, so two racing actions on one booking run one after the other and the second is judged
+ * against the first one's result (a 409 invalid_transition naming the status it found).
  */
 export async function transitionBooking(
   app: AppContext,
@@ -43,13 +51,13 @@ export async function transitionBooking(
   options: TransitionOptions = {},
 ): Promise<BookingRow> {
   return app.db.transaction(async (trx) => {
-    const booking = await app.bookings.lockForUpdate(trx, bookingId);
+    const { booking, parent } = await app.bookings.lockFamily(trx, bookingId);
     const actor = actorOf(requester, booking);
-    return applyTransition(app, trx, booking!, actor, action, options);
+    return applyTransition(app, trx, booking!, actor, action, options, parent);
   });
 }
 
-/** The body of a transition, for use cases that already hold the row lock. */
+/** The body of a transition, for use cases that already hold the row lock (and the parent's, for a child). */
 export async function applyTransition(
   app: AppContext,
   trx: Knex.Transaction,
@@ -57,6 +65,7 @@ export async function applyTransition(
   actor: Actor,
   action: BookingAction,
   options: TransitionOptions = {},
+  parent?: BookingRow,
 ): Promise<BookingRow> {
   const now = app.clock.now();
   const { expect } = options;
@@ -69,26 +78,54 @@ export async function applyTransition(
   }
   const path = decideTransition(factsOf(booking), action, actor, now);
   const target = path[path.length - 1]!;
-  const changes: Partial<BookingRow> = { status: target, ...stampsFor(path, now) };
+  const changes: Partial<BookingRow> = {};
 
   if (target === 'confirmed') changes.payment_status = paymentStatusOnConfirm(booking.payment_status);
   if (target === 'canceled') {
+    if (action === 'cancel' && !options.cascade) assertChildMayBeCanceled(booking, actor);
     const canceledBy = action === 'expire_hold' ? 'system' : resolveCanceledBy(actor, options.canceledBy);
     changes.canceled_by = canceledBy;
     changes.cancellation_reason = options.reason ?? (action === 'expire_hold' ? 'payment_timeout' : '');
-    changes.refund_due_cents = computeRefundDueCents({
-      paymentStatus: booking.payment_status,
-      amountPaidCents: booking.price_charged_cents,
-      noticeHours: booking.cancellation_notice_hours,
-      startTime: booking.start_time,
-      canceledBy,
-      now,
-    });
+    changes.refund_due_cents =
+      (await refundDueOnCancel(app, trx, booking, canceledBy, now)) ??
+      computeRefundDueCents({
+        paymentStatus: booking.payment_status,
+        amountPaidCents: booking.price_charged_cents,
+        noticeHours: booking.cancellation_notice_hours,
+        startTime: booking.start_time,
+        canceledBy,
+        now,
+      });
     // A seat held in a workshop or course session is given back.
     if (booking.service_session_id !== null && booking.status !== 'draft') await app.catalog.releaseSeat(trx, booking.service_session_id);
   }
 
-  const updated = await app.bookings.update(trx, booking.id, changes);
+  const updated = await writeMove(app, trx, booking, actor, path, changes, {
+    reason: options.reason ?? (action === 'expire_hold' ? 'payment_timeout' : ''),
+    quiet: options.cascade,
+  });
+  await afterParentMoved(app, trx, booking, updated, actor, options.reason);
+  if (parent && !options.cascade) await afterChildMoved(app, trx, parent, booking, updated, actor);
+  return updated;
+}
+
+/**
+ * Writes a move along `path` (statuses in order, already decided): the row with its lifecycle stamps,
+ * one history row per hop, and the jobs the new state needs. `quiet` leaves the people untold (the
+ * move follows another they were told about).
+ */
+export async function writeMove(
+  app: AppContext,
+  trx: Knex.Transaction,
+  booking: BookingRow,
+  actor: Actor,
+  path: BookingStatus[],
+  changes: Partial<BookingRow>,
+  options: { reason: string; quiet?: boolean; details?: Record<string, unknown> },
+): Promise<BookingRow> {
+  const now = app.clock.now();
+  const target = path[path.length - 1]!;
+  const updated = await app.bookings.update(trx, booking.id, { ...changes, status: target, ...stampsFor(path, now) });
   let from: BookingStatus = booking.status;
   for (const to of path) {
     await app.bookings.recordHistory(trx, booking.id, {
@@ -96,21 +133,12 @@ export async function applyTransition(
       to_status: to,
       actor_id: actor.id,
       actor_role: actor.role,
-      reason: options.reason ?? (action === 'expire_hold' ? 'payment_timeout' : ''),
+      reason: options.reason,
       created_at: now,
+      ...(options.details ? { details: options.details } : {}),
     });
     from = to;
   }
-  await recordJobs(trx, jobsAfterTransition(booking, updated, now));
-  if (target === 'canceled') await cancelOpenChildren(app, trx, booking.id, actor, options);
+  await recordJobs(trx, jobsAfterTransition(booking, updated, now, { quiet: options.quiet }));
   return updated;
-}
-
-/** Canceling a package or course cancels its children that have not happened yet. */
-async function cancelOpenChildren(app: AppContext, trx: Knex.Transaction, parentId: number, actor: Actor, options: TransitionOptions): Promise<void> {
-  const children = await app.bookings.lockOpenChildren(trx, parentId);
-  const childActor: Actor = actor.role === 'client' || actor.role === 'practitioner' ? { id: null, role: 'system' } : actor;
-  for (const child of children) {
-    await applyTransition(app, trx, child, childActor, 'cancel', { reason: options.reason ?? 'parent canceled', canceledBy: 'system' });
-  }
 }

@@ -1,0 +1,90 @@
+import { conflict, invalid, invalidField } from '../../domain/errors';
+import { planParentBooking, type ParentType } from '../../domain/parent-bookings';
+import type { Caller } from '../../domain/types';
+import type { BookingRow } from '../../data/booking-repository';
+import { isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
+import type { OutboxJob } from '../../jobs/job-contracts';
+import { recordJobs } from '../../jobs/outbox-writer';
+import type { AppContext } from '../app-context';
+import { lifecycleJobsFor, notifyJob } from './booking-jobs';
+import { grantBundleCredits } from './parent-effects';
+
+export interface CreateParentInput {
+  service_id: number;
+  client_notes?: string;
+}
+
+/** The flow that creates a parent's children: one child job per component, then the parent job. */
+function expansionFlow(parent: BookingRow, componentKeys: string[]): OutboxJob {
+  return {
+    queue: 'expansion',
+    name: 'expand-booking',
+    payload: { bookingId: parent.id },
+    children: componentKeys.map((componentKey) => ({ name: 'expand-component', payload: { bookingId: parent.id, componentKey } })),
+  };
+}
+
+/**
+ * Buys a course, a package or a bundle (CONTRACT §11). A course takes a seat in every future session
+ * here, all or none; the children themselves are created by the expansion flow recorded with it.
+ */
+export async function createParentBooking(app: AppContext, caller: Caller, type: ParentType, input: CreateParentInput): Promise<BookingRow> {
+  const now = app.clock.now();
+  const service = await app.catalog.findService(input.service_id);
+  if (!service) throw invalidField('service_id', `Service ${input.service_id} does not exist.`, 'does_not_exist');
+  if (caller.id === service.practitioner_id) throw invalid('Practitioners cannot book their own services.', undefined, 'self_booking');
+  const sessions = type === 'course' ? await app.catalog.sessionsStartingAfter(service.id, now) : [];
+  const plan = planParentBooking({ expected: type, service, sessions, holdMinutes: app.config.paymentHoldMinutes, now });
+  const schedule = await app.practitioners.loadSchedule(service.practitioner_id);
+
+  return app.db.transaction(async (trx) => {
+    const booking = await translateConstraintErrors(
+      () =>
+        app.bookings.insert(trx, {
+          client_id: caller.id,
+          practitioner_id: service.practitioner_id,
+          service_id: service.id,
+          service_session_id: null,
+          parent_booking_id: null,
+          location_id: service.location_id,
+          booking_type: plan.bookingType,
+          title: service.name,
+          description: '',
+          client_notes: input.client_notes ?? '',
+          meeting_url: '',
+          meeting_id: '',
+          timezone: schedule?.timezone ?? 'UTC',
+          start_time: plan.start,
+          end_time: plan.end,
+          blocked_until: plan.end,
+          status: plan.status,
+          payment_status: plan.paymentStatus,
+          price_charged_cents: plan.priceCents,
+          cancellation_notice_hours: service.cancellation_notice_hours,
+          hold_expires_at: plan.holdExpiresAt,
+          confirmed_at: plan.status === 'confirmed' ? now : null,
+          expansion_status: plan.components.length ? 'pending' : null,
+        }),
+      [{ when: (e) => isUniqueViolation(e, 'bookings_one_course_per_client'), then: () => conflict('already_booked', 'You already hold this course.') }],
+    );
+    if (type === 'course') {
+      const full = await app.catalog.takeSeats(trx, plan.components.map((c) => c.sessionId!));
+      if (full.length) throw conflict('session_full', `This course is full: session ${full.join(', ')} has no seat left.`);
+    }
+    await app.bookings.insertComponents(trx, booking.id, plan.components);
+    await app.bookings.recordHistory(trx, booking.id, {
+      from_status: null,
+      to_status: booking.status,
+      actor_id: caller.id,
+      actor_role: 'client',
+      reason: 'created',
+      created_at: now,
+    });
+    const jobs: OutboxJob[] = [...lifecycleJobsFor(booking, now), notifyJob(booking, 'booking_created', 'created')];
+    if (plan.components.length) jobs.push(expansionFlow(booking, plan.components.map((c) => c.key)));
+    await recordJobs(trx, jobs);
+    // A free bundle is confirmed at once: its credits are granted in this transaction too.
+    if (booking.booking_type === 'bundle' && booking.status === 'confirmed') await grantBundleCredits(app, trx, booking);
+    return booking;
+  });
+}

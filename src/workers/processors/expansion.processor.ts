@@ -1,0 +1,36 @@
+import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import type { AppContext } from '../../app/app-context';
+import { expandComponent, expireBundleCredits, finishExpansion, UnknownComponentError } from '../../app/bookings/expand-booking';
+import type { JobPayloads } from '../../jobs/job-contracts';
+
+type ExpansionJob = { [N in keyof JobPayloads['expansion']]: Job<JobPayloads['expansion'][N], unknown, N> }[keyof JobPayloads['expansion']];
+
+/** Course and package expansion (a BullMQ flow: component jobs, then the parent job) and bundle credit expiry. */
+export function expansionProcessor(app: AppContext) {
+  return async (job: ExpansionJob, token?: string): Promise<unknown> => {
+    switch (job.name) {
+      case 'expand-component':
+        try {
+          return { outcome: await expandComponent(app, job.data.bookingId, job.data.componentKey) };
+        } catch (error) {
+          if (error instanceof UnknownComponentError) throw new UnrecoverableError(error.message);
+          throw error;
+        }
+      case 'expand-booking': {
+        // Children that failed for good are ignored by the flow (ignoreDependencyOnFailure): their reasons are here.
+        const failures = Object.values(await job.getIgnoredChildrenFailures());
+        return finishExpansion(app, job.data.bookingId, failures);
+      }
+      case 'expire-credits': {
+        const dueAt = new Date(job.data.expiresAt);
+        if (app.clock.now().getTime() < dueAt.getTime()) {
+          await job.moveToDelayed(dueAt.getTime(), token);
+          throw new DelayedError();
+        }
+        return expireBundleCredits(app, job.data.bookingId);
+      }
+      default:
+        throw new UnrecoverableError(`unknown expansion job "${(job as Job).name}"`);
+    }
+  };
+}

@@ -13,7 +13,10 @@ async function demoUser(app: AppContext, email: string, name: string, role: User
   return { id: user.id, email, token, created: true };
 }
 
-/** Demo data: a practitioner with a schedule and one service of each type, a client and an admin. Safe to run twice. */
+/**
+ * Demo data: a practitioner with a schedule and one service of each type (a course of three weekly
+ * sessions, a package of two services, a 5 + 1 bundle), a client and an admin. Safe to run twice.
+ */
 export async function seedDemo(app: AppContext) {
   const practitioner = await demoUser(app, 'practitioner@demo.estuary', 'Dr. Maya Rivers', 'practitioner');
   const client = await demoUser(app, 'client@demo.estuary', 'Sam Client', 'client');
@@ -31,15 +34,25 @@ export async function seedDemo(app: AppContext) {
       timeOff: [],
     });
     const session = await createService(app, caller, { name: '60-minute Consultation', service_type: 'session', duration_minutes: 60, price_cents: 5000 });
-    await createService(app, caller, { name: 'Free intro call', service_type: 'session', duration_minutes: 15, price_cents: 0 });
+    const intro = await createService(app, caller, { name: 'Free intro call', service_type: 'session', duration_minutes: 15, price_cents: 0 });
     const workshop = await createService(app, caller, { name: 'Breathwork Workshop', service_type: 'workshop', duration_minutes: 90, price_cents: 2500, max_participants: 12 });
-    const course = await createService(app, caller, { name: 'Mindfulness Course (4 weeks)', service_type: 'course', duration_minutes: 60, price_cents: 12000, max_participants: 10 });
-    await createService(app, caller, { name: 'Wellness Package', service_type: 'package', duration_minutes: 60, price_cents: 13500, included_services: [{ service_id: session.id, quantity: 3 }] });
+    const course = await createService(app, caller, { name: 'Mindfulness Course (3 weeks)', service_type: 'course', duration_minutes: 60, price_cents: 12000, max_participants: 10 });
+    await createService(app, caller, {
+      name: 'Wellness Package',
+      service_type: 'package',
+      duration_minutes: 60,
+      price_cents: 13500,
+      included_services: [
+        { service_id: session.id, quantity: 3 },
+        { service_id: intro.id, quantity: 1 },
+      ],
+    });
     await createService(app, caller, { name: '5-Session Bundle', service_type: 'bundle', duration_minutes: 60, price_cents: 22500, sessions_included: 5, bonus_sessions: 1, validity_days: 180, bundle_service_ids: [session.id] });
     const weekAhead = app.clock.now().getTime() + 7 * 86_400_000;
     const at = (ms: number) => new Date(Math.floor(ms / 3_600_000) * 3_600_000);
     await createSession(app, caller, workshop.id, { start_time: at(weekAhead) });
-    for (let week = 1; week <= 4; week++) await createSession(app, caller, course.id, { start_time: at(weekAhead + week * 7 * 86_400_000) });
+    for (let week = 1; week <= 3; week++) await createSession(app, caller, course.id, { start_time: at(weekAhead + week * 7 * 86_400_000) });
   }
-  return { password: DEMO_PASSWORD, practitioner, client, admin };
+  const services = await app.db('services').where({ practitioner_id: practitioner.id }).orderBy('id').select('id', 'name', 'service_type');
+  return { password: DEMO_PASSWORD, practitioner, client, admin, services };
 }

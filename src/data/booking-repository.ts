@@ -56,6 +56,17 @@ export type NewBooking = Omit<
 > &
   Partial<Pick<BookingRow, OptionalOnInsert>>;
 
+export interface ComponentToExpand {
+  component_key: string;
+  service_id: number;
+  service_session_id: number | null;
+  service_name: string;
+  service_location_id: number | null;
+  session_start: Date | null;
+  session_end: Date | null;
+  child_id: number | null;
+}
+
 /** A parent's planned component, with the child made for it (if any) and the facts its refund needs. */
 export interface ComponentRow {
   component_key: string;
@@ -310,6 +321,25 @@ export function createBookingRepository(db: Knex) {
           'b.id as child_id',
           'b.status as child_status',
           'b.start_time as child_start',
+        );
+    },
+
+    /** One component with what its child needs (the service's name and location, the session's times), in one query. */
+    async componentToExpand(trx: Knex.Transaction, parentId: number, componentKey: string): Promise<ComponentToExpand | undefined> {
+      return trx('booking_components as c')
+        .join('services as s', 's.id', 'c.service_id')
+        .leftJoin('service_sessions as ss', 'ss.id', 'c.service_session_id')
+        .leftJoin('bookings as b', (j) => j.on('b.parent_booking_id', 'c.parent_booking_id').andOn('b.component_key', 'c.component_key'))
+        .where({ 'c.parent_booking_id': parentId, 'c.component_key': componentKey })
+        .first(
+          'c.component_key',
+          'c.service_id',
+          'c.service_session_id',
+          's.name as service_name',
+          's.location_id as service_location_id',
+          'ss.start_time as session_start',
+          'ss.end_time as session_end',
+          'b.id as child_id',
         );
     },
 

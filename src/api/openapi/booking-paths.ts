@@ -1,6 +1,6 @@
 import type Joi from 'joi';
 import { cancelSchema, checkAvailabilitySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from '../routes/booking-actions.schemas';
-import { createBookingSchema, listBookingsQuery, updateBookingSchema } from '../routes/bookings.schemas';
+import { createBookingSchema, createParentSchema, listBookingsQuery, updateBookingSchema } from '../routes/bookings.schemas';
 import { DRF } from './catalog-paths';
 import { ref } from './openapi-components';
 import { queryParametersOf } from './joi-openapi';
@@ -19,9 +19,49 @@ const bookingListDescriptions = {
   is_upcoming: '`true`: starts in the future and is pending_payment or confirmed. `false`: everything else.',
   search: 'Case-insensitive substring of the title, description, service name or practitioner name.',
   ordering: 'Rows without a start time sort last either way; ties are broken by id.',
+  parent_booking_id: 'The children of this course or package.',
+  top_level: '`true`: leave out the children of courses and packages (one row per purchase). `false`: only children.',
+  expansion_status: 'Course and package parents whose expansion is pending, done or failed (operators: `expansion_status=failed`).',
 };
 
 const BOOKINGS = `${DRF}/bookings`;
+
+const PARENT_DESCRIPTIONS = {
+  course:
+    'Takes one seat in every future session of the course in this request, all or none (409 `session_full`, and nothing is taken); a second active ' +
+    'purchase of the same course is 409 `already_booked`; a course with no future session is 400 `course_has_no_sessions`. The parent\'s times are the ' +
+    'first session\'s start and the last one\'s end. The expansion worker then creates one `group` child per session (`expansion_status` pending → done, ' +
+    'usually within a second); each child starts and completes on its own times, and the parent is in_progress from the first child\'s start and ' +
+    'completed when none is left to run.',
+  package:
+    'The expansion worker creates one unscheduled child (`individual`, draft, no times) per included service × quantity. Once the package is confirmed ' +
+    '(paid), the client schedules each child with POST {child}/reschedule/.',
+  bundle:
+    'No times. When it is confirmed (paid), `sessions_included + bonus_sessions` credits are granted, expiring `validity_days` later (`credits` in ' +
+    'the detail). Spend one with POST bookings/ and `bundle_booking_id`.',
+} as const;
+
+/** create-course/, create-package/, create-bundle/ and their underscore aliases. */
+function parentPaths(): PathTable {
+  const paths: PathTable = {};
+  for (const type of ['course', 'package', 'bundle'] as const) {
+    const operation: Operation = {
+      id: `create${type[0]!.toUpperCase()}${type.slice(1)}Booking`,
+      tag: 'bookings',
+      summary: `Buy a ${type}`,
+      description:
+        `${PARENT_DESCRIPTIONS[type]} The service must be an active ${type} (400 \`wrong_service_type\`, \`service_inactive\`, \`does_not_exist\`) ` +
+        'of another practitioner (400 `self_booking`). The server prices it: paid → pending_payment with a hold, free → confirmed. Children are priced 0, ' +
+        'follow the parent (confirmed with it, canceled with it) and are listed in `child_bookings`. The answer adds `payment`, as POST bookings/ does.',
+      body: createParentSchema,
+      conflicts: type === 'course' ? ['session_full', 'already_booked'] : [],
+      ok: [201, 'The parent booking (also in the Location header), with `payment`.', 'BookingWithPayment'],
+    };
+    paths[`${BOOKINGS}/create-${type}/`] = { post: operation };
+    paths[`${BOOKINGS}/create_${type}/`] = { post: { ...operation, id: `${operation.id}Alias`, summary: `Buy a ${type} (alias of create-${type}/)` } };
+  }
+  return paths;
+}
 const detail: Operation['ok'] = [200, 'The booking, as GET {id}/ shows it.', 'BookingDetail'];
 
 const bookingAction = (id: string, summary: string, description: string, body: Joi.Schema, conflicts: Conflict[] = ['invalid_transition']): Operation => ({
@@ -56,7 +96,12 @@ const cancelDescription =
   '`cancellation_notice_hours` before the start → full, later → none (only a booking that is `paid` has anything to refund). The payments worker ' +
   'then pays it: through Stripe when the booking was paid through Stripe, otherwise it is recorded `awaiting_operator` for an operator to pay ' +
   'and settle (GET /api/v1/admin/refunds/); either way it shows in the booking\'s `payments`. ' +
-  'Canceling a package or course cancels its children that have not happened.';
+  'Packages and courses (CONTRACT §11): canceling the parent cancels its children that have not happened (a course in_progress can be canceled too) and ' +
+  'refunds pro rata, rounded down to the cent — by the practitioner/admin: price × (children neither completed nor no-show) / children; by the client: ' +
+  'price × (children not started whose start is at least the notice away, unscheduled ones and ones the practitioner canceled included) / children. ' +
+  'A client cannot cancel a child alone (409 `cancel_the_parent`); the practitioner or an admin can, which refunds that child\'s share of a paid parent at once. ' +
+  'Bundles: price × max(0, remaining − bonus_sessions) / sessions_included, and the remaining credits expire. A session paid with a bundle credit gets ' +
+  'its credit back when the cancel would have been a full refund (practitioner/admin, or the client at least the notice before), and forfeits it otherwise.';
 
 export const BOOKING_PATHS: PathTable = {
   [`${BOOKINGS}/`]: {
@@ -77,14 +122,17 @@ export const BOOKING_PATHS: PathTable = {
         '`end_time - start_time` equal to the service duration, inside the practitioner\'s schedule and free (409 `slot_unavailable` ' +
         'otherwise). Workshop: `service_session_id` required, times come from the session (409 `session_full`). Paid → pending_payment ' +
         '(the slot is held for PAYMENT_HOLD_MINUTES, see `hold_expires_at`); free → confirmed. `"draft": true` stores a draft that holds ' +
-        'nothing until POST {id}/submit/. Packages, bundles and courses are not booked here (400 `wrong_endpoint`; their endpoints are not built yet). ' +
+        'nothing until POST {id}/submit/. Packages, bundles and courses are bought with create-package/, create-bundle/ and create-course/ (here: 400 `wrong_endpoint`). ' +
+        'With `bundle_booking_id` the session is paid with one credit of the caller\'s confirmed bundle: price 0, confirmed at once, the credit taken in the same ' +
+        'transaction (409 `no_credits_left`, `bundle_expired`, `bundle_not_confirmed`; 400 `service_not_in_bundle`; 404 for a bundle that is not the caller\'s). ' +
         'The answer adds `payment`: what the client needs to pay a pending_payment booking (a Stripe `client_secret`, or offline instructions), ' +
         'null otherwise. It is given only here and by submit/: keep it.',
       body: createBookingSchema,
-      conflicts: ['slot_unavailable', 'session_full', 'already_booked'],
+      conflicts: ['slot_unavailable', 'session_full', 'already_booked', 'no_credits_left', 'bundle_expired', 'bundle_not_confirmed'],
       ok: [201, 'The booking (also in the Location header), with `payment`.', 'BookingWithPayment'],
     },
   },
+  ...parentPaths(),
   [`${BOOKINGS}/{id}/`]: {
     get: {
       id: 'getBooking',
@@ -117,9 +165,11 @@ export const BOOKING_PATHS: PathTable = {
         'rescheduleBooking',
         'Reschedule',
         'The client or the practitioner (or an admin), before the start. Same duration and the same checks as create, ignoring the booking ' +
-          'itself. The status stays; status_history records the move. Workshop and course bookings follow their session and cannot be rescheduled. A client cannot reschedule within the booking\u2019s cancellation notice (409 invalid_transition): that would turn a forfeiting late cancel into a full refund; the practitioner still can.',
+          'itself. The status stays; status_history records the move. Workshop and course bookings follow their session and cannot be rescheduled. A client cannot reschedule within the booking\u2019s cancellation notice (409 invalid_transition): that would turn a forfeiting late cancel into a full refund; the practitioner still can. ' +
+          'An unscheduled package item (draft, no times) is scheduled here the first time, once its package is confirmed (409 `parent_not_confirmed` before): ' +
+          'every check of a create, then it is confirmed; a workshop item takes a seat in the session named by `service_session_id` instead.',
         rescheduleSchema,
-        ['invalid_transition', 'slot_unavailable'],
+        ['invalid_transition', 'slot_unavailable', 'parent_not_confirmed', 'session_full', 'already_booked'],
       ),
       bodyRequired: true,
     },

@@ -104,7 +104,14 @@ const bookingSummary = object({
   price_charged_cents: int,
   currency: { type: 'string', example: 'USD' },
   service_session_id: nullable(int),
-  parent_booking_id: nullable(int),
+  parent_booking_id: nullable({ ...int, description: 'The course or package this booking is part of.' }),
+  bundle_booking_id: nullable({ ...int, description: 'The bundle whose credit paid for this booking.' }),
+  expansion_status: nullable({
+    ...enumOf(['pending', 'done', 'failed']),
+    description:
+      'Course and package parents: `pending` until the expansion worker has created every child, then `done`; `failed` (with `expansion_error`) ' +
+      'when a child could not be created after its retries — operators list them with `expansion_status=failed`. null for other bookings.',
+  }),
   is_upcoming: { ...bool, description: 'Starts in the future and is pending_payment or confirmed.' },
   can_be_canceled: { ...bool, description: 'Whether the caller may cancel it now (same rules as the cancel action).' },
   can_be_rescheduled: { ...bool, description: 'Whether the caller may reschedule it now.' },
@@ -153,7 +160,17 @@ const bookingDetail: Json = {
       canceled_at: nullable(time),
       no_show_at: nullable(time),
       updated_at: time,
-      child_bookings: { type: 'array', items: ref('BookingSummary'), description: 'Bookings of a package or course.' },
+      expansion_error: nullable({ ...str, description: 'Why the expansion failed (expansion_status `failed`).' }),
+      child_bookings: { type: 'array', items: ref('BookingSummary'), description: 'Bookings of a package or course, in start order, unscheduled ones last.' },
+      credits: nullable(
+        object({
+          total: { ...int, description: 'sessions_included + bonus_sessions, granted when the bundle was confirmed.' },
+          used: { ...int, description: 'Redeemed, minus credits returned by early cancels.' },
+          remaining: int,
+          expires_at: time,
+          expired_at: nullable({ ...time, description: 'When the remaining credits expired (at expires_at, or when the bundle was canceled).' }),
+        }),
+      ),
       notes: { type: 'array', items: ref('Note'), description: 'Private notes of others are left out.' },
       status_history: { type: 'array', items: ref('StatusHistoryEntry'), description: 'Every status change, oldest first.' },
       payments: { type: 'array', items: ref('Payment'), description: 'The payment ledger: every payment attempt and refund, oldest first.' },
@@ -420,6 +437,11 @@ export const CONFLICTS = {
   email_taken: 'A user with this email already exists.',
   service_in_use: 'This service has bookings or belongs to a package or bundle; deactivate it instead (is_active: false).',
   booking_closed: 'A completed booking can no longer be edited.',
+  parent_not_confirmed: 'The package is pending_payment; its items can be scheduled once it is confirmed (paid).',
+  cancel_the_parent: 'This booking is part of booking 12; a client cancels the package or course as a whole.',
+  no_credits_left: 'This bundle has no credits left.',
+  bundle_expired: 'This bundle has expired.',
+  bundle_not_confirmed: 'This bundle is pending_payment; only a confirmed (paid) bundle can be redeemed.',
 } as const;
 
 export const securitySchemes: Record<string, Json> = {

@@ -22,30 +22,29 @@ export async function expandComponent(app: AppContext, parentId: number, compone
     if (!parent) return 'skipped';
     const status = childStatusFor(parent.booking_type, parent.status);
     if (!status) return 'skipped';
-    const component = (await app.bookings.components(trx, parentId)).find((c) => c.component_key === componentKey);
+    const component = await app.bookings.componentToExpand(trx, parentId, componentKey);
     if (!component) throw new UnknownComponentError(`booking ${parentId} has no component "${componentKey}"`);
     if (component.child_id !== null) return 'exists';
-    const service = await app.catalog.findService(component.service_id, trx);
-    const session = component.service_session_id === null ? undefined : await app.catalog.findSession(component.service_session_id, trx);
+    const session = component.service_session_id === null ? null : { start: component.session_start!, end: component.session_end! };
     const now = app.clock.now();
     const child = await app.bookings.insertChild(trx, {
       client_id: parent.client_id,
       practitioner_id: parent.practitioner_id,
       service_id: component.service_id,
-      service_session_id: session?.id ?? null,
+      service_session_id: component.service_session_id,
       parent_booking_id: parent.id,
       component_key: component.component_key,
-      location_id: service?.location_id ?? parent.location_id,
+      location_id: component.service_location_id ?? parent.location_id,
       booking_type: session ? 'group' : 'individual',
-      title: service?.name ?? parent.title,
+      title: component.service_name,
       description: '',
       client_notes: '',
       meeting_url: '',
       meeting_id: '',
       timezone: parent.timezone,
-      start_time: session?.start_time ?? null,
-      end_time: session?.end_time ?? null,
-      blocked_until: session?.end_time ?? null,
+      start_time: session?.start ?? null,
+      end_time: session?.end ?? null,
+      blocked_until: session?.end ?? null,
       status,
       payment_status: 'not_required',
       price_charged_cents: 0,

@@ -69,9 +69,18 @@ export function planNewBooking(input: {
     status,
     paymentStatus: paid ? 'unpaid' : 'not_required',
     priceCents,
-    holdExpiresAt: status === 'pending_payment' ? new Date(now.getTime() + input.holdMinutes * MINUTE_MS) : null,
+    holdExpiresAt: status === 'pending_payment' ? holdExpiry(now, input.holdMinutes, start) : null,
     holdsTime: !request.draft,
   };
+}
+
+/**
+ * When an unpaid hold lapses: PAYMENT_HOLD_MINUTES from now, and never after the start, so that a
+ * booking made just before its session cannot stay pending through it (and be paid after it ended).
+ */
+export function holdExpiry(now: Date, holdMinutes: number, start: Date | null): Date {
+  const lapse = now.getTime() + holdMinutes * MINUTE_MS;
+  return new Date(start === null ? lapse : Math.min(lapse, start.getTime()));
 }
 
 export function timesFromRequest(service: { duration_minutes: number }, request: { start: Date | null; end: Date | null }): { start: Date; end: Date } {

@@ -2,6 +2,7 @@
  * Packages, courses and bundles (CONTRACT §11): what a purchase creates, how a parent follows its
  * children, and what canceling one gives back. Pure: the caller passes `now`.
  */
+import { holdExpiry } from './booking-rules';
 import { pathBetween, type BookingFacts } from './booking-status';
 import { conflict, forbidden, invalidField } from './errors';
 import { priceForService } from './pricing';
@@ -91,7 +92,7 @@ export function planParentBooking(input: {
     status: paid ? 'pending_payment' : 'confirmed',
     paymentStatus: paid ? 'unpaid' : 'not_required',
     priceCents,
-    holdExpiresAt: paid ? new Date(now.getTime() + input.holdMinutes * MINUTE_MS) : null,
+    holdExpiresAt: paid ? holdExpiry(now, input.holdMinutes, start) : null,
     components,
   };
 }

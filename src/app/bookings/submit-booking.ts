@@ -1,3 +1,4 @@
+import { holdExpiry } from '../../domain/booking-rules';
 import { decideTransition } from '../../domain/booking-status';
 import { conflict, invalidField, slotUnavailable } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
@@ -32,7 +33,7 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
       const buffer = await assertTimeIsFree(app, trx, draft, start, draft.end_time!);
       changes.blocked_until = new Date(draft.end_time!.getTime() + buffer * MINUTE_MS);
     }
-    if (draft.price_charged_cents > 0) changes.hold_expires_at = new Date(now.getTime() + app.config.paymentHoldMinutes * MINUTE_MS);
+    if (draft.price_charged_cents > 0) changes.hold_expires_at = holdExpiry(now, app.config.paymentHoldMinutes, start);
     await app.bookings.update(trx, draft.id, changes);
 
     const submitted = await translateConstraintErrors(() => applyTransition(app, trx, draft, actor, 'submit', { reason: 'submitted' }), [

@@ -169,6 +169,17 @@ describe('bundles (HTTP)', () => {
     });
   });
 
+  it('when bookings are listed with booking_type=bundle, then only bundles come back, and a redeemed booking names its bundle', async () => {
+    const shop = await aShop(h);
+    const bundle = await aConfirmedBundle(h, shop);
+    const booking = await aRedemption(h, shop, bundle.id, '2030-01-10T10:00:00Z');
+    const bundles = await h.http.get(`${BOOKINGS}?booking_type=bundle`).set(shop.client.auth);
+    expect(bundles.status, JSON.stringify(bundles.body)).to.equal(200);
+    expect(bundles.body.results.map((b: { id: number }) => b.id)).to.deep.equal([bundle.id]);
+    const all = await h.http.get(BOOKINGS).set(shop.client.auth);
+    expect(all.body.results.find((b: { id: number }) => b.id === booking.id)).to.include({ bundle_booking_id: bundle.id });
+  });
+
   describe('redeeming', () => {
     it('when a credit pays for a session, then it is priced 0, confirmed, not_required, and one credit is taken', async () => {
       const shop = await aShop(h);
@@ -321,6 +332,52 @@ describe('bundles (HTTP)', () => {
     });
   });
 
+  describe('races', () => {
+    it('when both parties cancel one redeemed booking at once, then one cancel wins and the credit comes back once', async () => {
+      const shop = await aShop(h);
+      const bundle = await aConfirmedBundle(h, shop);
+      const booking = await aRedemption(h, shop, bundle.id, '2030-01-10T10:00:00Z');
+      const results = await Promise.all([cancel(h, shop.client, booking.id), cancel(h, shop.practitioner, booking.id)]);
+      expect(results.map((r) => r.status).sort(), JSON.stringify(results.map((r) => r.body))).to.deep.equal([200, 409]);
+      const { balance, kinds } = await creditsOf(h, bundle.id);
+      expect(balance.remaining).to.equal(4);
+      expect(kinds).to.deep.equal(['grant', 'redeem', 'return']);
+    });
+
+    it('when the bundle and its redeemed bookings are canceled at once, then the refund matches the credits that expired', async () => {
+      const shop = await aShop(h);
+      const bundle = await aConfirmedBundle(h, shop);
+      const bookings = [];
+      for (const hour of [10, 12, 14]) bookings.push(await aRedemption(h, shop, bundle.id, `2030-01-10T${hour}:00:00Z`));
+      const [bundleCancel, ...others] = await Promise.all([cancel(h, shop.client, bundle.id), ...bookings.map((b) => cancel(h, shop.client, b.id))]);
+      for (const res of [bundleCancel!, ...others]) expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      const { balance, ledger } = await creditsOf(h, bundle.id);
+      expect(balance.remaining).to.equal(0);
+      const expired = -ledger.filter((l) => l.kind === 'expire').reduce((sum, l) => sum + l.credits, 0);
+      const returned = ledger.filter((l) => l.kind === 'return').length;
+      expect(expired, 'what was left at the cancel: the unspent credit and those returned before it').to.equal(1 + returned);
+      expect(bundleCancel!.body.refund_due_cents).to.equal(Math.floor((10_000 * Math.max(0, expired - 1)) / 3));
+    });
+
+    it('when redemptions race with the bundle cancel, then each credit is either spent by a 201 or expired by the cancel', async () => {
+      const shop = await aShop(h);
+      const bundle = await aConfirmedBundle(h, shop);
+      const [bundleCancel, ...redemptions] = await Promise.all([cancel(h, shop.client, bundle.id), ...twentySlots().slice(0, 6).map((start) => redeem(h, shop, bundle.id, start))]);
+      expect(bundleCancel!.status, JSON.stringify(bundleCancel!.body)).to.equal(200);
+      const made = redemptions.filter((r) => r.status === 201);
+      for (const refused of redemptions.filter((r) => r.status !== 201)) {
+        expect(refused.status, JSON.stringify(refused.body)).to.equal(409);
+        expect(refused.body.code).to.be.oneOf(['bundle_not_confirmed', 'bundle_expired', 'no_credits_left']);
+      }
+      const { balance, ledger } = await creditsOf(h, bundle.id);
+      expect(balance.remaining).to.equal(0);
+      expect(ledger.filter((l) => l.kind === 'redeem')).to.have.length(made.length);
+      const expired = -ledger.filter((l) => l.kind === 'expire').reduce((sum, l) => sum + l.credits, 0);
+      expect(made.length + expired).to.equal(4);
+      expect(await h.app.db('bookings').where({ bundle_booking_id: bundle.id }).pluck('id')).to.have.members(made.map((r) => r.body.id));
+    });
+  });
+
   describe('bad input: a documented 4xx and nothing written', () => {
     it("when bundle_booking_id is another client's bundle, then 404", async () => {
       const shop = await aShop(h);
@@ -464,6 +521,21 @@ describe('bundles: real workers (payment webhook, expire-credits job)', () => {
     expect(after).to.include({ status: 'confirmed', payment_status: 'paid' });
     expect(after.credits).to.deep.include({ total: 4, used: 0, remaining: 4, expires_at: new Date(h.clock.now().getTime() + 30 * DAY).toISOString() });
     expect((await creditsOf(h, bought.id)).kinds).to.deep.equal(['grant']);
+  });
+
+  it('when the payment event is delivered twice and the practitioner also confirms, then the credits are granted once', async () => {
+    const shop = await aShop(h);
+    const bought = await aBundleBooking(h, shop);
+    const event = succeeded(bought.id, BUNDLE.price_cents);
+    const again = { ...event, id: `${event.id}_again` };
+    const [, , offline] = await Promise.all([deliver(h, event), deliver(h, again), h.http.post(`${BOOKINGS}${bought.id}/confirm/`).set(shop.practitioner.auth).send({})]);
+    expect(offline.status, JSON.stringify(offline.body)).to.be.oneOf([200, 409]);
+    await applied(h, event.id);
+    await applied(h, again.id);
+    const { balance, kinds } = await creditsOf(h, bought.id);
+    expect(balance).to.include({ granted: 4, remaining: 4 });
+    expect(kinds).to.deep.equal(['grant']);
+    expect((await outboxRowsOf(h, bought.id)).filter((r) => r.job_name === 'expire-credits'), 'one expiry job').to.have.length(1);
   });
 
   it('when the expire-credits job runs early it waits; at its time it expires the remaining credits and completes the bundle', async () => {

@@ -473,6 +473,18 @@ describe('bundles: expiry by the reconciler (runMaintenance, fixed clock moved f
     await expectRefusedAndNothingWritten(h, () => redeem(h, shop, bundle.id, '2030-01-10T10:00:00Z'), 409, 'bundle_expired');
   });
 
+  it('when every credit was spent before the expiry, then the bundle completes and the ledger gets no empty expire row', async () => {
+    const shop = await aShop(h, { validity_days: 1, sessions_included: 1, bonus_sessions: 0 });
+    const bundle = await aConfirmedBundle(h, shop);
+    await aRedemption(h, shop, bundle.id, '2030-01-07T12:00:00Z');
+    h.clock.set(new Date(DEFAULT_NOW.getTime() + DAY));
+    expect((await runMaintenance(h.app)).expiredBundles).to.equal(1);
+    const { balance, kinds } = await creditsOf(h, bundle.id);
+    expect(balance.expired_at).to.be.instanceOf(Date);
+    expect(kinds).to.deep.equal(['grant', 'redeem']);
+    expect((await detail(h, shop.client, bundle.id)).status).to.equal('completed');
+  });
+
   it('when the expiry has passed but nothing expired the credits yet, then a redemption is 409 bundle_expired and nothing is written', async () => {
     const shop = await aShop(h, { validity_days: 1 });
     const bundle = await aConfirmedBundle(h, shop);

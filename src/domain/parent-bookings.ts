@@ -132,7 +132,8 @@ export interface ChildFacts {
  * - client: price × (children not started whose start is outside the notice, unscheduled ones and ones
  *   the practitioner canceled included) / children.
  * `children` lists every component, expanded or not (an unexpanded course session counts with its
- * session's start, an unexpanded package item as unscheduled).
+ * session's start, an unexpanded package item as unscheduled). A parent `partially_refunded` by such
+ * a child's share still counts it: the refund job pays only what is outstanding.
  */
 export function parentRefundDueCents(input: {
   paymentStatus: PaymentStatus;
@@ -143,7 +144,7 @@ export function parentRefundDueCents(input: {
   now: Date;
 }): number {
   const { children, now } = input;
-  if (input.paymentStatus !== 'paid' || !children.length) return 0;
+  if ((input.paymentStatus !== 'paid' && input.paymentStatus !== 'partially_refunded') || !children.length) return 0;
   const noticeEnds = now.getTime() + input.noticeHours * HOUR_MS;
   const refundable = children.filter((c) => {
     if (input.canceledBy !== 'client') return c.status !== 'completed' && c.status !== 'no_show';

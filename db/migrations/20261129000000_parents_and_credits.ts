@@ -52,6 +52,15 @@ export async function up(knex: Knex): Promise<void> {
       UNIQUE (parent_booking_id, position)
     );
 
+    -- A bundle's terms as sold: editing the service later changes nothing for bundles already bought.
+    CREATE TABLE bundle_terms (
+      bundle_booking_id bigint PRIMARY KEY REFERENCES bookings (id) ON DELETE CASCADE,
+      sessions_included integer NOT NULL CHECK (sessions_included >= 1),
+      bonus_sessions    integer NOT NULL CHECK (bonus_sessions >= 0),
+      validity_days     integer NOT NULL CHECK (validity_days >= 1),
+      service_ids       bigint[] NOT NULL
+    );
+
     CREATE TABLE bundle_credits (
       bundle_booking_id bigint PRIMARY KEY REFERENCES bookings (id) ON DELETE CASCADE,
       granted           integer NOT NULL CHECK (granted >= 1),
@@ -83,7 +92,7 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
-    DROP TABLE IF EXISTS credit_ledger, bundle_credits, booking_components;
+    DROP TABLE IF EXISTS credit_ledger, bundle_credits, bundle_terms, booking_components;
     ALTER TABLE outbox DROP COLUMN IF EXISTS flow_children;
     DROP INDEX IF EXISTS bookings_one_course_per_client, bookings_bundle_idx, bookings_expansion_idx;
     ALTER TABLE bookings DROP CONSTRAINT bookings_no_overlap;

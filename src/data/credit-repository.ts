@@ -9,6 +9,13 @@ export interface BundleCreditsRow {
   expired_at: Date | null;
 }
 
+export interface BundleTerms {
+  sessions_included: number;
+  bonus_sessions: number;
+  validity_days: number;
+  service_ids: number[];
+}
+
 export type RedeemOutcome = 'redeemed' | 'no_credits_left' | 'bundle_expired' | 'not_granted';
 
 /**
@@ -18,6 +25,15 @@ export type RedeemOutcome = 'redeemed' | 'no_credits_left' | 'bundle_expired' | 
  */
 export function createCreditRepository(db: Knex) {
   return {
+    async saveTerms(trx: Knex.Transaction, bundleId: number, terms: BundleTerms): Promise<void> {
+      await trx('bundle_terms').insert({ bundle_booking_id: bundleId, ...terms });
+    },
+
+    async terms(bundleId: number, q: Knex | Knex.Transaction = db): Promise<BundleTerms | undefined> {
+      const row = await q('bundle_terms').where({ bundle_booking_id: bundleId }).first('sessions_included', 'bonus_sessions', 'validity_days', 'service_ids');
+      return row ? { ...row, service_ids: (row.service_ids as Array<string | number>).map(Number) } : undefined;
+    },
+
     /** Grants a bundle's credits once; a second grant of the same bundle does nothing. */
     async grant(trx: Knex.Transaction, bundleId: number, credits: number, expiresAt: Date): Promise<boolean> {
       const [row] = await trx('bundle_credits')

@@ -180,6 +180,27 @@ describe('bundles (HTTP)', () => {
     expect(all.body.results.find((b: { id: number }) => b.id === booking.id)).to.include({ bundle_booking_id: bundle.id });
   });
 
+  describe('terms as sold', () => {
+    it('when the practitioner edits the bundle after selling it, then the sold bundle keeps its credits, services and refund', async () => {
+      const shop = await aShop(h);
+      const bought = await aBundleBooking(h, shop);
+      const edit = await h.http
+        .patch(`/api/v1/drf/services/${shop.bundle.id}/`)
+        .set(shop.practitioner.auth)
+        .send({ sessions_included: 10, bonus_sessions: 0, bundle_service_ids: [shop.other.id] });
+      expect(edit.status, JSON.stringify(edit.body)).to.equal(200);
+      const confirmed = await h.http.post(`${BOOKINGS}${bought.id}/confirm/`).set(shop.practitioner.auth).send({});
+      expect(confirmed.body.credits).to.include({ total: 4, used: 0, remaining: 4 });
+      expect((await redeem(h, shop, bought.id, '2030-01-09T10:00:00Z')).status).to.equal(201);
+      const other = await redeem(h, shop, bought.id, '2030-01-09T12:00:00Z', { service_id: shop.other.id });
+      expect(other.status).to.equal(400);
+      expect(other.body.code).to.equal('service_not_in_bundle');
+      // 3 left of 3 + 1: price × (3 − 1) / 3, rounded down.
+      const canceled = await cancel(h, shop.client, bought.id);
+      expect(canceled.body.refund_due_cents).to.equal(6666);
+    });
+  });
+
   describe('redeeming', () => {
     it('when a credit pays for a session, then it is priced 0, confirmed, not_required, and one credit is taken', async () => {
       const shop = await aShop(h);

@@ -29,8 +29,8 @@ export interface CreateBookingInput {
 async function redeemableBundle(app: AppContext, caller: Caller, bundleId: number, serviceId: number): Promise<BookingRow> {
   const bundle = await app.bookings.findRow(bundleId);
   if (!bundle || bundle.client_id !== caller.id || bundle.booking_type !== 'bundle') throw notFound(`Bundle booking ${bundleId} not found.`);
-  const bundleService = await app.catalog.findService(bundle.service_id);
-  assertBundleRedeemable({ status: bundle.status, bundleServiceIds: bundleService?.bundle_service_ids ?? [] }, serviceId);
+  const terms = await app.credits.terms(bundle.id);
+  assertBundleRedeemable({ status: bundle.status, bundleServiceIds: terms?.service_ids ?? [] }, serviceId);
   return bundle;
 }
 

@@ -72,6 +72,14 @@ export async function createParentBooking(app: AppContext, caller: Caller, type:
       if (full.length) throw conflict('session_full', `This course is full: session ${full.join(', ')} has no seat left.`);
     }
     await app.bookings.insertComponents(trx, booking.id, plan.components);
+    if (type === 'bundle') {
+      await app.credits.saveTerms(trx, booking.id, {
+        sessions_included: service.sessions_included ?? 1,
+        bonus_sessions: service.bonus_sessions ?? 0,
+        validity_days: service.validity_days ?? 1,
+        service_ids: service.bundle_service_ids,
+      });
+    }
     await app.bookings.recordHistory(trx, booking.id, {
       from_status: null,
       to_status: booking.status,

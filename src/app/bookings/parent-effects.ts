@@ -56,12 +56,12 @@ export async function refundDueOnCancel(app: AppContext, trx: Knex.Transaction, 
   }
   if (booking.booking_type === 'bundle') {
     const remaining = (await app.credits.expire(trx, booking.id, now, true)) ?? 0;
-    const service = await app.catalog.findService(booking.service_id, trx);
+    const terms = await app.credits.terms(booking.id, trx);
     return bundleRefundDueCents({
       paymentStatus: booking.payment_status,
       amountPaidCents: booking.price_charged_cents,
-      sessionsIncluded: service?.sessions_included ?? 1,
-      bonusSessions: service?.bonus_sessions ?? 0,
+      sessionsIncluded: terms?.sessions_included ?? 1,
+      bonusSessions: terms?.bonus_sessions ?? 0,
       remainingCredits: remaining,
     });
   }
@@ -74,8 +74,10 @@ export async function refundDueOnCancel(app: AppContext, trx: Knex.Transaction, 
 
 /** A confirmed bundle's credits (once, whatever calls this again), and the job that expires them. */
 export async function grantBundleCredits(app: AppContext, trx: Knex.Transaction, bundle: BookingRow): Promise<void> {
-  const service = await app.catalog.findService(bundle.service_id, trx);
-  const { credits, expiresAt } = creditsGranted(service ?? { sessions_included: null, bonus_sessions: null, validity_days: null }, app.clock.now());
+  const terms = await app.credits.terms(bundle.id, trx);
+  if (!terms) return;
+  // Validity runs from the payment: credits cannot be spent before it.
+  const { credits, expiresAt } = creditsGranted(terms, app.clock.now());
   if (credits > 0 && (await app.credits.grant(trx, bundle.id, credits, expiresAt))) {
     await recordJobs(trx, [{ queue: 'expansion', name: 'expire-credits', payload: { bookingId: bundle.id, expiresAt: expiresAt.toISOString() }, runAt: expiresAt }]);
   }

@@ -8,7 +8,6 @@ import { conflict, forbidden, invalidField } from './errors';
 import { priceForService } from './pricing';
 import type { Actor, ActorRole, BookingStatus, BookingType, PaymentStatus, ServiceType } from './types';
 
-const MINUTE_MS = 60_000;
 const HOUR_MS = 3_600_000;
 const DAY_MS = 86_400_000;
 

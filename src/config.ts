@@ -16,7 +16,11 @@ export interface Config {
   smtpUrl: string | null;
   logLevel: string;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /**
+   * Reverse proxies in front of the web processes whose X-Forwarded-For entries are trusted: the client
+   * IP is the entry this many hops from the right. 0: the socket address, X-Forwarded-For ignored.
+   */
+  trustProxyHops: number;
   workerConcurrency: number;
   reconcileEveryMs: number;
   relayPollMs: number;
@@ -56,7 +60,11 @@ const schema = Joi.object({
     .optional(),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(10_000_000).default(1_000_000),
-  TRUST_PROXY: Joi.boolean().truthy('1').falsy('0').default(false),
+  // `true` (the old boolean form) means one hop, the common platform-router case.
+  TRUST_PROXY: Joi.alternatives()
+    .try(Joi.number().integer().min(0).max(10), Joi.boolean())
+    .default(0)
+    .messages({ 'alternatives.types': '"TRUST_PROXY" must be false, true (1) or the number of trusted proxy hops (0-10)', 'alternatives.match': '"TRUST_PROXY" must be false, true (1) or the number of trusted proxy hops (0-10)' }),
   WORKER_CONCURRENCY: Joi.number().integer().min(1).max(500).default(10),
   RECONCILE_EVERY_MS: Joi.number().integer().min(1000).max(3_600_000).default(60_000),
   RELAY_POLL_MS: Joi.number().integer().min(50).max(60_000).default(1000),
@@ -94,7 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     smtpUrl: value.SMTP_URL ?? null,
     logLevel: value.LOG_LEVEL,
     bodyLimitBytes: value.BODY_LIMIT_BYTES,
-    trustProxy: value.TRUST_PROXY,
+    trustProxyHops: Number(value.TRUST_PROXY),
     workerConcurrency: value.WORKER_CONCURRENCY,
     reconcileEveryMs: value.RECONCILE_EVERY_MS,
     relayPollMs: value.RELAY_POLL_MS,

@@ -32,7 +32,10 @@ export interface ApiDeps {
 
 /** Builds the Koa application; main.ts (and the tests) decide where it listens. */
 export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): Koa {
-  const api = new Koa({ proxy: app.config.trustProxy });
+  // ctx.ip is then the entry `trustProxyHops` from the right of X-Forwarded-For (koa slices the list to
+  // its last maxIpsCount entries and takes the first), never a left-most entry the client wrote itself.
+  const hops = app.config.trustProxyHops;
+  const api = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   api.keys = [app.config.sessionSecret];
   const passport = configurePassport(app);
 

@@ -63,10 +63,10 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   api.use(jsonBody(app.config.bodyLimitBytes));
   api.use(passport.initialize());
   api.use(passport.session());
+  const limits = createRateLimits(app.config, rateLimitStore);
   // bull-board's own UI cannot send X-CSRFToken; its session cookie is SameSite=Lax, so no other
   // site can make the browser POST there with it.
-  api.use(authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH }));
-  const limits = createRateLimits(app.config, rateLimitStore);
+  api.use(limits.tokenAttempts(authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH })));
   api.use(limits.requests);
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));

@@ -281,6 +281,23 @@ describe('auth', () => {
       expectErrorBody(res.body, 'csrf_failed');
     });
 
+    // The client sends 'é' as two UTF-8 bytes; Node reads header bytes as latin-1, so the server sees two
+    // characters ('Ã©'), each two bytes long again in UTF-8: a value as long as the token, but not in bytes
+    // (issue 10, item 13).
+    for (const [what, value] of [
+      ['non-ASCII characters as many bytes long as the token', (csrf: string) => 'é'.repeat(csrf.length / 2)],
+      ['one non-ASCII character in a token of the right byte length', (csrf: string) => `${csrf.slice(0, -2)}é`],
+      ['a very long value', (csrf: string) => csrf.repeat(200)],
+      ['control-free punctuation', (csrf: string) => '!'.repeat(csrf.length)],
+    ] as const) {
+      it(`when X-CSRFToken holds ${what}, then 403 csrf_failed, never a 500`, async () => {
+        const { agent, csrf } = await loggedInAgent();
+        const res = await agent.post(LOCATIONS).set('X-CSRFToken', value(csrf)).send({ name: 'Malformed CSRF Studio' });
+        expect(res.status, JSON.stringify(res.body)).to.equal(403);
+        expectErrorBody(res.body, 'csrf_failed');
+      });
+    }
+
     it('when another session\'s CSRF token is sent, then 403 csrf_failed', async () => {
       const first = await loggedInAgent();
       const second = await loggedInAgent();

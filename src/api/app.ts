@@ -7,7 +7,8 @@ import { errorHandler, notFoundFallback } from './middleware/errors';
 import { jsonBody } from './middleware/json-body';
 import { optionalTrailingSlash } from './middleware/trailing-slash';
 import { requestContext } from './middleware/request-context';
-import { docsRoutes } from './openapi/docs.routes';
+import { securityHeaders } from './middleware/security-headers';
+import { DOCS_PATH, docsRoutes } from './openapi/docs.routes';
 import { authRoutes } from './routes/auth.routes';
 import { addBookingActions } from './routes/booking-actions.routes';
 import { bookingsRoutes } from './routes/bookings.routes';
@@ -40,6 +41,8 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   const passport = configurePassport(app);
 
   const metrics = createMetrics({ db: app.db, queues, clock: app.clock });
+  // First, so that every answer carries them, errors included.
+  api.use(securityHeaders([DOCS_PATH, DASHBOARD_PATH]));
   api.use(requestContext(app.logger));
   api.use(metrics.observe);
   api.use(errorHandler());

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config';
 describe('configuration', () => {
   it('when nothing is set, then the contract defaults apply', () => {
     const config = loadConfig({});
-    expect(config).to.include({ port: 3000, queuePrefix: 'bookings', paymentHoldMinutes: 15, smtpUrl: null, databaseUrl: 'postgres://postgres@127.0.0.1:5432/estuary_bookings' });
+    expect(config).to.include({ port: 3000, queuePrefix: 'bookings', paymentHoldMinutes: 15, maxUnpaidHoldsPerPractitioner: 3, smtpUrl: null, databaseUrl: 'postgres://postgres@127.0.0.1:5432/estuary_bookings' });
     expect(config.paymentWebhookSecrets).to.deep.equal(['whsec_dev']);
   });
 

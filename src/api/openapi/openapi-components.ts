@@ -432,6 +432,7 @@ export const CONFLICTS = {
   email_taken: 'A user with this email already exists.',
   service_in_use: 'This service has bookings or belongs to a package or bundle; deactivate it instead (is_active: false).',
   booking_closed: 'A completed booking can no longer be edited.',
+  too_many_unpaid_holds: 'You already hold 3 unpaid bookings with this practitioner (at most 3): pay for or cancel one before booking another.',
 } as const;
 
 export const securitySchemes: Record<string, Json> = {

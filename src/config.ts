@@ -13,10 +13,16 @@ export interface Config {
   paymentWebhookSecret: string;
   sessionSecret: string;
   paymentHoldMinutes: number;
+  /** Active unpaid holds (pending_payment bookings) one client may have with one practitioner. */
+  maxUnpaidHoldsPerPractitioner: number;
   smtpUrl: string | null;
   logLevel: string;
   bodyLimitBytes: number;
-  trustProxy: boolean;
+  /**
+   * Reverse proxies in front of the web processes whose X-Forwarded-For entries are trusted: the client
+   * IP is the entry this many hops from the right. 0: the socket address, X-Forwarded-For ignored.
+   */
+  trustProxyHops: number;
   workerConcurrency: number;
   reconcileEveryMs: number;
   relayPollMs: number;
@@ -51,12 +57,17 @@ const schema = Joi.object({
     .min(16)
     .when('NODE_ENV', { is: 'production', then: Joi.required(), otherwise: Joi.optional().default(DEV_SESSION_SECRET) }),
   PAYMENT_HOLD_MINUTES: Joi.number().integer().min(1).max(1440).default(15),
+  MAX_UNPAID_HOLDS_PER_PRACTITIONER: Joi.number().integer().min(1).max(1000).default(3),
   SMTP_URL: Joi.string()
     .uri({ scheme: ['smtp', 'smtps'] })
     .optional(),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(10_000_000).default(1_000_000),
-  TRUST_PROXY: Joi.boolean().truthy('1').falsy('0').default(false),
+  // `true` (the old boolean form) means one hop, the common platform-router case.
+  TRUST_PROXY: Joi.alternatives()
+    .try(Joi.number().integer().min(0).max(10), Joi.boolean())
+    .default(0)
+    .messages({ 'alternatives.types': '"TRUST_PROXY" must be false, true (1) or the number of trusted proxy hops (0-10)', 'alternatives.match': '"TRUST_PROXY" must be false, true (1) or the number of trusted proxy hops (0-10)' }),
   WORKER_CONCURRENCY: Joi.number().integer().min(1).max(500).default(10),
   RECONCILE_EVERY_MS: Joi.number().integer().min(1000).max(3_600_000).default(60_000),
   RELAY_POLL_MS: Joi.number().integer().min(50).max(60_000).default(1000),
@@ -91,10 +102,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     paymentWebhookSecret: value.PAYMENT_WEBHOOK_SECRET,
     sessionSecret: value.SESSION_SECRET,
     paymentHoldMinutes: value.PAYMENT_HOLD_MINUTES,
+    maxUnpaidHoldsPerPractitioner: value.MAX_UNPAID_HOLDS_PER_PRACTITIONER,
     smtpUrl: value.SMTP_URL ?? null,
     logLevel: value.LOG_LEVEL,
     bodyLimitBytes: value.BODY_LIMIT_BYTES,
-    trustProxy: value.TRUST_PROXY,
+    trustProxyHops: Number(value.TRUST_PROXY),
     workerConcurrency: value.WORKER_CONCURRENCY,
     reconcileEveryMs: value.RECONCILE_EVERY_MS,
     relayPollMs: value.RELAY_POLL_MS,

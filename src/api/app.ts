@@ -7,7 +7,8 @@ import { errorHandler, notFoundFallback } from './middleware/errors';
 import { jsonBody } from './middleware/json-body';
 import { optionalTrailingSlash } from './middleware/trailing-slash';
 import { requestContext } from './middleware/request-context';
-import { docsRoutes } from './openapi/docs.routes';
+import { securityHeaders } from './middleware/security-headers';
+import { DOCS_PATH, docsRoutes } from './openapi/docs.routes';
 import { authRoutes } from './routes/auth.routes';
 import { addBookingActions } from './routes/booking-actions.routes';
 import { bookingsRoutes } from './routes/bookings.routes';
@@ -32,11 +33,16 @@ export interface ApiDeps {
 
 /** Builds the Koa application; main.ts (and the tests) decide where it listens. */
 export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): Koa {
-  const api = new Koa({ proxy: app.config.trustProxy });
+  // ctx.ip is then the entry `trustProxyHops` from the right of X-Forwarded-For (koa slices the list to
+  // its last maxIpsCount entries and takes the first), never a left-most entry the client wrote itself.
+  const hops = app.config.trustProxyHops;
+  const api = new Koa({ proxy: hops > 0, maxIpsCount: hops });
   api.keys = [app.config.sessionSecret];
   const passport = configurePassport(app);
 
   const metrics = createMetrics({ db: app.db, queues, clock: app.clock });
+  // First, so that every answer carries them, errors included.
+  api.use(securityHeaders([DOCS_PATH, DASHBOARD_PATH]));
   api.use(requestContext(app.logger));
   api.use(metrics.observe);
   api.use(errorHandler());
@@ -60,10 +66,10 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   api.use(jsonBody(app.config.bodyLimitBytes));
   api.use(passport.initialize());
   api.use(passport.session());
+  const limits = createRateLimits(app.config, rateLimitStore);
   // bull-board's own UI cannot send X-CSRFToken; its session cookie is SameSite=Lax, so no other
   // site can make the browser POST there with it.
-  api.use(authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH }));
-  const limits = createRateLimits(app.config, rateLimitStore);
+  api.use(limits.tokenAttempts(authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH })));
   api.use(limits.requests);
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));

@@ -1,9 +1,9 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { Middleware } from 'koa';
 import koaPassport from 'koa-passport';
 import { Strategy as CustomStrategy } from 'passport-custom';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { verifyCredentials } from '../app/auth/auth-service';
+import { authenticateToken, verifyCredentials } from '../app/auth/auth-service';
 import type { AppContext } from '../app/app-context';
 import { DomainError, forbidden } from '../domain/errors';
 import type { Caller } from '../domain/types';
@@ -28,8 +28,8 @@ export function configurePassport(app: AppContext): Passport {
     new CustomStrategy((req, done) => {
       const match = TOKEN_HEADER.exec(String(req.headers.authorization ?? ''));
       if (!match) return done(unauthenticated('Invalid token header. Use "Authorization: Token <key>".', 'authentication_failed'));
-      app.users.findByTokenKey(match[1]!).then(
-        (user) => (user ? done(null, user) : done(unauthenticated('Invalid token.', 'authentication_failed'))),
+      authenticateToken(app, match[1]!).then(
+        (found) => (found ? done(null, found.user, { tokenId: found.tokenId }) : done(unauthenticated('Invalid token.', 'authentication_failed'))),
         done,
       );
     }),
@@ -55,11 +55,12 @@ export function configurePassport(app: AppContext): Passport {
 export function authenticate(passport: Passport, options: { csrfExemptPrefix?: string } = {}): Middleware {
   return async (ctx, next) => {
     if (ctx.get('Authorization')) {
-      await passport.authenticate('token', { session: false }, (error: unknown, user: PublicUser | false) => {
+      await passport.authenticate('token', { session: false }, (error: unknown, user: PublicUser | false, info?: { tokenId?: number }) => {
         if (error) throw error;
         if (!user) throw unauthenticated('Invalid token.', 'authentication_failed');
         ctx.state.user = user;
         ctx.state.authScheme = 'token';
+        ctx.state.tokenId = info?.tokenId;
       })(ctx, async () => undefined);
     } else if (ctx.isAuthenticated()) {
       ctx.state.authScheme = 'session';
@@ -70,8 +71,12 @@ export function authenticate(passport: Passport, options: { csrfExemptPrefix?: s
   };
 }
 
+const digest = (value: string): Buffer => createHash('sha256').update(value, 'utf8').digest();
+
+// Compares digests: equal-size buffers whatever the client sent (a header value as long as the token
+// in characters but not in bytes made timingSafeEqual throw, a 500), and no early exit on length.
 function assertCsrf(sent: string, expected: string | undefined): void {
-  const ok = !!expected && sent.length === expected.length && timingSafeEqual(Buffer.from(sent), Buffer.from(expected));
+  const ok = !!expected && timingSafeEqual(digest(sent), digest(expected));
   if (!ok) throw new DomainError('forbidden', 'csrf_failed', 'CSRF Failed: CSRF token missing or incorrect.');
 }
 

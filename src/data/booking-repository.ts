@@ -378,6 +378,26 @@ export function createBookingRepository(db: Knex) {
     },
 
     /**
+     * Queues up the writers of one client's unpaid holds with one practitioner until the transaction
+     * ends (a transaction-scoped advisory lock on a hash of the pair: a collision only serialises two
+     * pairs a little), so that counting the holds and adding one are atomic. Other clients of the same
+     * practitioner are not held up.
+     */
+    async lockUnpaidHolds(trx: Knex.Transaction, clientId: number, practitionerId: number): Promise<void> {
+      await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`unpaid-holds:${clientId}:${practitionerId}`]);
+    },
+
+    async countUnpaidHolds(trx: Knex.Transaction, clientId: number, practitionerId: number): Promise<number> {
+      // One per purchase: a course's session children wait on the course's payment, not on their own.
+      const row = await trx('bookings')
+        .where({ client_id: clientId, practitioner_id: practitionerId, status: 'pending_payment' })
+        .whereNull('parent_booking_id')
+        .count<{ n: string }[]>({ n: '*' })
+        .first();
+      return Number(row?.n ?? 0);
+    },
+
+    /**
      * What the practitioner is already blocked for around [from, to): active individual bookings (each
      * with its own trailing buffer) and the sessions of their workshops and courses.
      */

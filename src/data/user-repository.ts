@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { conflict } from '../domain/errors';
 import type { UserRole } from '../domain/types';
+import { fetchPage, type Page, type PageRequest } from './pagination';
 import { isUniqueViolation, translateConstraintErrors } from './pg-errors';
 
 export interface UserRecord {
@@ -15,6 +16,16 @@ export interface UserRecord {
 }
 
 export type PublicUser = Omit<UserRecord, 'password_hash'>;
+
+/** An API token as its owner may see it: never the key, nor its hash. */
+export interface TokenInfo {
+  id: number;
+  created_at: Date;
+  last_used_at: Date | null;
+}
+
+// last_used_at is written at most once a minute per token, not on every request.
+const LAST_USED_RESOLUTION = "interval '1 minute'";
 
 const PUBLIC_COLUMNS = ['id', 'email', 'name', 'role', 'is_active', 'created_at'];
 
@@ -53,17 +64,37 @@ export function createUserRepository(db: Knex) {
       return key;
     },
 
-    async findByTokenKey(key: string): Promise<PublicUser | undefined> {
-      return db('users')
+    /**
+     * The active user a key belongs to, the token's id, and whether its last_used_at is older than a
+     * minute (then worth writing). Read from the table on every request, never cached: a deleted
+     * (revoked) token fails on every web process at once.
+     */
+    async findByTokenKey(key: string): Promise<{ user: PublicUser; tokenId: number; usedLongAgo: boolean } | undefined> {
+      const row = await db('users')
         .select(PUBLIC_COLUMNS.map((c) => `users.${c}`))
+        .select({ token_id: 'auth_tokens.id' })
+        .select(db.raw(`auth_tokens.last_used_at IS NULL OR auth_tokens.last_used_at < now() - ${LAST_USED_RESOLUTION} AS used_long_ago`))
         .join('auth_tokens', 'auth_tokens.user_id', 'users.id')
         .where('auth_tokens.key_hash', hashTokenKey(key))
         .andWhere('users.is_active', true)
         .first();
+      if (!row) return undefined;
+      const { token_id: tokenId, used_long_ago: usedLongAgo, ...user } = row;
+      return { user: user as PublicUser, tokenId, usedLongAgo };
     },
 
-    async revokeToken(key: string): Promise<void> {
-      await db('auth_tokens').where({ key_hash: hashTokenKey(key) }).delete();
+    async markTokenUsed(tokenId: number): Promise<void> {
+      await db('auth_tokens').where({ id: tokenId }).update({ last_used_at: db.fn.now() });
+    },
+
+    async listTokens(userId: number, page: PageRequest): Promise<Page<TokenInfo>> {
+      const query = db('auth_tokens').select('id', 'created_at', 'last_used_at').where({ user_id: userId }).orderBy([{ column: 'created_at', order: 'desc' }, { column: 'id', order: 'desc' }]);
+      return fetchPage<TokenInfo>(query, page);
+    },
+
+    /** Revokes (deletes) one of the user's tokens; false when the user has no token with that id. */
+    async revokeToken(userId: number, tokenId: number): Promise<boolean> {
+      return (await db('auth_tokens').where({ id: tokenId, user_id: userId }).delete()) > 0;
     },
   };
 }

@@ -1,5 +1,11 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { createApi } from '../../src/api/app';
+import { createAppContext } from '../../src/app/app-context';
+import { createDb } from '../../src/platform/db';
+import { createLogger } from '../../src/platform/logger';
 import { aUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
@@ -8,6 +14,7 @@ const TOKEN = '/api/v1/auth/token/';
 const LOGIN = '/api/v1/auth/login/';
 const LOGOUT = '/api/v1/auth/logout/';
 const ME = '/api/v1/auth/me/';
+const TOKENS = '/api/v1/auth/tokens/';
 const LOCATIONS = '/api/v1/drf/locations/';
 
 let counter = 0;
@@ -281,6 +288,23 @@ describe('auth', () => {
       expectErrorBody(res.body, 'csrf_failed');
     });
 
+    // The client sends 'é' as two UTF-8 bytes; Node reads header bytes as latin-1, so the server sees two
+    // characters ('Ã©'), each two bytes long again in UTF-8: a value as long as the token, but not in bytes
+    // (issue 10, item 13).
+    for (const [what, value] of [
+      ['non-ASCII characters as many bytes long as the token', (csrf: string) => 'é'.repeat(csrf.length / 2)],
+      ['one non-ASCII character in a token of the right byte length', (csrf: string) => `${csrf.slice(0, -2)}é`],
+      ['a very long value', (csrf: string) => csrf.repeat(200)],
+      ['control-free punctuation', (csrf: string) => '!'.repeat(csrf.length)],
+    ] as const) {
+      it(`when X-CSRFToken holds ${what}, then 403 csrf_failed, never a 500`, async () => {
+        const { agent, csrf } = await loggedInAgent();
+        const res = await agent.post(LOCATIONS).set('X-CSRFToken', value(csrf)).send({ name: 'Malformed CSRF Studio' });
+        expect(res.status, JSON.stringify(res.body)).to.equal(403);
+        expectErrorBody(res.body, 'csrf_failed');
+      });
+    }
+
     it('when another session\'s CSRF token is sent, then 403 csrf_failed', async () => {
       const first = await loggedInAgent();
       const second = await loggedInAgent();
@@ -365,6 +389,123 @@ describe('auth', () => {
     it('when the session cookie is forged, then the caller is anonymous', async () => {
       const res = await h.http.get(ME).set('Cookie', 'estuary.sid=eyJwYXNzcG9ydCI6eyJ1c2VyIjoxfX0=');
       expect(res.status).to.equal(401);
+    });
+  });
+  describe('token revocation (issue 10, item 15)', () => {
+    /** A second web process on the same database, as another instance behind the load balancer would be. */
+    async function anotherWebProcess() {
+      const db = createDb(h.config.databaseUrl, { min: 0, max: 2 });
+      const api = createApi({ app: createAppContext({ config: h.config, db, clock: h.clock, logger: createLogger('silent', 'test') }), readiness: [] });
+      const server = http.createServer(api.callback());
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return {
+        http: supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        close: async () => {
+          server.closeAllConnections();
+          await new Promise((resolve) => server.close(resolve));
+          await db.destroy();
+        },
+      };
+    }
+
+    async function secondToken(user: { email: string }): Promise<string> {
+      const res = await h.http.post(TOKEN).send({ email: user.email, password: 'password123' });
+      expect(res.status).to.equal(200);
+      return res.body.token as string;
+    }
+
+    it('when a token-authenticated client logs out, then that token is a 401 at once and their other tokens still work', async () => {
+      const user = await aUser(h, 'client');
+      const other = await secondToken(user);
+      const res = await h.http.post(LOGOUT).set(user.auth);
+      expect(res.status).to.equal(204);
+      const revoked = await h.http.get(ME).set(user.auth);
+      expect(revoked.status).to.equal(401);
+      expectErrorBody(revoked.body, 'authentication_failed');
+      expect((await h.http.get(ME).set('Authorization', `Token ${other}`)).status).to.equal(200);
+    });
+
+    it('when DELETE /auth/token/ is sent with a token, then 204 and that token is a 401 on every web process at once', async () => {
+      const user = await aUser(h, 'client');
+      const other = await secondToken(user);
+      const web2 = await anotherWebProcess();
+      try {
+        expect((await web2.http.get(ME).set(user.auth)).status).to.equal(200);
+        const res = await h.http.delete('/api/v1/auth/token/').set(user.auth);
+        expect(res.status).to.equal(204);
+        expect((await web2.http.get(ME).set(user.auth)).status, 'the other process').to.equal(401);
+        expect((await h.http.get(ME).set(user.auth)).status, 'this process').to.equal(401);
+        expect((await web2.http.get(ME).set('Authorization', `Token ${other}`)).status).to.equal(200);
+      } finally {
+        await web2.close();
+      }
+    });
+
+    it('when DELETE /auth/token/ is sent without credentials, then 401; with a session, then 400 no_token (there is no token to revoke)', async () => {
+      const anonymous = await h.http.delete('/api/v1/auth/token/');
+      expect(anonymous.status).to.equal(401);
+      expectErrorBody(anonymous.body, 'not_authenticated');
+      const user = await aUser(h, 'client');
+      const agent = supertest.agent(h.baseUrl);
+      const login = await agent.post(LOGIN).send({ email: user.email, password: 'password123' });
+      const res = await agent.delete('/api/v1/auth/token/').set('X-CSRFToken', login.body.csrftoken);
+      expect(res.status).to.equal(400);
+      expectErrorBody(res.body, 'no_token');
+      expect((await h.http.get(ME).set(user.auth)).status).to.equal(200);
+    });
+
+    it('when a user lists their tokens, then each shows id, created_at and last_used_at (never the key or its hash), theirs only', async () => {
+      const user = await aUser(h, 'client');
+      const unused = await secondToken(user);
+      const stranger = await aUser(h, 'client');
+      const res = await h.http.get(TOKENS).set(user.auth);
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body).to.include({ count: 2, next: null, previous: null });
+      for (const token of res.body.results) {
+        expect(token).to.have.all.keys('id', 'created_at', 'last_used_at', 'current');
+        expect(token.id).to.be.a('number');
+        expect(new Date(token.created_at).getTime()).to.be.greaterThan(0);
+        for (const secret of [user.token, unused, stranger.token]) expect(JSON.stringify(token)).to.not.include(secret.slice(0, 8));
+      }
+      const current = res.body.results.filter((t: { current: boolean }) => t.current);
+      expect(current, 'the token of this request').to.have.length(1);
+      expect(current[0].last_used_at, 'used just now').to.be.a('string');
+      expect(res.body.results.find((t: { current: boolean }) => !t.current).last_used_at, 'never used').to.equal(null);
+      const ids = (await h.app.db('auth_tokens').where({ user_id: user.id }).pluck('id')).sort();
+      expect(res.body.results.map((t: { id: number }) => t.id).sort()).to.deep.equal(ids);
+    });
+
+    it('when a user revokes one of their tokens by id, then 204, that token is a 401 and the one in hand still works', async () => {
+      const user = await aUser(h, 'client');
+      const other = await secondToken(user);
+      const list = await h.http.get(TOKENS).set('Authorization', `Token ${other}`);
+      const target = list.body.results.find((t: { current: boolean }) => !t.current);
+      const res = await h.http.delete(`${TOKENS}${target.id}/`).set('Authorization', `Token ${other}`);
+      expect(res.status).to.equal(204);
+      expect((await h.http.get(ME).set(user.auth)).status).to.equal(401);
+      expect((await h.http.get(ME).set('Authorization', `Token ${other}`)).status).to.equal(200);
+      const again = await h.http.delete(`${TOKENS}${target.id}/`).set('Authorization', `Token ${other}`);
+      expect(again.status).to.equal(404);
+      expectErrorBody(again.body, 'not_found');
+    });
+
+    it("when a user tries to revoke another user's token, then 404 and that token keeps working", async () => {
+      const victim = await aUser(h, 'client');
+      const attacker = await aUser(h, 'client');
+      const [victimTokenId] = await h.app.db('auth_tokens').where({ user_id: victim.id }).pluck('id');
+      const res = await h.http.delete(`${TOKENS}${victimTokenId}/`).set(attacker.auth);
+      expect(res.status).to.equal(404);
+      expectErrorBody(res.body, 'not_found');
+      expect((await h.http.get(ME).set(victim.auth)).status).to.equal(200);
+      for (const bad of ['abc', '0', '-1', '99999999999999999999']) {
+        const malformed = await h.http.delete(`${TOKENS}${bad}/`).set(attacker.auth);
+        expect(malformed.status, bad).to.equal(404);
+      }
+    });
+
+    it('when the token endpoints are called without credentials, then 401', async () => {
+      expect((await h.http.get(TOKENS)).status).to.equal(401);
+      expect((await h.http.delete(`${TOKENS}1/`)).status).to.equal(401);
     });
   });
 });

@@ -47,7 +47,9 @@ describe('OpenAPI document and docs UI', () => {
       const paths = doc.paths as Record<string, Json>;
       const expected: Record<string, string[]> = {
         '/api/v1/auth/register/': ['post'],
-        '/api/v1/auth/token/': ['post'],
+        '/api/v1/auth/token/': ['post', 'delete'],
+        '/api/v1/auth/tokens/': ['get'],
+        '/api/v1/auth/tokens/{id}/': ['delete'],
         '/api/v1/auth/login/': ['post'],
         '/api/v1/auth/logout/': ['post'],
         '/api/v1/auth/me/': ['get'],

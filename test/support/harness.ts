@@ -51,6 +51,8 @@ export async function startHarness<C extends Clock = FixedClock>(options: Harnes
     RATE_LIMIT_ANON_PER_MINUTE: '1000000',
     RATE_LIMIT_USER_PER_MINUTE: '1000000',
     LOGIN_FAILURES_PER_15_MINUTES: '1000000',
+    // Suites make many unpaid bookings per client; unpaid-holds.test.ts tests the cap with its default.
+    MAX_UNPAID_HOLDS_PER_PRACTITIONER: '1000',
     ...options.env,
   });
   const db = createDb(config.databaseUrl, { min: 0, max: 20 });

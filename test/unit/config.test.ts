@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '../../src/config';
 describe('configuration', () => {
   it('when nothing is set, then the contract defaults apply', () => {
     const config = loadConfig({});
-    expect(config).to.include({ port: 3000, queuePrefix: 'bookings', paymentHoldMinutes: 15, smtpUrl: null, databaseUrl: 'postgres://postgres@127.0.0.1:5432/estuary_bookings' });
+    expect(config).to.include({ port: 3000, queuePrefix: 'bookings', paymentHoldMinutes: 15, maxUnpaidHoldsPerPractitioner: 3, smtpUrl: null, databaseUrl: 'postgres://postgres@127.0.0.1:5432/estuary_bookings' });
     expect(config.paymentWebhookSecrets).to.deep.equal(['whsec_dev']);
   });
 
@@ -17,5 +17,11 @@ describe('configuration', () => {
     expect(() => loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'a-long-enough-session-secret' })).to.throw(ConfigError, /PAYMENT_WEBHOOK_SECRET/);
     expect(() => loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x' })).to.throw(ConfigError, /PAYMENT_WEBHOOK_SECRET/);
     expect(loadConfig({ STRIPE_SECRET_KEY: 'sk_test_x', PAYMENT_WEBHOOK_SECRET: 'whsec_new,whsec_old' }).paymentWebhookSecrets).to.deep.equal(['whsec_new', 'whsec_old']);
+  });
+
+  it('when TRUST_PROXY is set, then it is a number of proxy hops (false/0 off, true = 1) and anything else names the variable', () => {
+    expect(loadConfig({}).trustProxyHops).to.equal(0);
+    for (const [raw, hops] of [['false', 0], ['0', 0], ['true', 1], ['1', 1], ['2', 2]] as const) expect(loadConfig({ TRUST_PROXY: raw }).trustProxyHops, raw).to.equal(hops);
+    for (const raw of ['yes please', '-1', '1.5']) expect(() => loadConfig({ TRUST_PROXY: raw }), raw).to.throw(ConfigError, /TRUST_PROXY/);
   });
 });

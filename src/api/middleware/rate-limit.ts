@@ -25,12 +25,25 @@ function throttled(res: RateLimiterRes, ctx: Context): DomainError {
 
 const isRejection = (value: unknown): value is RateLimiterRes => value instanceof RateLimiterRes;
 
+/** Takes a point from each key, all or nothing as far as the caller is concerned: 429 if any budget is spent. */
+async function consumeOrThrottle(budget: RateLimiterAbstract, keys: string[], ctx: Context): Promise<void> {
+  const results = await Promise.allSettled(keys.map((key) => budget.consume(key)));
+  for (const result of results) {
+    if (result.status === 'fulfilled') continue;
+    if (isRejection(result.reason)) throw throttled(result.reason, ctx);
+    throw result.reason;
+  }
+}
+
+const giveBack = (budget: RateLimiterAbstract, keys: string[]) => Promise.all(keys.map((key) => budget.reward(key).catch(() => undefined)));
+
 export function createRateLimits(config: Readonly<Config>, store: Redis | undefined) {
   const prefix = `${config.queuePrefix}:rl`;
   const { anonymousPerMinute, userPerMinute, loginFailuresPer15Minutes } = config.rateLimits;
   const anonymous = limiter(store, `${prefix}:anon`, anonymousPerMinute, 60);
   const user = limiter(store, `${prefix}:user`, userPerMinute, 60);
   const loginFailures = limiter(store, `${prefix}:login`, loginFailuresPer15Minutes, 15 * 60);
+  const tokenFailures = limiter(store, `${prefix}:token`, anonymousPerMinute, 60);
 
   /** Per user when authenticated, per IP otherwise. Runs after authentication. */
   const requests: Middleware = async (ctx, next) => {
@@ -48,25 +61,40 @@ export function createRateLimits(config: Readonly<Config>, store: Redis | undefi
 
   /**
    * Failed logins per account and per IP (each its own budget): once spent, even a right password
-   * is refused until the window passes, so guessing is slow. A success clears the account's count.
+   * is refused until the window passes, so guessing is slow. Each attempt takes its point BEFORE the
+   * password is checked (a check-then-count let every attempt of a concurrent burst through); a
+   * success or an attempt that never reached the check gives it back, and a success clears the
+   * account's count.
    */
   const logins: Middleware = async (ctx, next) => {
     const email = String((ctx.request.body as { email?: unknown } | undefined)?.email ?? '').trim().toLowerCase();
     const keys = [`ip:${ctx.ip}`, ...(email ? [`email:${email}`] : [])];
-    for (const key of keys) {
-      const spent = await loginFailures.get(key);
-      if (spent && spent.remainingPoints <= 0) throw throttled(spent, ctx);
-    }
+    await consumeOrThrottle(loginFailures, keys, ctx);
     try {
       await next();
-      if (email) await loginFailures.delete(`email:${email}`);
     } catch (error) {
-      if (error instanceof DomainError && error.code === 'authentication_failed') {
-        await Promise.all(keys.map((key) => loginFailures.consume(key).catch(() => undefined)));
-      }
+      if (!(error instanceof DomainError && error.code === 'authentication_failed')) await giveBack(loginFailures, keys);
       throw error;
     }
+    await giveBack(loginFailures, [`ip:${ctx.ip}`]);
+    if (email) await loginFailures.delete(`email:${email}`).catch(() => undefined);
   };
 
-  return { requests, logins };
+  /**
+   * Wraps token authentication: every request that presents an Authorization header takes a point
+   * from its IP's budget before the token is looked up, and gets it back once the token proved
+   * good. Invalid-token floods are thus limited like anonymous traffic (RATE_LIMIT_ANON_PER_MINUTE
+   * per IP, 429 once spent, without a database lookup) and a burst cannot outrun the count.
+   */
+  const tokenAttempts = (authenticate: Middleware): Middleware => async (ctx, next) => {
+    if (!ctx.get('Authorization')) return authenticate(ctx, next);
+    const keys = [`ip:${ctx.ip}`];
+    await consumeOrThrottle(tokenFailures, keys, ctx);
+    await authenticate(ctx, async () => {
+      await giveBack(tokenFailures, keys);
+      await next();
+    });
+  };
+
+  return { requests, logins, tokenAttempts };
 }

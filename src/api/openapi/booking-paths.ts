@@ -121,14 +121,16 @@ export const BOOKING_PATHS: PathTable = {
         'The caller is the client. The server computes the price. Individual session: `start_time` on a whole minute, ' +
         '`end_time - start_time` equal to the service duration, inside the practitioner\'s schedule and free (409 `slot_unavailable` ' +
         'otherwise). Workshop: `service_session_id` required, times come from the session (409 `session_full`). Paid → pending_payment ' +
-        '(the slot is held for PAYMENT_HOLD_MINUTES, see `hold_expires_at`); free → confirmed. `"draft": true` stores a draft that holds ' +
+        '(the slot is held for PAYMENT_HOLD_MINUTES, and never past the start, see `hold_expires_at`); free → confirmed. A client may hold at most ' +
+        'MAX_UNPAID_HOLDS_PER_PRACTITIONER (3) pending_payment bookings with one practitioner at a time, sessions, workshop seats and courses together: ' +
+        'one more is a 409 `too_many_unpaid_holds` until one is paid, canceled or expires (drafts and free bookings do not count). `"draft": true` stores a draft that holds ' +
         'nothing until POST {id}/submit/. Packages, bundles and courses are bought with create-package/, create-bundle/ and create-course/ (here: 400 `wrong_endpoint`). ' +
         'With `bundle_booking_id` the session is paid with one credit of the caller\'s confirmed bundle: price 0, confirmed at once, the credit taken in the same ' +
         'transaction (409 `no_credits_left`, `bundle_expired`, `bundle_not_confirmed`; 400 `service_not_in_bundle`; 404 for a bundle that is not the caller\'s). ' +
         'The answer adds `payment`: what the client needs to pay a pending_payment booking (a Stripe `client_secret`, or offline instructions), ' +
         'null otherwise. It is given only here and by submit/: keep it.',
       body: createBookingSchema,
-      conflicts: ['slot_unavailable', 'session_full', 'already_booked', 'no_credits_left', 'bundle_expired', 'bundle_not_confirmed'],
+      conflicts: ['slot_unavailable', 'session_full', 'already_booked', 'too_many_unpaid_holds', 'no_credits_left', 'bundle_expired', 'bundle_not_confirmed'],
       ok: [201, 'The booking (also in the Location header), with `payment`.', 'BookingWithPayment'],
     },
   },
@@ -180,11 +182,11 @@ export const BOOKING_PATHS: PathTable = {
       tag: 'booking actions',
       summary: 'Submit a draft',
       description:
-        'draft → pending_payment (or confirmed when free), after checking the slot or seat again. A draft whose start has passed is a 400: ' +
-        'reschedule it first. Like create, the answer adds `payment` (null when the booking is free).',
+        'draft → pending_payment (or confirmed when free), after checking the slot or seat again, and the cap on unpaid holds as create does ' +
+        '(409 `too_many_unpaid_holds`). A draft whose start has passed is a 400: reschedule it first. Like create, the answer adds `payment` (null when the booking is free).',
       badRequest: true,
       forbidden: true,
-      conflicts: ['invalid_transition', 'slot_unavailable', 'session_full'],
+      conflicts: ['invalid_transition', 'slot_unavailable', 'session_full', 'too_many_unpaid_holds'],
       ok: [200, 'The booking, as GET {id}/ shows it, with `payment`.', 'BookingWithPayment'],
     },
   },

@@ -4,7 +4,8 @@ import Router from '@koa/router';
 import { notFound } from '../../domain/errors';
 import { buildOpenApiDocument } from './openapi-document';
 
-const DOCS = '/api/v1/docs';
+export const DOCS_PATH = '/api/v1/docs';
+const DOCS = DOCS_PATH;
 const SCHEMA = '/api/v1/schema/';
 // Routes are declared without the trailing slash: @koa/router then matches both spellings (not so the
 // other way round).

@@ -28,6 +28,12 @@ export const pageOf = (item: string): Json =>
   });
 
 const user = object({ id: int, email: { type: 'string', format: 'email' }, name: str, role: enumOf(USER_ROLES) });
+const apiToken = object({
+  id: { ...int, description: 'Names the token in DELETE /api/v1/auth/tokens/{id}/.' },
+  created_at: time,
+  last_used_at: nullable({ ...time, description: 'When it last authenticated a request (to the minute), or null if never.' }),
+  current: { ...bool, description: 'This is the token that authenticates the listing request.' },
+});
 const party = object({ id: { ...int, description: 'The user id (a practitioner\'s id is their user id).' }, name: str, email: str });
 
 const service = object({
@@ -362,6 +368,8 @@ export const schemas: Record<string, Json> = {
   BookingPage: pageOf('BookingSummary'),
   RefundPage: pageOf('Refund'),
   FlaggedPaymentEventPage: pageOf('FlaggedPaymentEvent'),
+  ApiToken: apiToken,
+  ApiTokenPage: pageOf('ApiToken'),
 };
 
 const errorExample = (code: string, detail: string, errors?: Record<string, string[]>) => ({ value: errors ? { detail, code, errors } : { detail, code } });
@@ -401,7 +409,8 @@ export const responses: Record<string, Json> = {
   }),
   Throttled: errorResponse(
     'Over the request budget (`throttled`): per IP for anonymous callers (RATE_LIMIT_ANON_PER_MINUTE, default 120 a minute), per user otherwise ' +
-      '(RATE_LIMIT_USER_PER_MINUTE, default 1,200 a minute). Wait the seconds `Retry-After` gives.',
+      '(RATE_LIMIT_USER_PER_MINUTE, default 1,200 a minute). Requests with an invalid token also count against their IP, in a budget of the ' +
+      'same size: once spent, any request from that IP that carries an `Authorization` header is a 429 until the minute passes. Wait the seconds `Retry-After` gives.',
     { throttled: errorExample('throttled', 'Request was throttled. Expected available in 42 seconds.') },
     retryAfter,
   ),
@@ -411,6 +420,9 @@ export const responses: Record<string, Json> = {
     { throttled: errorExample('throttled', 'Request was throttled. Expected available in 840 seconds.') },
     retryAfter,
   ),
+  NoToken: errorResponse('The request is authenticated by a session, not a token: there is no token to revoke (`no_token`).', {
+    no_token: errorExample('no_token', 'This request is not authenticated with a token; log out to end a session.'),
+  }),
   InvalidSignature: errorResponse(
     'Nothing was stored. `invalid_signature`: the Stripe-Signature header is missing or malformed, older or newer than 300 s, or no `v1` matches ' +
       'any secret of PAYMENT_WEBHOOK_SECRET. `parse_error`: not JSON. `invalid`: signed JSON that is not an event (no `id`, `type` or `data.object`).',
@@ -442,6 +454,7 @@ export const CONFLICTS = {
   no_credits_left: 'This bundle has no credits left.',
   bundle_expired: 'This bundle has expired.',
   bundle_not_confirmed: 'This bundle is pending_payment; only a confirmed (paid) bundle can be redeemed.',
+  too_many_unpaid_holds: 'You already hold 3 unpaid bookings with this practitioner (at most 3): pay for or cancel one before booking another.',
 } as const;
 
 export const securitySchemes: Record<string, Json> = {
@@ -451,8 +464,9 @@ export const securitySchemes: Record<string, Json> = {
     name: 'Authorization',
     description:
       'DRF-style token: send `Authorization: Token <key>` (the word `Token`, a space, the key; the scheme is case-insensitive). ' +
-      'Get a key from POST /api/v1/auth/register/ or /api/v1/auth/token/; each call issues a new key and earlier keys stay valid. ' +
-      'Keys are stored hashed. In "Authorize" below, paste the whole value, `Token <key>`.',
+      'Get a key from POST /api/v1/auth/register/ or /api/v1/auth/token/; each call issues a new key and earlier keys stay valid until revoked ' +
+      '(DELETE /api/v1/auth/token/, DELETE /api/v1/auth/tokens/{id}/, or POST /api/v1/auth/logout/ with the token): a revoked key is a 401 at once ' +
+      'on every server. Keys are stored hashed. In "Authorize" below, paste the whole value, `Token <key>`.',
   },
   sessionCookie: {
     type: 'apiKey',

@@ -7,7 +7,10 @@ clients book sessions and workshop seats, and bookings move through a recorded l
 
 ## Authentication
 * **Token** — \`Authorization: Token <key>\`. Get a key from \`POST /api/v1/auth/register/\` or
-  \`POST /api/v1/auth/token/\`; every call to \`/auth/token/\` issues a *new* key and earlier keys keep working.
+  \`POST /api/v1/auth/token/\`; every call to \`/auth/token/\` issues a *new* key and earlier keys keep working until revoked:
+  \`DELETE /api/v1/auth/token/\` (or \`POST /api/v1/auth/logout/\` with the token) revokes the key of the request,
+  \`GET /api/v1/auth/tokens/\` lists your keys (never the keys themselves) and \`DELETE /api/v1/auth/tokens/{id}/\` revokes one.
+  A revoked key is a 401 at once, on every server.
 * **Session** — \`POST /api/v1/auth/login/\` sets a session cookie and a \`csrftoken\` cookie. POST, PUT, PATCH and
   DELETE with a session must send the \`csrftoken\` value in \`X-CSRFToken\` (403 \`csrf_failed\` otherwise).
 * A token in the header wins over a session. Everything under \`/api/v1/drf/\` needs one of the two.
@@ -40,6 +43,7 @@ Every error body is \`{"detail": "<sentence>", "code": "<snake_case>"}\`; valida
 | 400 | \`parse_error\` | the body is not valid JSON |
 | 400 | \`required\`, \`duration_mismatch\`, \`does_not_exist\`, \`service_inactive\`, \`wrong_endpoint\`, \`self_booking\`, \`not_reschedulable\`, \`wrong_service_type\` | more specific validation failures, with \`errors\` |
 | 400 | \`authentication_failed\` | wrong email or password at \`/auth/token/\` or \`/auth/login/\` |
+| 400 | \`no_token\` | \`DELETE /auth/token/\` with a session: there is no token to revoke |
 | 400 | \`invalid_signature\` | payment webhook only: missing, malformed, stale or wrong \`Stripe-Signature\` |
 | 401 | \`not_authenticated\` | no credentials (with \`WWW-Authenticate: Token\`) |
 | 401 | \`authentication_failed\` | a malformed \`Authorization\` header or an unknown token |
@@ -50,10 +54,11 @@ Every error body is \`{"detail": "<sentence>", "code": "<snake_case>"}\`; valida
 | 409 | \`slot_unavailable\` | the time is taken, outside the schedule, too soon or too far ahead (\`detail\` says which) |
 | 409 | \`session_full\`, \`already_booked\` | no seat left in the session; the client already holds one |
 | 409 | \`invalid_transition\` | the booking's status does not allow the action (\`detail\` names the status) |
+| 409 | \`too_many_unpaid_holds\` | the client already holds MAX_UNPAID_HOLDS_PER_PRACTITIONER (3) unpaid bookings with this practitioner |
 | 409 | \`email_taken\`, \`service_in_use\`, \`booking_closed\` | see the operations |
 | 413 | \`payload_too_large\` | body over the limit |
 | 415 | \`unsupported_media_type\` | body not JSON |
-| 429 | \`throttled\` | over the request budget, or too many failed logins; wait \`Retry-After\` seconds |
+| 429 | \`throttled\` | over the request budget, too many failed logins, or too many invalid tokens from one IP; wait \`Retry-After\` seconds |
 | 500 | \`server_error\` | a bug: never for bad input, and nothing is half-written |
 
 ## Bookings
@@ -75,7 +80,15 @@ Refunds owed on cancellation are paid by the payments worker: through Stripe for
 Operations answer 429 \`throttled\` with a \`Retry-After\` header (seconds) once the caller is over budget: anonymous
 callers per IP (RATE_LIMIT_ANON_PER_MINUTE, default 120 a minute), authenticated callers per user (RATE_LIMIT_USER_PER_MINUTE,
 default 1,200 a minute). Failed logins at \`/auth/token/\` and \`/auth/login/\` have their own budget, per e-mail and per IP
-(LOGIN_FAILURES_PER_15_MINUTES, default 10 per 15 minutes). The payment webhook, \`/healthz\`, \`/readyz\` and \`/metrics\` are never limited.
+(LOGIN_FAILURES_PER_15_MINUTES, default 10 per 15 minutes), counted before the password is checked, so concurrency does not
+help a guesser. Requests with an invalid token count against their IP (a budget of RATE_LIMIT_ANON_PER_MINUTE a minute); once
+it is spent, requests from that IP with an \`Authorization\` header are a 429 until the minute passes. The payment webhook,
+\`/healthz\`, \`/readyz\` and \`/metrics\` are never limited by the request budgets.
+
+## Security headers
+Every response carries \`X-Content-Type-Options: nosniff\` and \`Referrer-Policy: no-referrer\`; API responses also
+\`X-Frame-Options: DENY\` and \`Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\` (not this page and the
+queue dashboard, which load their own scripts).
 
 ## Not in this version yet
 The package, bundle and course booking endpoints (\`create-package\`, \`create-bundle\`, \`create-course\`), the expansion of

@@ -1,13 +1,18 @@
+import Joi from 'joi';
 import { credentialsSchema, registerSchema } from '../routes/auth.routes';
 import { BOOKING_PATHS } from './booking-paths';
 import { CATALOG_PATHS } from './catalog-paths';
 import { ref, responses, schemas, securitySchemes } from './openapi-components';
+import { paginationKeys } from '../validation';
+import { queryParametersOf } from './joi-openapi';
 import { API_DESCRIPTION } from './openapi-description';
 import type { Json } from './joi-openapi';
 import { operation, SESSION_OR_TOKEN, type Method, type PathTable } from './openapi-operation';
 import { PAYMENT_PATHS } from './payment-paths';
 
 const loginThrottled = { 429: { $ref: '#/components/responses/LoginThrottled' } };
+// auth.routes.ts validates its page with this same object.
+const page = queryParametersOf(Joi.object(paginationKeys));
 
 const AUTH_PATHS: PathTable = {
   '/api/v1/auth/register/': {
@@ -35,6 +40,16 @@ const AUTH_PATHS: PathTable = {
       responses: loginThrottled,
       ok: [200, 'A new token.', { type: 'object', required: ['token'], properties: { token: { type: 'string' } } }],
     },
+    delete: {
+      id: 'revokeToken',
+      tag: 'auth',
+      summary: 'Revoke the token of this request',
+      description:
+        'Revokes the key in `Authorization: Token <key>`: from the next request on it is a 401 `authentication_failed`, on every server (keys are ' +
+        'looked up in the database on each request, never cached). Other keys of the user keep working. A session-authenticated call is a 400 `no_token`.',
+      ok: [204, 'Revoked.'],
+      responses: { 400: { $ref: '#/components/responses/NoToken' } },
+    },
   },
   '/api/v1/auth/login/': {
     post: {
@@ -51,7 +66,35 @@ const AUTH_PATHS: PathTable = {
     },
   },
   '/api/v1/auth/logout/': {
-    post: { id: 'logout', tag: 'auth', summary: 'Log out', description: 'Ends the session (needs `X-CSRFToken`). Tokens are not revoked.', open: true, ok: [204, 'Logged out.'] },
+    post: {
+      id: 'logout',
+      tag: 'auth',
+      summary: 'Log out',
+      description:
+        'With a session: ends it (needs `X-CSRFToken`); the user\'s tokens are untouched. With `Authorization: Token <key>`: revokes that key, ' +
+        'as DELETE /api/v1/auth/token/ does. Without credentials: nothing to do, 204.',
+      open: true,
+      ok: [204, 'Logged out.'],
+    },
+  },
+  '/api/v1/auth/tokens/': {
+    get: {
+      id: 'listTokens',
+      tag: 'auth',
+      summary: 'The caller\'s API tokens',
+      description: 'Newest first. Never shows a key (only its hash is stored); `current` marks the token of this request.',
+      query: page,
+      ok: [200, 'A page of tokens.', 'ApiTokenPage'],
+    },
+  },
+  '/api/v1/auth/tokens/{id}/': {
+    delete: {
+      id: 'revokeTokenById',
+      tag: 'auth',
+      summary: 'Revoke one of the caller\'s tokens',
+      description: 'The key is a 401 at once on every server. Another user\'s token, or one already revoked, is a 404.',
+      ok: [204, 'Revoked.'],
+    },
   },
   '/api/v1/auth/me/': { get: { id: 'me', tag: 'auth', summary: 'The caller', ok: [200, 'The authenticated user.', 'User'] } },
 };

@@ -2,10 +2,12 @@ import Router from '@koa/router';
 import type { Middleware } from 'koa';
 import Joi from 'joi';
 import type { AppContext } from '../../app/app-context';
-import { obtainToken, registerUser } from '../../app/auth/auth-service';
-import type { PublicUser } from '../../data/user-repository';
+import { listTokens, obtainToken, registerUser, revokeToken } from '../../app/auth/auth-service';
+import type { PublicUser, TokenInfo } from '../../data/user-repository';
+import { invalid } from '../../domain/errors';
 import { CSRF_COOKIE, newCsrfToken, requireCaller, type Passport } from '../auth';
-import { validate } from '../validation';
+import { paginated } from '../pagination';
+import { paginationKeys, parseId, toPageRequest, validate, validateQuery } from '../validation';
 
 const credentials = {
   email: Joi.string().trim().lowercase().email({ tlds: false }).max(254).required(),
@@ -22,6 +24,18 @@ export const registerSchema = Joi.object({
 export const credentialsSchema = Joi.object(credentials);
 
 export const serializeUser = (u: PublicUser) => ({ id: u.id, email: u.email, name: u.name, role: u.role });
+
+const serializeToken = (t: TokenInfo, currentTokenId: number | undefined) => ({ id: t.id, created_at: t.created_at, last_used_at: t.last_used_at, current: t.id === currentTokenId });
+
+const pageQuery = Joi.object(paginationKeys);
+
+/** The id of the token that authenticates this request (a 400 with a session: there is none to revoke). */
+function tokenOfRequest(state: { authScheme?: string; tokenId?: number }): number {
+  if (state.authScheme !== 'token' || state.tokenId === undefined) {
+    throw invalid('This request is not authenticated with a token; log out to end a session.', undefined, 'no_token');
+  }
+  return state.tokenId;
+}
 
 export function authRoutes(app: AppContext, passport: Passport, throttleLogins: Middleware): Router {
   const router = new Router({ prefix: '/api/v1/auth' });
@@ -51,10 +65,34 @@ export function authRoutes(app: AppContext, passport: Passport, throttleLogins: 
     })(ctx, async () => undefined);
   });
 
+  // With a token, logging out revokes it (DRF's knox does the same); with a session, it ends the session.
   router.post('/logout/', async (ctx) => {
+    if (ctx.state.authScheme === 'token') {
+      await revokeToken(app, requireCaller(ctx.state), tokenOfRequest(ctx.state));
+      ctx.status = 204;
+      return;
+    }
     if (ctx.isAuthenticated()) await ctx.logout();
     ctx.session = null;
     ctx.cookies.set(CSRF_COOKIE, null);
+    ctx.status = 204;
+  });
+
+  router.delete('/token/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    await revokeToken(app, caller, tokenOfRequest(ctx.state));
+    ctx.status = 204;
+  });
+
+  router.get('/tokens/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    const page = toPageRequest(validateQuery<{ page: number; page_size: number }>(pageQuery, ctx.query));
+    ctx.body = paginated(ctx, await listTokens(app, caller, page), page, (t) => serializeToken(t, ctx.state.tokenId));
+  });
+
+  router.delete('/tokens/:id/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    await revokeToken(app, caller, parseId(ctx.params.id));
     ctx.status = 204;
   });
 

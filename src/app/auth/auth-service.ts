@@ -1,6 +1,7 @@
-import { DomainError } from '../../domain/errors';
-import type { UserRole } from '../../domain/types';
-import type { PublicUser } from '../../data/user-repository';
+import { DomainError, notFound } from '../../domain/errors';
+import type { Caller, UserRole } from '../../domain/types';
+import type { Page, PageRequest } from '../../data/pagination';
+import type { PublicUser, TokenInfo } from '../../data/user-repository';
 import type { AppContext } from '../app-context';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password';
 
@@ -31,4 +32,19 @@ export async function verifyCredentials(app: AppContext, email: string, password
 export async function obtainToken(app: AppContext, email: string, password: string): Promise<string> {
   const user = await verifyCredentials(app, email, password);
   return app.users.issueToken(app.db, user.id);
+}
+
+/** The user an API key authenticates, and which token it is; records the use (to the minute). */
+export async function authenticateToken(app: AppContext, key: string): Promise<{ user: PublicUser; tokenId: number } | null> {
+  const found = await app.users.findByTokenKey(key);
+  if (!found) return null;
+  if (found.usedLongAgo) await app.users.markTokenUsed(found.tokenId);
+  return { user: found.user, tokenId: found.tokenId };
+}
+
+export const listTokens = (app: AppContext, caller: Caller, page: PageRequest): Promise<Page<TokenInfo>> => app.users.listTokens(caller.id, page);
+
+/** Revokes one of the caller's tokens; someone else's, or one already gone, is a 404. */
+export async function revokeToken(app: AppContext, caller: Caller, tokenId: number): Promise<void> {
+  if (!(await app.users.revokeToken(caller.id, tokenId))) throw notFound();
 }

@@ -7,6 +7,7 @@ import { isExclusionViolation, isUniqueViolation, translateConstraintErrors } fr
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
+import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { lifecycleJobsFor, notifyJob } from './booking-jobs';
 
 export interface CreateBookingInput {
@@ -85,6 +86,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
       const taken = await app.catalog.takeSeat(trx, session!.id);
       if (!taken) throw conflict('session_full', 'This session is full.');
     }
+    if (plan.status === 'pending_payment') await assertUnpaidHoldAllowed(app, trx, caller.id, service.practitioner_id);
     const booking = await translateConstraintErrors(
       () =>
         app.bookings.insert(trx, {

@@ -6,6 +6,7 @@ import { isUniqueViolation, translateConstraintErrors } from '../../data/pg-erro
 import type { OutboxJob } from '../../jobs/job-contracts';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
+import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { lifecycleJobsFor, notifyJob } from './booking-jobs';
 import { grantBundleCredits } from './parent-effects';
 
@@ -71,6 +72,7 @@ export async function createParentBooking(app: AppContext, caller: Caller, type:
       const full = await app.catalog.takeSeats(trx, plan.components.map((c) => c.sessionId!));
       if (full.length) throw conflict('session_full', `This course is full: session ${full.join(', ')} has no seat left.`);
     }
+    if (booking.status === 'pending_payment') await assertUnpaidHoldAllowed(app, trx, caller.id, service.practitioner_id);
     await app.bookings.insertComponents(trx, booking.id, plan.components);
     if (type === 'bundle') {
       await app.credits.saveTerms(trx, booking.id, {

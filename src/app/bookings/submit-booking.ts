@@ -6,6 +6,7 @@ import { isExclusionViolation, translateConstraintErrors } from '../../data/pg-e
 import type { AppContext } from '../app-context';
 import { factsOf } from './booking-queries';
 import { assertTimeIsFree } from './assert-time-is-free';
+import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { actorOf, applyTransition, type Requester } from './transition-booking';
 
 const MINUTE_MS = 60_000;
@@ -34,6 +35,7 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
       changes.blocked_until = new Date(draft.end_time!.getTime() + buffer * MINUTE_MS);
     }
     if (draft.price_charged_cents > 0) changes.hold_expires_at = holdExpiry(now, app.config.paymentHoldMinutes, start);
+    if (draft.price_charged_cents > 0) await assertUnpaidHoldAllowed(app, trx, draft.client_id, draft.practitioner_id);
     await app.bookings.update(trx, draft.id, changes);
 
     const submitted = await translateConstraintErrors(() => applyTransition(app, trx, draft, actor, 'submit', { reason: 'submitted' }), [

@@ -1,5 +1,5 @@
 import type Joi from 'joi';
-import { cancelSchema, checkAvailabilitySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from '../routes/booking-actions.schemas';
+import { cancelSchema, checkAvailabilitySchema, noBodySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from '../routes/booking-actions.schemas';
 import { createBookingSchema, createParentSchema, listBookingsQuery, updateBookingSchema } from '../routes/bookings.schemas';
 import { DRF } from './catalog-paths';
 import { ref } from './openapi-components';
@@ -188,6 +188,22 @@ export const BOOKING_PATHS: PathTable = {
       forbidden: true,
       conflicts: ['invalid_transition', 'slot_unavailable', 'session_full', 'too_many_unpaid_holds'],
       ok: [200, 'The booking, as GET {id}/ shows it, with `payment`.', 'BookingWithPayment'],
+    },
+  },
+  [`${BOOKINGS}/{id}/payment/`]: {
+    post: {
+      id: 'resumeBookingPayment',
+      tag: 'booking actions',
+      summary: 'What to pay, again',
+      description:
+        'For the client of a pending_payment booking who lost the `payment` object of create or submit: the same open PaymentIntent (Stripe answers ' +
+        'the booking\'s idempotency key with it; its `client_secret` works again after a declined card), or a new one when the first could not be ' +
+        'created (`error` was set). Offline: the instructions again. Anyone but the client (or an admin) → 403; a booking not pending_payment → 409.',
+      body: noBodySchema,
+      bodyRequired: false,
+      forbidden: true,
+      conflicts: ['invalid_transition'],
+      ok: [200, 'What the client needs to pay.', 'PaymentStart'],
     },
   },
   [`${BOOKINGS}/{id}/notes/`]: {

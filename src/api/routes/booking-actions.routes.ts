@@ -6,13 +6,14 @@ import { getBookingDetail } from '../../app/bookings/booking-queries';
 import { checkAvailability, type AvailabilityQuery } from '../../app/bookings/check-availability';
 import { rescheduleBooking } from '../../app/bookings/reschedule-booking';
 import { submitAndStartPayment } from '../../app/bookings/place-booking';
+import { resumePayment } from '../../app/payments/start-payment';
 import { transitionBooking } from '../../app/bookings/transition-booking';
 import type { BookingAction } from '../../domain/booking-status';
 import type { ActorRole, Caller } from '../../domain/types';
 import { requireCaller } from '../auth';
 import { parseId, validate } from '../validation';
 import { serializeBookingDetail, serializeNote } from './booking-serializer';
-import { cancelSchema, checkAvailabilitySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from './booking-actions.schemas';
+import { cancelSchema, checkAvailabilitySchema, noBodySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from './booking-actions.schemas';
 
 /**
  * The spec's custom actions on a booking, added to the bookings router (one router per resource, so
@@ -68,6 +69,12 @@ export function addBookingActions(app: AppContext, router: Router): Router {
     const { payment } = await submitAndStartPayment(app, { caller }, id);
     await respondWithDetail(ctx, caller, id);
     ctx.body = { ...(ctx.body as object), payment };
+  });
+
+  router.post('/:id/payment/', async (ctx) => {
+    const caller = requireCaller(ctx.state);
+    validate(noBodySchema, ctx.request.body ?? {});
+    ctx.body = await resumePayment(app, caller, parseId(ctx.params.id));
   });
 
   router.get('/:id/notes/', async (ctx) => {

@@ -7,6 +7,9 @@ import { bool, id, isoDate, isoTime, text, timezone } from '../validation';
 
 const reason = () => text(500).description('Free text, recorded in status_history (at most 500 characters).');
 
+/** Actions that take nothing (an empty object, or no body at all). */
+export const noBodySchema = Joi.object({});
+
 /** confirm, complete and no-show take an optional reason and nothing else. */
 export const reasonOnlySchema = Joi.object({ reason: reason() });
 

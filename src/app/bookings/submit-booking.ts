@@ -1,4 +1,5 @@
 import { holdExpiry } from '../../domain/booking-rules';
+import { priceForService } from '../../domain/pricing';
 import { decideTransition } from '../../domain/booking-status';
 import { conflict, invalidField, slotUnavailable } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
@@ -13,7 +14,8 @@ const MINUTE_MS = 60_000;
 
 /**
  * draft → pending_payment, after checking again what create checked (the time may have been taken,
- * the session filled, the start passed). A free booking has nothing to pay and goes on to confirmed.
+ * the session filled, the start passed, the service withdrawn or repriced: price and cancellation
+ * notice are the service's as it is now). A free booking has nothing to pay and goes on to confirmed.
  */
 export async function submitBooking(app: AppContext, requester: Requester, bookingId: number): Promise<BookingRow> {
   return app.db.transaction(async (trx) => {
@@ -27,18 +29,28 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
     const start = draft.start_time;
     if (!start || start.getTime() <= now.getTime()) throw invalidField('start_time', 'The booking start has passed; reschedule it first.');
 
-    const changes: Partial<BookingRow> = {};
+    // A draft is priced when it is submitted, not when it was saved: the service as offered now.
+    const service = await app.catalog.findService(draft.service_id, trx);
+    if (!service?.is_active) throw invalidField('service_id', `Service ${draft.service_id} is no longer offered.`, 'service_inactive');
+    const priceCents = priceForService(service);
+    const changes: Partial<BookingRow> = {
+      price_charged_cents: priceCents,
+      payment_status: priceCents > 0 ? 'unpaid' : 'not_required',
+      cancellation_notice_hours: service.cancellation_notice_hours,
+    };
     if (draft.service_session_id !== null) {
       if (!(await app.catalog.takeSeat(trx, draft.service_session_id))) throw conflict('session_full', 'This session is full.');
     } else {
       const buffer = await assertTimeIsFree(app, trx, draft, start, draft.end_time!);
       changes.blocked_until = new Date(draft.end_time!.getTime() + buffer * MINUTE_MS);
     }
-    if (draft.price_charged_cents > 0) changes.hold_expires_at = holdExpiry(now, app.config.paymentHoldMinutes, start);
-    if (draft.price_charged_cents > 0) await assertUnpaidHoldAllowed(app, trx, draft.client_id, draft.practitioner_id);
-    await app.bookings.update(trx, draft.id, changes);
+    if (priceCents > 0) {
+      changes.hold_expires_at = holdExpiry(now, app.config.paymentHoldMinutes, start);
+      await assertUnpaidHoldAllowed(app, trx, draft.client_id, draft.practitioner_id);
+    }
+    const priced = await app.bookings.update(trx, draft.id, changes);
 
-    const submitted = await translateConstraintErrors(() => applyTransition(app, trx, draft, actor, 'submit', { reason: 'submitted' }), [
+    const submitted = await translateConstraintErrors(() => applyTransition(app, trx, priced, actor, 'submit', { reason: 'submitted' }), [
       { when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() },
     ]);
     if (submitted.price_charged_cents > 0) return submitted;

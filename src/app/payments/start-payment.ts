@@ -1,4 +1,7 @@
+import { conflict, forbidden } from '../../domain/errors';
+import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
+import { requireActor } from '../bookings/booking-queries';
 import type { AppContext } from '../app-context';
 
 export interface PaymentStart {
@@ -44,4 +47,18 @@ export async function startPayment(app: AppContext, booking: BookingRow): Promis
     app.logger.error({ err: error, bookingId: booking.id }, 'could not start the payment');
     return { ...base, error: 'The payment provider is unavailable; try again shortly.' };
   }
+}
+
+/**
+ * POST bookings/{id}/payment/: what the client needs to pay their pending booking, again — the same open
+ * PaymentIntent (the provider answers the same idempotency key with it), or a new one when the first
+ * could not be created. Only the booking's client (or an admin) asks; only a pending_payment booking
+ * has anything to pay.
+ */
+export async function resumePayment(app: AppContext, caller: Caller, bookingId: number): Promise<PaymentStart> {
+  const booking = await app.bookings.findRow(bookingId);
+  const actor = requireActor(booking, caller);
+  if (actor.role !== 'client' && actor.role !== 'admin') throw forbidden('Only the booking\'s client pays for it.');
+  if (booking!.status !== 'pending_payment') throw conflict('invalid_transition', `Nothing to pay: the booking is ${booking!.status}.`);
+  return (await startPayment(app, booking!))!;
 }

@@ -43,7 +43,7 @@ describe('parent bookings through the API: list filters, aliases and bad input',
       const b = await h.http.post(`${BOOKINGS}/create_bundle/`).set(buyer.auth).send({ service_id: bundle.id });
       for (const res of [c, p, b]) expect(res.status, JSON.stringify(res.body)).to.equal(201);
       parents = { course: c.body.id, package: p.body.id, bundle: b.body.id };
-      children = (await expanded(h, buyer, parents.course)).child_bookings.map((x: { id: number }) => x.id);
+      children = (await expanded(h, buyer, parents.course)).child_bookings.map((x: { id: number }) => x.id).sort((a: number, b: number) => a - b);
       await expanded(h, buyer, parents.package);
       client = buyer;
     });

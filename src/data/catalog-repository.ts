@@ -192,6 +192,17 @@ export function createCatalogRepository(db: Knex) {
       return sessionIds.filter((id) => !got.has(id));
     },
 
+    /**
+     * Locks every session of a course parent's components in id order, the order takeSeats locks them
+     * in. A cancel then gives the seats back (its own, then its children's, one by one in child order)
+     * without ever waiting for a session a buyer of the same course holds while that buyer waits for one
+     * the cancel holds.
+     */
+    async lockParentSessions(trx: Knex.Transaction, parentId: number): Promise<void> {
+      const sessionIds = trx('booking_components').select('service_session_id').where({ parent_booking_id: parentId }).whereNotNull('service_session_id');
+      await trx('service_sessions').select('id').whereIn('id', sessionIds).orderBy('id').forUpdate();
+    },
+
     /** Gives back the seats a course parent still holds itself: its components no child has taken over. */
     async releaseUnexpandedSeats(trx: Knex.Transaction, parentId: number): Promise<number> {
       const held = trx('booking_components as c')

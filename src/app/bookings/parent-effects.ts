@@ -94,6 +94,7 @@ export async function afterParentMoved(app: AppContext, trx: Knex.Transaction, b
     }
   }
   if (after.status === 'canceled') {
+    await app.catalog.lockParentSessions(trx, after.id);
     await app.catalog.releaseUnexpandedSeats(trx, after.id);
     const childActor: Actor = actor.role === 'admin' ? actor : SYSTEM_ACTOR;
     for (const child of await app.bookings.lockOpenChildren(trx, after.id)) {

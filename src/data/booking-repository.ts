@@ -249,7 +249,11 @@ export function createBookingRepository(db: Knex) {
     },
 
     async findChildren(parentId: number): Promise<BookingView[]> {
-      const rows = await viewQuery().where('b.parent_booking_id', parentId).orderByRaw('b.start_time ASC NULLS LAST, b.id ASC');
+      // Start order; unscheduled ones last, in the order the package lists them.
+      const rows = await viewQuery()
+        .leftJoin({ bc: 'booking_components' }, (j) => j.on('bc.parent_booking_id', 'b.parent_booking_id').andOn('bc.component_key', 'b.component_key'))
+        .where('b.parent_booking_id', parentId)
+        .orderByRaw('b.start_time ASC NULLS LAST, bc.position ASC NULLS LAST, b.id ASC');
       return rows.map(toView);
     },
 

@@ -3,6 +3,8 @@ import type { Config } from '../config';
 import { createBookingRepository, type BookingRepository } from '../data/booking-repository';
 import { createCatalogRepository, type CatalogRepository } from '../data/catalog-repository';
 import { createCreditRepository, type CreditRepository } from '../data/credit-repository';
+import { createEventRepository, type EventRepository } from '../data/event-repository';
+import { createNotificationRepository, type NotificationRepository } from '../data/notification-repository';
 import { createPractitionerRepository, type PractitionerRepository } from '../data/practitioner-repository';
 import { createUserRepository, type UserRepository } from '../data/user-repository';
 import type { Clock } from '../platform/clock';
@@ -23,6 +25,8 @@ export interface AppContext {
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
   credits: CreditRepository;
+  events: EventRepository;
+  notifications: NotificationRepository;
   mailer: Mailer;
   payments: PaymentRepository;
   paymentProvider: PaymentProvider;
@@ -40,6 +44,8 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
     credits: createCreditRepository(deps.db),
+    events: createEventRepository(deps.db),
+    notifications: createNotificationRepository(deps.db),
     sessions: createSessionStore(deps.db),
   };
 }

@@ -32,11 +32,26 @@ export interface JobPayloads {
     'expire-credits': { bookingId: number; expiresAt: string };
   };
   notifications: {
-    notify: { bookingId: number; kind: NotificationKind; occasion: string };
+    /**
+     * Tells the booking's client and practitioner about an event (eventId), or, for a reminder scheduled
+     * ahead (no eventId), records the reminder event first if the booking is still as it was then.
+     */
+    notify: { bookingId: number; kind: NotificationKind; occasion: string; eventId?: number };
   };
 }
 
-export const NOTIFICATION_KINDS = ['booking_created', 'booking_confirmed', 'booking_canceled', 'booking_rescheduled', 'reminder_24h', 'reminder_1h'] as const;
+export const NOTIFICATION_KINDS = [
+  'booking_created',
+  'booking_confirmed',
+  'booking_canceled',
+  'booking_rescheduled',
+  'reminder_24h',
+  'reminder_1h',
+  'booking_started',
+  'booking_completed',
+  'booking_no_show',
+  'payment_refunded',
+] as const;
 export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
 
 export type JobName<Q extends QueueName> = keyof JobPayloads[Q] & string;

@@ -90,7 +90,16 @@ Every response carries \`X-Content-Type-Options: nosniff\` and \`Referrer-Policy
 \`X-Frame-Options: DENY\` and \`Content-Security-Policy: default-src 'none'; frame-ancestors 'none'\` (not this page and the
 queue dashboard, which load their own scripts).
 
+## Packages, courses and bundles
+\`create-course/\`, \`create-package/\` and \`create-bundle/\` buy the parent; the expansion worker creates its children
+(\`expansion_status\`, \`child_bookings\`). A course takes a seat in every future session at purchase; a package's items are
+scheduled one by one with \`reschedule/\` once it is paid; a bundle grants credits (\`credits\`) spent with \`bundle_booking_id\`.
+
+## Notifications
+Every change to a booking is an event (created, confirmed, rescheduled, canceled, reminder, started, completed, no-show,
+refunded) with a per-booking \`sequence\`, and its client and practitioner get an in-app notification (and an e-mail when
+SMTP is configured): \`/api/v1/drf/notifications/\`.
+
 ## Not in this version yet
-The package, bundle and course booking endpoints (\`create-package\`, \`create-bundle\`, \`create-course\`), the expansion of
-their child bookings, and bundle credits.
+Event subscriptions for practitioners' own systems (signed HTTP deliveries), calendar invites in e-mails, calendar feeds, waitlists, rooms, idempotency keys.
 `.trim();

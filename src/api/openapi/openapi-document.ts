@@ -8,6 +8,7 @@ import { queryParametersOf } from './joi-openapi';
 import { API_DESCRIPTION } from './openapi-description';
 import type { Json } from './joi-openapi';
 import { operation, SESSION_OR_TOKEN, type Method, type PathTable } from './openapi-operation';
+import { NOTIFICATION_PATHS, notificationSchema } from './notification-paths';
 import { PAYMENT_PATHS } from './payment-paths';
 
 const loginThrottled = { 429: { $ref: '#/components/responses/LoginThrottled' } };
@@ -157,6 +158,7 @@ const TAGS = [
   { name: 'schedule', description: 'Weekly hours, date overrides, time off and booking limits.' },
   { name: 'bookings' },
   { name: 'booking actions', description: 'The lifecycle: each move is checked against the state machine and recorded in status_history.' },
+  { name: 'notifications', description: 'The caller\'s in-app inbox: one notification per event of their bookings.' },
   { name: 'payments', description: 'Signed webhooks from the payment provider.' },
   { name: 'admin', description: 'Money matters an operator settles by hand. Admins only.' },
   { name: 'operations', description: 'Probes, metrics, the queue dashboard and this document.' },
@@ -165,7 +167,7 @@ const TAGS = [
 /** The OpenAPI 3.0 document of the API, built from the Joi schemas the routes validate with. */
 export function buildOpenApiDocument(): Json {
   const paths: Record<string, Json> = {};
-  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
+  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, NOTIFICATION_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
     for (const [path, methods] of Object.entries(group)) {
       paths[path] ??= {};
       for (const [method, op] of Object.entries(methods)) paths[path][method] = operation(path, method as Method, op);
@@ -178,6 +180,6 @@ export function buildOpenApiDocument(): Json {
     tags: TAGS,
     security: SESSION_OR_TOKEN,
     paths,
-    components: { schemas, responses, securitySchemes },
+    components: { schemas: { ...schemas, Notification: notificationSchema }, responses, securitySchemes },
   };
 }

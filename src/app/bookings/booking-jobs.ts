@@ -1,4 +1,3 @@
-import type { BookingStatus } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import type { NotificationKind, OutboxJob } from '../../jobs/job-contracts';
 
@@ -40,19 +39,13 @@ export function lifecycleJobsFor(booking: BookingRow, now: Date): OutboxJob[] {
   return jobs;
 }
 
-const NOTIFY_ON_ENTER: Partial<Record<BookingStatus, NotificationKind>> = {
-  confirmed: 'booking_confirmed',
-  canceled: 'booking_canceled',
-};
-
 /**
- * Jobs caused by a status change: the new state's timers, the people to tell (unless `quiet`: the
- * move follows a parent's, which they were told about), the refund owed.
+ * Jobs caused by a status change: the new state's timers and the refund owed. (The people to tell
+ * hear of it through the change's events: see recordBookingEvents.)
  */
-export function jobsAfterTransition(before: BookingRow, after: BookingRow, now: Date, options: { quiet?: boolean } = {}): OutboxJob[] {
+export function jobsAfterTransition(before: BookingRow, after: BookingRow, now: Date): OutboxJob[] {
   if (before.status === after.status) return [];
-  const kind = options.quiet ? undefined : NOTIFY_ON_ENTER[after.status];
   const enteredTimedState = after.status === 'pending_payment' || after.status === 'confirmed';
   const refund: OutboxJob[] = after.status === 'canceled' && (after.refund_due_cents ?? 0) > 0 ? [{ queue: 'payments', name: 'refund', payload: { bookingId: after.id } }] : [];
-  return [...(enteredTimedState ? lifecycleJobsFor(after, now) : []), ...(kind ? [notifyJob(after, kind, after.status)] : []), ...refund];
+  return [...(enteredTimedState ? lifecycleJobsFor(after, now) : []), ...refund];
 }

@@ -8,7 +8,8 @@ import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
-import { lifecycleJobsFor, notifyJob } from './booking-jobs';
+import { recordBookingEvents } from '../events/record-events';
+import { lifecycleJobsFor } from './booking-jobs';
 
 export interface CreateBookingInput {
   practitioner_id: number;
@@ -132,7 +133,10 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
       reason: 'created',
       created_at: now,
     });
-    if (booking.status !== 'draft') await recordJobs(trx, [...lifecycleJobsFor(booking, now), notifyJob(booking, 'booking_created', 'created')]);
+    if (booking.status !== 'draft') {
+      await recordJobs(trx, lifecycleJobsFor(booking, now));
+      await recordBookingEvents(app, trx, booking, [{ type: 'booking.created', occasion: 'created' }], { tellPeople: true });
+    }
     return booking;
   });
 }

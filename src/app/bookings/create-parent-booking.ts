@@ -7,7 +7,8 @@ import type { OutboxJob } from '../../jobs/job-contracts';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
-import { lifecycleJobsFor, notifyJob } from './booking-jobs';
+import { recordBookingEvents } from '../events/record-events';
+import { lifecycleJobsFor } from './booking-jobs';
 import { grantBundleCredits } from './parent-effects';
 
 export interface CreateParentInput {
@@ -90,9 +91,10 @@ export async function createParentBooking(app: AppContext, caller: Caller, type:
       reason: 'created',
       created_at: now,
     });
-    const jobs: OutboxJob[] = [...lifecycleJobsFor(booking, now), notifyJob(booking, 'booking_created', 'created')];
+    const jobs: OutboxJob[] = lifecycleJobsFor(booking, now);
     if (plan.components.length) jobs.push(expansionFlow(booking, plan.components.map((c) => c.key)));
     await recordJobs(trx, jobs);
+    await recordBookingEvents(app, trx, booking, [{ type: 'booking.created', occasion: 'created' }], { tellPeople: true });
     // A free bundle is confirmed at once: its credits are granted in this transaction too.
     if (booking.booking_type === 'bundle' && booking.status === 'confirmed') await grantBundleCredits(app, trx, booking);
     return booking;

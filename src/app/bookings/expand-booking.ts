@@ -3,6 +3,7 @@ import { childStatusFor } from '../../domain/parent-bookings';
 import type { AppContext } from '../app-context';
 import { lifecycleJobsFor } from './booking-jobs';
 import { recordJobs } from '../../jobs/outbox-writer';
+import { recordBookingEvents } from '../events/record-events';
 import { SYSTEM_ACTOR, writeMove } from './transition-booking';
 
 export type ComponentOutcome = 'created' | 'exists' | 'skipped';
@@ -62,6 +63,8 @@ export async function expandComponent(app: AppContext, parentId: number, compone
       created_at: now,
     });
     await recordJobs(trx, lifecycleJobsFor(child, now));
+    // Its people were told about the purchase; the child's own event is for webhooks and the record.
+    await recordBookingEvents(app, trx, child, [{ type: 'booking.created' }], { tellPeople: false });
     return 'created';
   });
 }

@@ -6,7 +6,8 @@ import { isExclusionViolation, translateConstraintErrors } from '../../data/pg-e
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
-import { lifecycleJobsFor, notifyJob } from './booking-jobs';
+import { recordBookingEvents } from '../events/record-events';
+import { lifecycleJobsFor } from './booking-jobs';
 import { factsOf } from './booking-queries';
 import { schedulePackageItem, type ScheduleInput } from './schedule-package-item';
 import { actorOf, type Requester } from './transition-booking';
@@ -50,7 +51,11 @@ export async function rescheduleBooking(
         rescheduled: { from: { start_time: booking.start_time, end_time: booking.end_time }, to: { start_time: start, end_time: end } },
       },
     });
-    if (updated.status !== 'draft') await recordJobs(trx, [...lifecycleJobsFor(updated, now), notifyJob(updated, 'booking_rescheduled', start.toISOString())]);
+    if (updated.status !== 'draft') {
+      await recordJobs(trx, lifecycleJobsFor(updated, now));
+      const moved = { from: { start_time: booking.start_time, end_time: booking.end_time }, to: { start_time: start, end_time: end } };
+      await recordBookingEvents(app, trx, updated, [{ type: 'booking.rescheduled', occasion: start.toISOString(), details: moved }], { tellPeople: true });
+    }
     return updated;
   });
 }

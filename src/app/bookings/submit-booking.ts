@@ -7,6 +7,7 @@ import { isExclusionViolation, translateConstraintErrors } from '../../data/pg-e
 import type { AppContext } from '../app-context';
 import { factsOf } from './booking-queries';
 import { assertTimeIsFree } from './assert-time-is-free';
+import { recordBookingEvents } from '../events/record-events';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { actorOf, applyTransition, type Requester } from './transition-booking';
 
@@ -53,6 +54,8 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
     const submitted = await translateConstraintErrors(() => applyTransition(app, trx, priced, actor, 'submit', { reason: 'submitted' }), [
       { when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() },
     ]);
+    // Until now the booking was the client's private draft: for everyone else it is created now.
+    await recordBookingEvents(app, trx, submitted, [{ type: 'booking.created', occasion: 'created' }], { tellPeople: true });
     if (submitted.price_charged_cents > 0) return submitted;
     return applyTransition(app, trx, submitted, { id: null, role: 'system' }, 'confirm', { reason: 'nothing to pay' });
   });

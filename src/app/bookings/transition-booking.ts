@@ -7,6 +7,8 @@ import type { Actor, ActorRole, BookingStatus, Caller } from '../../domain/types
 import type { BookingRow } from '../../data/booking-repository';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
+import { eventsForPath } from '../../domain/booking-events';
+import { recordBookingEvents } from '../events/record-events';
 import { jobsAfterTransition } from './booking-jobs';
 import { factsOf, requireActor } from './booking-queries';
 import { afterChildMoved, afterParentMoved, assertChildMayBeCanceled, refundDueOnCancel } from './parent-effects';
@@ -139,6 +141,8 @@ export async function writeMove(
     });
     from = to;
   }
-  await recordJobs(trx, jobsAfterTransition(booking, updated, now, { quiet: options.quiet }));
+  await recordJobs(trx, jobsAfterTransition(booking, updated, now));
+  const events = eventsForPath(path).map(({ type, status }) => ({ type, occasion: status }));
+  await recordBookingEvents(app, trx, updated, events, { tellPeople: !options.quiet });
   return updated;
 }

@@ -1,0 +1,52 @@
+import type { Knex } from 'knex';
+import type { EventType } from '../../domain/booking-events';
+import type { BookingRow } from '../../data/booking-repository';
+import type { BookingEventRow } from '../../data/event-repository';
+import type { NotificationKind, OutboxJob } from '../../jobs/job-contracts';
+import { recordJobs } from '../../jobs/outbox-writer';
+import type { AppContext } from '../app-context';
+
+/** The notification kind of each event (reminders name theirs: reminder_24h or reminder_1h). */
+const KIND_OF: Record<Exclude<EventType, 'booking.reminder'>, NotificationKind> = {
+  'booking.created': 'booking_created',
+  'booking.confirmed': 'booking_confirmed',
+  'booking.rescheduled': 'booking_rescheduled',
+  'booking.canceled': 'booking_canceled',
+  'booking.started': 'booking_started',
+  'booking.completed': 'booking_completed',
+  'booking.no_show': 'booking_no_show',
+  'payment.refunded': 'payment_refunded',
+};
+
+export interface NewEvent {
+  type: Exclude<EventType, 'booking.reminder'>;
+  details?: Record<string, unknown>;
+  /** Distinguishes repeats of one kind of event in notification dedupe keys (default: the event's own id). */
+  occasion?: string;
+}
+
+/**
+ * Records what happened to a booking in the transaction that made it happen, and the jobs that tell
+ * people about it (unless `tellPeople` is false: a child moving with its parent, whose people are told
+ * about the parent).
+ */
+export async function recordBookingEvents(
+  app: AppContext,
+  trx: Knex.Transaction,
+  booking: Pick<BookingRow, 'id'>,
+  events: NewEvent[],
+  options: { tellPeople: boolean },
+): Promise<BookingEventRow[]> {
+  const recorded: BookingEventRow[] = [];
+  const jobs: OutboxJob[] = [];
+  const now = app.clock.now();
+  for (const event of events) {
+    const row = (await app.events.record(trx, { bookingId: booking.id, type: event.type, occurredAt: now, details: event.details ?? null }))!;
+    recorded.push(row);
+    if (options.tellPeople) {
+      jobs.push({ queue: 'notifications', name: 'notify', payload: { bookingId: booking.id, kind: KIND_OF[event.type], occasion: event.occasion ?? `event-${row.id}`, eventId: row.id } });
+    }
+  }
+  await recordJobs(trx, jobs);
+  return recorded;
+}

@@ -266,12 +266,15 @@ export function createBookingRepository(db: Knex) {
      * Locks a booking and, for a child, its parent first: every path that moves a child (its own
      * actions, its timed jobs) and every path that moves a parent (cancel, confirm, which then move the
      * children) takes the two in the same order, parent before child, so they cannot deadlock. A
-     * parent's id is always lower than its children's, so ORDER BY id is that order.
+     * parent's id is always lower than its children's, so ORDER BY id is that order. A booking paid
+     * with a bundle credit locks its bundle first in the same way: the bundle's cancel (which expires
+     * the credits) and the booking's cancel (which returns one) then queue up instead of deadlocking.
      */
     async lockFamily(trx: Knex.Transaction, id: number): Promise<{ booking: BookingRow | undefined; parent: BookingRow | undefined }> {
       const rows: BookingRow[] = await trx('bookings')
         .where({ id })
         .orWhere('id', trx('bookings').select('parent_booking_id').where({ id }))
+        .orWhere('id', trx('bookings').select('bundle_booking_id').where({ id }))
         .orderBy('id')
         .forUpdate();
       const booking = rows.find((r) => r.id === id);

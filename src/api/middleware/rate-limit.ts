@@ -4,6 +4,9 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import type { Config } from '../../config';
 import { DomainError } from '../../domain/errors';
 
+/** How long a request with a good token may wait for its IP's lookups in flight to finish. */
+const TOKEN_WAIT_MS = 2000;
+
 /** Paths never limited: provider webhooks (CONTRACT §4) and the probes operators' tools poll. */
 const EXEMPT = [/^\/api\/v1\/webhooks\//, /^\/(healthz|readyz|metrics)$/];
 
@@ -43,7 +46,28 @@ export function createRateLimits(config: Readonly<Config>, store: Redis | undefi
   const anonymous = limiter(store, `${prefix}:anon`, anonymousPerMinute, 60);
   const user = limiter(store, `${prefix}:user`, userPerMinute, 60);
   const loginFailures = limiter(store, `${prefix}:login`, loginFailuresPer15Minutes, 15 * 60);
-  const tokenFailures = limiter(store, `${prefix}:token`, anonymousPerMinute, 60);
+  const tokenAttemptsInFlight = limiter(store, `${prefix}:token`, anonymousPerMinute, 60);
+  const tokenFailures = limiter(store, `${prefix}:token-failed`, anonymousPerMinute, 60);
+
+  /**
+   * Takes a point before a token is looked up. When none is left, the IP is throttled if its budget
+   * went on tokens that failed; if it went only on lookups still running (a burst of good tokens), this
+   * waits for them — they give their points back as they succeed — instead of refusing a good token.
+   */
+  async function reserveTokenLookup(key: string, ctx: Context): Promise<void> {
+    const deadline = Date.now() + TOKEN_WAIT_MS;
+    for (;;) {
+      try {
+        await tokenAttemptsInFlight.consume(key);
+        return;
+      } catch (rejection) {
+        if (!isRejection(rejection)) throw rejection;
+        const failed = (await tokenFailures.get(key))?.consumedPoints ?? 0;
+        if (failed >= anonymousPerMinute || Date.now() >= deadline) throw throttled(rejection, ctx);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    }
+  }
 
   /** Per user when authenticated, per IP otherwise. Runs after authentication. */
   const requests: Middleware = async (ctx, next) => {
@@ -84,16 +108,25 @@ export function createRateLimits(config: Readonly<Config>, store: Redis | undefi
    * Wraps token authentication: every request that presents an Authorization header takes a point
    * from its IP's budget before the token is looked up, and gets it back once the token proved
    * good. Invalid-token floods are thus limited like anonymous traffic (RATE_LIMIT_ANON_PER_MINUTE
-   * per IP, 429 once spent, without a database lookup) and a burst cannot outrun the count.
+   * per IP, 429 once spent, without a database lookup) and a burst cannot outrun the count, while a
+   * burst of good tokens from one IP waits for its own lookups instead of being refused.
    */
   const tokenAttempts = (authenticate: Middleware): Middleware => async (ctx, next) => {
     if (!ctx.get('Authorization')) return authenticate(ctx, next);
-    const keys = [`ip:${ctx.ip}`];
-    await consumeOrThrottle(tokenFailures, keys, ctx);
-    await authenticate(ctx, async () => {
-      await giveBack(tokenFailures, keys);
-      await next();
-    });
+    const key = `ip:${ctx.ip}`;
+    await reserveTokenLookup(key, ctx);
+    let authenticated = false;
+    try {
+      await authenticate(ctx, async () => {
+        authenticated = true;
+        await giveBack(tokenAttemptsInFlight, [key]);
+        await next();
+      });
+    } catch (error) {
+      // A failed lookup keeps its point and counts as a failure of this IP.
+      if (!authenticated) await tokenFailures.consume(key).catch(() => undefined);
+      throw error;
+    }
   };
 
   return { requests, logins, tokenAttempts };

@@ -28,11 +28,18 @@ const serializeRefund = (r: PaymentRow & { age_seconds?: number }) => ({
 export const UNSETTLED_REFUND_STATES = ['pending', 'failed', 'awaiting_operator'] as const;
 type UnsettledRefundState = (typeof UNSETTLED_REFUND_STATES)[number];
 
+/** GET admin/refunds/ query; the OpenAPI document is generated from it. */
+export const refundsQuery = Joi.object({
+  ...paginationKeys,
+  state: Joi.string()
+    .valid(...UNSETTLED_REFUND_STATES)
+    .description('Only refunds in this state; default all three.'),
+});
+
 /** Money matters an operator settles by hand: flagged provider events and refunds not settled. */
 export function adminRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/admin' });
   const pageQuery = Joi.object(paginationKeys);
-  const refundsQuery = Joi.object({ ...paginationKeys, state: Joi.string().valid(...UNSETTLED_REFUND_STATES) });
 
   router.get('/payment-events/flagged/', async (ctx) => {
     requireAdmin(ctx.state);

@@ -27,6 +27,8 @@ export interface Config {
   reconcileEveryMs: number;
   relayPollMs: number;
   workerLockMs: number;
+  /** Tries per job, and the first retry's delay (doubling after each); the reconciler picks up what is left. */
+  jobRetry: { attempts: number; backoffMs: number };
   /** Secrets accepted on webhooks: the current one first, then older ones during a rotation. */
   paymentWebhookSecrets: string[];
   stripeSecretKey: string | null;
@@ -72,6 +74,8 @@ const schema = Joi.object({
   RECONCILE_EVERY_MS: Joi.number().integer().min(1000).max(3_600_000).default(60_000),
   RELAY_POLL_MS: Joi.number().integer().min(50).max(60_000).default(1000),
   WORKER_LOCK_MS: Joi.number().integer().min(1000).max(600_000).default(30_000),
+  JOB_ATTEMPTS: Joi.number().integer().min(1).max(50).default(8),
+  JOB_BACKOFF_MS: Joi.number().integer().min(10).max(600_000).default(1000),
   STRIPE_SECRET_KEY: Joi.string().pattern(/^(sk|rk)_[A-Za-z0-9_]+$/).optional().messages({ 'string.pattern.base': '"STRIPE_SECRET_KEY" must look like sk_… or rk_…' }),
   STRIPE_API_URL: Joi.string().uri({ scheme: ['http', 'https'] }).optional(),
   RATE_LIMIT_ANON_PER_MINUTE: Joi.number().integer().min(1).default(120),
@@ -111,6 +115,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     reconcileEveryMs: value.RECONCILE_EVERY_MS,
     relayPollMs: value.RELAY_POLL_MS,
     workerLockMs: value.WORKER_LOCK_MS,
+    jobRetry: { attempts: value.JOB_ATTEMPTS, backoffMs: value.JOB_BACKOFF_MS },
     paymentWebhookSecrets: String(value.PAYMENT_WEBHOOK_SECRET).split(',').map((x: string) => x.trim()).filter(Boolean),
     stripeSecretKey: value.STRIPE_SECRET_KEY ?? null,
     stripeApiUrl: value.STRIPE_API_URL ?? null,

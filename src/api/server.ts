@@ -8,7 +8,7 @@ import { createApi } from './app';
 export async function startWeb(app: AppContext): Promise<{ server: http.Server; close: () => Promise<void> }> {
   const redis = createRedis(app.config.redisUrl, 'api');
   redis.on('error', (error) => app.logger.warn({ err: error }, 'redis unavailable'));
-  const queues = createQueues(redis, app.config.queuePrefix);
+  const queues = createQueues(redis, app.config.queuePrefix, app.config.jobRetry);
   const api = createApi({
     app,
     queues,

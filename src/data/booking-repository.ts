@@ -29,6 +29,8 @@ export interface BookingRow {
   currency: string;
   cancellation_notice_hours: number;
   refund_due_cents: number | null;
+  /** Refunds already committed when refund_due_cents was decided (they are not owed again). */
+  refund_baseline_cents: number;
   canceled_by: ActorRole | null;
   cancellation_reason: string;
   hold_expires_at: Date | null;
@@ -52,7 +54,7 @@ type OptionalOnInsert = 'expansion_status' | 'expansion_error' | 'component_key'
 
 export type NewBooking = Omit<
   BookingRow,
-  'id' | 'public_uuid' | 'created_at' | 'updated_at' | 'discount_amount_cents' | 'currency' | 'refund_due_cents' | 'canceled_by' | 'cancellation_reason' | 'started_at' | 'completed_at' | 'no_show_at' | OptionalOnInsert
+  'id' | 'public_uuid' | 'created_at' | 'updated_at' | 'discount_amount_cents' | 'currency' | 'refund_due_cents' | 'refund_baseline_cents' | 'canceled_by' | 'cancellation_reason' | 'started_at' | 'completed_at' | 'no_show_at' | OptionalOnInsert
 > &
   Partial<Pick<BookingRow, OptionalOnInsert>>;
 

@@ -19,6 +19,8 @@ export interface PaymentRow extends LedgerEntry {
   provider_id: string | null;
   currency: string;
   idempotency_key: string | null;
+  /** A refund of one given payment (a duplicate); null: of the booking's own payment. */
+  refund_of: number | null;
   flag: string | null;
   failure_reason: string | null;
   created_at: Date;
@@ -71,9 +73,49 @@ export function createPaymentRepository(db: Knex) {
       return fetchPage(query, page);
     },
 
-    /** Refunds waiting for an operator to pay them by hand (the offline provider), oldest first. */
-    async refundsAwaitingOperator(page: PageRequest): Promise<Page<PaymentRow>> {
-      return fetchPage(db('payments').where({ kind: 'refund', state: 'awaiting_operator' }).orderBy('id'), page);
+    /**
+     * Refunds not settled, oldest first: pending (in flight, or waiting for the reconciler's retry),
+     * awaiting an operator, and failed ones that are the latest attempt of their booking (an earlier
+     * refusal followed by another attempt is history). Age is measured by Postgres, which stamped them.
+     */
+    async unsettledRefunds(page: PageRequest, state?: 'pending' | 'failed' | 'awaiting_operator'): Promise<Page<PaymentRow & { age_seconds: number }>> {
+      const query = db('payments as p')
+        .select('p.*', db.raw('floor(extract(epoch from now() - p.created_at))::int AS age_seconds'))
+        .where('p.kind', 'refund')
+        .where((q) =>
+          q.whereIn('p.state', ['pending', 'awaiting_operator']).orWhere((failed) =>
+            failed
+              .where('p.state', 'failed')
+              .whereNotExists(db('payments as later').whereRaw('later.booking_id = p.booking_id AND later.kind = p.kind AND later.id > p.id AND later.refund_of IS NOT DISTINCT FROM p.refund_of')),
+          ),
+        )
+        .orderBy('p.id');
+      if (state) query.where('p.state', state);
+      return fetchPage(query, page);
+    },
+
+    /**
+     * Refunds the provider never answered (pending, no provider id) untouched for `staleMinutes`:
+     * stamped as retried (so the next sweep leaves them for as long again) and their bookings
+     * returned. Rows another sweep holds are skipped.
+     */
+    async claimStalledRefunds(trx: Knex.Transaction, staleMinutes: number, limit: number): Promise<number[]> {
+      const rows: Array<{ booking_id: number }> = await trx('payments')
+        .whereIn(
+          'id',
+          trx('payments')
+            .select('id')
+            .where({ kind: 'refund', state: 'pending' })
+            .whereNull('provider_id')
+            .where('updated_at', '<', trx.raw(`now() - make_interval(mins => ?)`, [staleMinutes]))
+            .orderBy('id')
+            .limit(limit)
+            .forUpdate()
+            .skipLocked(),
+        )
+        .update({ updated_at: trx.fn.now() })
+        .returning('booking_id');
+      return [...new Set(rows.map((r) => Number(r.booking_id)))];
     },
 
     async lockPayment(trx: Knex.Transaction, id: number): Promise<PaymentRow | undefined> {
@@ -86,29 +128,56 @@ export function createPaymentRepository(db: Knex) {
      */
     async upsertPayment(
       trx: Knex.Transaction,
-      row: { booking_id: number; provider: PaymentRow['provider']; provider_id: string; amount_cents: number; state: PaymentState; flag?: string | null; failure_reason?: string | null },
-    ): Promise<void> {
-      await trx('payments')
+      row: {
+        booking_id: number;
+        provider: PaymentRow['provider'];
+        provider_id: string;
+        amount_cents: number;
+        currency?: string;
+        state: PaymentState;
+        flag?: string | null;
+        failure_reason?: string | null;
+      },
+    ): Promise<PaymentRow> {
+      const [stored] = await trx('payments')
         .insert({ kind: 'payment', ...row })
         .onConflict(trx.raw('(provider, kind, provider_id) WHERE provider_id IS NOT NULL'))
         .merge({
           state: trx.raw(`CASE WHEN payments.state = 'succeeded' THEN 'succeeded' ELSE EXCLUDED.state END`),
           amount_cents: trx.raw(`CASE WHEN payments.state = 'succeeded' THEN payments.amount_cents ELSE EXCLUDED.amount_cents END`),
+          currency: trx.raw(`CASE WHEN payments.state = 'succeeded' THEN payments.currency ELSE EXCLUDED.currency END`),
           flag: trx.raw('COALESCE(EXCLUDED.flag, payments.flag)'),
           failure_reason: trx.raw('COALESCE(EXCLUDED.failure_reason, payments.failure_reason)'),
           updated_at: trx.fn.now(),
-        });
+        })
+        .returning('*');
+      return stored;
+    },
+
+    /** A payment made outside any provider (the practitioner or an admin confirmed it by hand). */
+    async insertOfflinePayment(trx: Knex.Transaction, row: { booking_id: number; amount_cents: number; currency: string; idempotency_key: string }): Promise<void> {
+      await trx('payments').insert({ kind: 'payment', provider: 'offline', state: 'succeeded', ...row });
     },
 
     async insertRefund(
       trx: Knex.Transaction,
-      row: { booking_id: number; provider: PaymentRow['provider']; amount_cents: number; state: PaymentState; idempotency_key: string; provider_id?: string | null },
+      row: {
+        booking_id: number;
+        provider: PaymentRow['provider'];
+        amount_cents: number;
+        currency?: string;
+        state: PaymentState;
+        idempotency_key: string;
+        provider_id?: string | null;
+        refund_of?: number | null;
+        flag?: string | null;
+      },
     ): Promise<PaymentRow> {
       const [inserted] = await trx('payments').insert({ kind: 'refund', ...row }).returning('*');
       return inserted;
     },
 
-    async updatePayment(trx: Knex.Transaction, id: number, changes: Partial<Pick<PaymentRow, 'state' | 'provider_id' | 'failure_reason'>>): Promise<void> {
+    async updatePayment(trx: Knex.Transaction, id: number, changes: Partial<Pick<PaymentRow, 'state' | 'provider_id' | 'failure_reason' | 'flag'>>): Promise<void> {
       await trx('payments').where({ id }).update({ ...changes, updated_at: trx.fn.now() });
     },
 

@@ -15,11 +15,15 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 
 export type Queues = Record<QueueName, Queue>;
 
-/** One Queue per name under the configured prefix; every Redis key the service writes lives there. */
-export function createQueues(connection: Redis, prefix: string): Queues {
+/**
+ * One Queue per name under the configured prefix; every Redis key the service writes lives there.
+ * `retry` (JOB_ATTEMPTS, JOB_BACKOFF_MS) overrides the default attempts and first backoff.
+ */
+export function createQueues(connection: Redis, prefix: string, retry?: { attempts: number; backoffMs: number }): Queues {
+  const defaultJobOptions: DefaultJobOptions = retry ? { ...DEFAULT_JOB_OPTIONS, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs } } : DEFAULT_JOB_OPTIONS;
   return Object.fromEntries(
     QUEUES.map((name) => {
-      const queue = new Queue(name, { connection, prefix, defaultJobOptions: DEFAULT_JOB_OPTIONS, skipWaitingForReady: true });
+      const queue = new Queue(name, { connection, prefix, defaultJobOptions, skipWaitingForReady: true });
       // The connection's owner logs its errors; a Queue without a listener prints each one again,
       // as a raw stack on stderr (not a JSON log line), for as long as Redis is down.
       queue.on('error', () => undefined);

@@ -24,7 +24,7 @@ async function ensureReconcileScheduler(queues: Queues, everyMs: number): Promis
 export async function startWorkerProcess(app: AppContext, options: WorkerProcessOptions): Promise<{ close: () => Promise<void>; relay?: OutboxRelay }> {
   const producer = createRedis(app.config.redisUrl, 'client');
   producer.on('error', (error) => app.logger.debug({ err: error }, 'redis (producer) unavailable'));
-  const queues = createQueues(producer, app.config.queuePrefix);
+  const queues = createQueues(producer, app.config.queuePrefix, app.config.jobRetry);
   const pool = startWorkerPool(app, { queues: options.queues, concurrency: app.config.workerConcurrency });
   const relay = options.relay
     ? new OutboxRelay({ db: app.db, databaseUrl: app.config.databaseUrl, queues, logger: app.logger, clock: app.clock, pollIntervalMs: app.config.relayPollMs, restoreEveryMs: app.config.reconcileEveryMs })

@@ -8,6 +8,7 @@ import { startFakeStripe, type FakeStripe } from '../support/fake-stripe';
 import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
 import { aCast, act, detailOf, MINUTE, someStrangers, type Cast, type Strangers } from '../support/lifecycle-fixtures';
 import {
+  anEvent,
   applied,
   bookingRow,
   chargeRefunded,
@@ -272,6 +273,142 @@ describe('payments worker, offline adapter (real workers and relay)', () => {
     });
   });
 
+  describe('an offline confirmation (issue 10, item 6)', () => {
+    it('when the practitioner confirms an unpaid booking, then an offline payment of the price is in the ledger in the same move, and payment_status is derived from it', async () => {
+      const res = await act(h, cast.practitioner, booking.id, 'confirm');
+      expect(res.body).to.include({ status: 'confirmed', payment_status: 'paid' });
+      const ledger = await ledgerOf(h, booking.id);
+      expect(ledger).to.have.length(1);
+      expect(ledger[0]).to.include({ kind: 'payment', provider: 'offline', provider_id: null, amount_cents: PRICE, currency: 'USD', state: 'succeeded', flag: null });
+      expect((await detailOf(h, cast.client, booking.id)).payments[0]).to.include({ kind: 'payment', provider: 'offline', state: 'succeeded' });
+      // Re-deriving from the ledger alone says the same.
+      await h.app.db.transaction((trx) => refreshPaymentStatus(h.app, trx, booking.id));
+      expect(await bookingRow(h, booking.id)).to.include({ payment_status: 'paid' });
+    });
+
+    it('when an admin confirms a booking whose online attempt failed, then the offline payment is recorded and it is paid', async () => {
+      const failed = paymentFailed(booking.id, PRICE);
+      await deliver(h, failed);
+      await applied(h, failed.id);
+      const res = await act(h, cast.admin, booking.id, 'confirm');
+      expect(res.status, JSON.stringify(res.body)).to.equal(200);
+      expect(res.body).to.include({ status: 'confirmed', payment_status: 'paid' });
+      expect((await ledgerOf(h, booking.id)).map((r: { provider: string; state: string }) => [r.provider, r.state])).to.deep.equal([
+        ['stripe', 'failed'],
+        ['offline', 'succeeded'],
+      ]);
+    });
+
+    it('when a free booking is confirmed, then nothing is recorded', async () => {
+      const free = await aCast(h, strangers, { price_cents: 0 });
+      const res = await aBooking(h, free.client, free, START);
+      expect(res).to.include({ status: 'confirmed', payment_status: 'not_required' });
+      expect(await ledgerOf(h, res.id)).to.have.length(0);
+    });
+  });
+
+  describe('a second payment (issue 10, item 2)', () => {
+    it('when a booking confirmed offline by the practitioner is then paid through the provider, then that payment is flagged duplicate_payment, its refund awaits an operator (the provider here cannot refund) and payment_status stays paid', async () => {
+      await act(h, cast.practitioner, booking.id, 'confirm');
+      const event = succeeded(booking.id, PRICE);
+      await deliver(h, event);
+      expect(await applied(h, event.id)).to.include({ outcome: 'refund_duplicate', flag: 'duplicate_payment', booking_id: booking.id });
+      const refund = await eventually(async () => {
+        const [r] = await refundsIn(h, booking.id);
+        expect(r).to.include({ state: 'awaiting_operator', amount_cents: PRICE, flag: 'duplicate_payment' });
+        return r;
+      });
+      const duplicate = (await ledgerOf(h, booking.id)).find((r: { provider_id: string | null }) => r.provider_id === event.data.object.id);
+      expect(duplicate).to.include({ kind: 'payment', state: 'succeeded', flag: 'duplicate_payment' });
+      expect(refund.refund_of).to.equal(duplicate.id);
+      expect(await bookingRow(h, booking.id)).to.include({ status: 'confirmed', payment_status: 'paid', refund_due_cents: null });
+      const listed = (await h.http.get('/api/v1/admin/refunds/').set(cast.admin.auth)).body.results.find((r: { id: number }) => r.id === refund.id);
+      expect(listed).to.include({ state: 'awaiting_operator', flag: 'duplicate_payment', booking_id: booking.id });
+      // Settled by hand, it still leaves the booking paid once.
+      expect((await h.http.post(`/api/v1/admin/refunds/${refund.id}/settle/`).set(cast.admin.auth)).status).to.equal(200);
+      expect(await bookingRow(h, booking.id)).to.include({ payment_status: 'paid' });
+    });
+
+    for (const status of ['in_progress', 'completed', 'no_show'] as const) {
+      it(`when a payment arrives for a booking that is ${status}, then it is flagged duplicate_payment and refunded, not counted`, async () => {
+        await act(h, cast.practitioner, booking.id, 'confirm');
+        await h.app.db('bookings').where({ id: booking.id }).update({ status });
+        const event = succeeded(booking.id, PRICE);
+        await deliver(h, event);
+        expect(await applied(h, event.id)).to.include({ flag: 'duplicate_payment' });
+        await eventually(async () => expect((await refundsIn(h, booking.id)).map((r: { flag: string }) => r.flag)).to.deep.equal(['duplicate_payment']));
+        expect(await bookingRow(h, booking.id)).to.include({ status, payment_status: 'paid' });
+      });
+    }
+
+    it('when the payment that confirmed the booking is reported again under another event id, then nothing is flagged or refunded', async () => {
+      const pi = `pi_again_${booking.id}`;
+      await deliver(h, succeeded(booking.id, PRICE, pi));
+      await bookingBecomes(h, booking.id, { status: 'confirmed', payment_status: 'paid' });
+      const again = succeeded(booking.id, PRICE, pi);
+      await deliver(h, again);
+      expect(await applied(h, again.id)).to.include({ outcome: 'recorded', flag: null });
+      expect(await refundsIn(h, booking.id)).to.have.length(0);
+    });
+  });
+
+  describe('a booking partly refunded before its cancel (issue 10, item 3)', () => {
+    it('when 20.00 went back by charge.refunded and the practitioner then cancels, then refund_due_cents is the other 30.00 and the refund is exactly 30.00', async () => {
+      const pi = `pi_part_${booking.id}`;
+      await deliver(h, succeeded(booking.id, PRICE, pi));
+      await bookingBecomes(h, booking.id, { status: 'confirmed', payment_status: 'paid' });
+      await deliver(h, chargeRefunded(booking.id, PRICE, 2000, pi));
+      await bookingBecomes(h, booking.id, { payment_status: 'partially_refunded' });
+      const canceled = await act(h, cast.practitioner, booking.id, 'cancel', { reason: 'ill' });
+      expect(canceled.status, JSON.stringify(canceled.body)).to.equal(200);
+      expect(canceled.body).to.include({ status: 'canceled', refund_due_cents: PRICE - 2000 });
+      await eventually(async () =>
+        expect((await refundsIn(h, booking.id)).map((r: { amount_cents: number; state: string }) => [r.amount_cents, r.state])).to.deep.equal([
+          [2000, 'succeeded'],
+          [PRICE - 2000, 'awaiting_operator'],
+        ]),
+      );
+      expect(await refundBooking(h.app, booking.id)).to.deep.equal({ outcome: 'nothing_due' });
+    });
+
+    it('when 20.00 went back and the client cancels too late for a refund, then nothing more is due', async () => {
+      const pi = `pi_late_part_${booking.id}`;
+      await deliver(h, succeeded(booking.id, PRICE, pi));
+      await bookingBecomes(h, booking.id, { status: 'confirmed' });
+      await deliver(h, chargeRefunded(booking.id, PRICE, 2000, pi));
+      await bookingBecomes(h, booking.id, { payment_status: 'partially_refunded' });
+      h.clock.set(new Date(Date.parse(START) - 2 * 3_600_000));
+      const canceled = await act(h, cast.client, booking.id, 'cancel');
+      expect(canceled.body).to.include({ status: 'canceled', refund_due_cents: 0 });
+      expect(await outboxJobs(h, 'refund', booking.id)).to.have.length(0);
+    });
+  });
+
+  describe('the currency of a payment (issue 10, item 4)', () => {
+    it('when the payment is in another currency (eur for a USD booking), then it is an amount mismatch: flagged, not confirming', async () => {
+      const event = anEvent('payment_intent.succeeded', { bookingRef: booking.id, amount_received: PRICE, amount: PRICE, currency: 'eur' });
+      await deliver(h, event);
+      expect(await applied(h, event.id)).to.include({ flag: 'amount_mismatch', booking_id: booking.id });
+      expect(await bookingRow(h, booking.id)).to.include({ status: 'pending_payment' });
+      expect((await ledgerOf(h, booking.id))[0]).to.include({ currency: 'EUR', flag: 'amount_mismatch' });
+    });
+
+    it('when Stripe names the booking\'s currency in lowercase (usd), then the booking is confirmed', async () => {
+      const event = anEvent('payment_intent.succeeded', { bookingRef: booking.id, amount_received: PRICE, amount: PRICE, currency: 'usd' });
+      await deliver(h, event);
+      await bookingBecomes(h, booking.id, { status: 'confirmed', payment_status: 'paid' });
+      expect(await eventRow(h, event.id)).to.include({ outcome: 'confirm', flag: null });
+    });
+
+    it('when the currency is not a currency code, then the event is flagged malformed_event and nothing is recorded', async () => {
+      const event = anEvent('payment_intent.succeeded', { bookingRef: booking.id, amount_received: PRICE, amount: PRICE, currency: 'dollars' });
+      await deliver(h, event);
+      expect(await applied(h, event.id)).to.include({ flag: 'malformed_event' });
+      expect(await ledgerOf(h, booking.id)).to.have.length(0);
+      expect(await bookingRow(h, booking.id)).to.include({ status: 'pending_payment' });
+    });
+  });
+
   describe('practitioner cancels a paid booking', () => {
     it('when it was paid offline (confirmed by the practitioner), then one refund row awaits an operator, shown in the booking detail', async () => {
       const confirmed = await act(h, cast.practitioner, booking.id, 'confirm');
@@ -282,8 +419,10 @@ describe('payments worker, offline adapter (real workers and relay)', () => {
 
       await eventually(async () => expect((await refundsIn(h, booking.id)).map((r: { state: string }) => r.state)).to.deep.equal(['awaiting_operator']));
       const detail = await detailOf(h, cast.client, booking.id);
-      expect(detail.payments).to.have.length(1);
-      expect(detail.payments[0]).to.include({ kind: 'refund', provider: 'offline', amount_cents: PRICE, amount: '50.00', state: 'awaiting_operator' });
+      // The offline payment the confirm recorded, then its refund.
+      expect(detail.payments).to.have.length(2);
+      expect(detail.payments[0]).to.include({ kind: 'payment', provider: 'offline', amount_cents: PRICE, state: 'succeeded' });
+      expect(detail.payments[1]).to.include({ kind: 'refund', provider: 'offline', amount_cents: PRICE, amount: '50.00', state: 'awaiting_operator' });
       // Nothing has been given back yet: the booking is still paid, with the refund due.
       expect(detail).to.include({ payment_status: 'paid', refund_due_cents: PRICE });
 
@@ -500,6 +639,47 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
         startPayments();
       }
       expect(providerRefundsFor()).to.have.length(1);
+    });
+
+    it('when a booking paid through Stripe is paid again with a second PaymentIntent, then Stripe refunds the second in full, it stays out of payment_status, and a later cancel refunds the original payment in full (issue 10, item 2)', async () => {
+      await payThroughProvider();
+      const second = await h.app.paymentProvider.startPayment({ bookingId: booking.id, publicUuid: booking.public_uuid, amountCents: PRICE, currency: 'USD', idempotencyKey: `pay-again-${booking.public_uuid}` });
+      const pi2 = second.providerId!;
+      fake.markSucceeded(pi2);
+      const event = succeeded(booking.id, PRICE, pi2);
+      await deliver(h, event);
+      expect(await applied(h, event.id)).to.include({ outcome: 'refund_duplicate', flag: 'duplicate_payment' });
+      await eventually(() => expect(fake.refunds.filter((r) => r.payment_intent === pi2).map((r) => r.amount)).to.deep.equal([PRICE]));
+      const [dupRefund] = await eventually(async () => {
+        const refunds = await refundsIn(h, booking.id);
+        expect(refunds.map((r: { state: string; flag: string }) => [r.state, r.flag])).to.deep.equal([['succeeded', 'duplicate_payment']]);
+        return refunds;
+      });
+      expect(dupRefund.provider_id).to.equal(fake.refunds.find((r) => r.payment_intent === pi2)!.id);
+      expect(await bookingRow(h, booking.id)).to.include({ status: 'confirmed', payment_status: 'paid' });
+
+      // Stripe reports the refund on the second charge: the booking's own payment is untouched.
+      const report = chargeRefunded(booking.id, PRICE, PRICE, pi2);
+      await deliver(h, report);
+      await applied(h, report.id);
+      expect(await refundsIn(h, booking.id)).to.have.length(1);
+      expect(await bookingRow(h, booking.id)).to.include({ payment_status: 'paid' });
+
+      expect((await act(h, cast.practitioner, booking.id, 'cancel')).body).to.include({ status: 'canceled', refund_due_cents: PRICE });
+      await bookingBecomes(h, booking.id, { payment_status: 'refunded' });
+      expect(providerRefundsFor().map((r) => r.amount)).to.deep.equal([PRICE]);
+      expect(fake.refunds.filter((r) => r.payment_intent === pi2).map((r) => r.amount)).to.deep.equal([PRICE]);
+    });
+
+    it('when 20.00 was refunded at Stripe and the practitioner then cancels, then Stripe refunds exactly the other 30.00 (issue 10, item 3)', async () => {
+      await payThroughProvider();
+      fake.refundDirectly(pi, 2000);
+      const report = chargeRefunded(booking.id, PRICE, 2000, pi);
+      await deliver(h, report);
+      await bookingBecomes(h, booking.id, { payment_status: 'partially_refunded' });
+      expect((await act(h, cast.practitioner, booking.id, 'cancel')).body).to.include({ status: 'canceled', refund_due_cents: PRICE - 2000 });
+      await bookingBecomes(h, booking.id, { payment_status: 'refunded' });
+      expect(providerRefundsFor().map((r) => r.amount)).to.deep.equal([2000, PRICE - 2000]);
     });
 
     describe('when the worker process is killed mid-refund', () => {

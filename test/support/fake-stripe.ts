@@ -55,7 +55,8 @@ export interface FakeStripe {
   /** Refunds actually created (idempotent repeats are not counted twice). */
   refunds: FakeRefund[];
   callsTo(path: string): RecordedCall[];
-  failNext(path: string, fault: Fault): void;
+  /** `times` calls in a row get the fault (a provider down for a while); default one. */
+  failNext(path: string, fault: Fault, times?: number): void;
   /** Sends the answers kept by `hold` faults. */
   releaseHeld(): void;
   /** Marks a PaymentIntent paid (by default its full amount), as the client's payment would; refunds need a paid one. */
@@ -96,7 +97,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
   const paymentIntents = new Map<string, FakePaymentIntent>();
   const refunds: FakeRefund[] = [];
   const answers = new Map<string, Answer>();
-  const faults = new Map<string, Fault>();
+  const faults = new Map<string, Fault & { times: number }>();
   const hanging = new Set<http.ServerResponse>();
   const held: Array<() => void> = [];
   const waiters: Array<() => void> = [];
@@ -172,7 +173,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
       return send(res, answers.get(`${path} ${key}`)!, { 'Idempotent-Replayed': 'true' });
     }
     const fault = faults.get(path);
-    faults.delete(path);
+    if (fault && --fault.times <= 0) faults.delete(path);
     if (fault && fault.mode !== 'hold' && fault.afterCreate === false) {
       call.outcome = fault.mode === 'hang' ? 'hung' : 'failed';
       if (fault.mode === 'hang') return void hanging.add(res);
@@ -211,7 +212,7 @@ export async function startFakeStripe(): Promise<FakeStripe> {
     paymentIntents,
     refunds,
     callsTo: (path) => calls.filter((c) => c.path === path),
-    failNext: (path, fault) => void faults.set(path, fault),
+    failNext: (path, fault, times = 1) => void faults.set(path, { ...fault, times }),
     releaseHeld: () => held.splice(0).forEach((answer) => answer()),
     markSucceeded(paymentIntentId, amountReceived) {
       const intent = paymentIntents.get(paymentIntentId);

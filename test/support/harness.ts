@@ -61,7 +61,7 @@ export async function startHarness<C extends Clock = FixedClock>(options: Harnes
   const redis = options.queues ? createRedis(config.redisUrl, 'client') : undefined;
   // A test may point the API at a Redis that is down: that must show in /readyz, not crash the run.
   redis?.on('error', () => undefined);
-  const queues = redis ? createQueues(redis, config.queuePrefix) : undefined;
+  const queues = redis ? createQueues(redis, config.queuePrefix, config.jobRetry) : undefined;
   const readiness = [{ name: 'postgres', check: () => db.raw('SELECT 1') }, ...(redis ? [{ name: 'redis', check: () => redis.ping() }] : [])];
   const api = createApi({ app, readiness, queues, rateLimitStore: redis });
   // A real listening server: concurrent requests really run concurrently.

@@ -63,12 +63,30 @@ describe('cancellation-policy: computeRefundDueCents', () => {
   });
 
   describe('unpaid bookings', () => {
-    for (const paymentStatus of PAYMENT_STATUSES.filter((s) => s !== 'paid')) {
+    for (const paymentStatus of PAYMENT_STATUSES.filter((s) => s !== 'paid' && s !== 'partially_refunded')) {
       for (const canceledBy of ['client', 'practitioner', 'admin', 'system'] as const) {
         it(`when payment is ${paymentStatus} and the ${canceledBy} cancels in good time, then nothing is refunded`, () => {
           expect(computeRefundDueCents(input({ paymentStatus, canceledBy, startTime: startingIn(7 * 24 * HOUR) }))).to.equal(0);
         });
       }
     }
+  });
+
+  describe('a booking already partly refunded (issue 10, item 3)', () => {
+    it('when the practitioner cancels after 20.00 went back, then the rest of the payment is due', () => {
+      expect(computeRefundDueCents(input({ paymentStatus: 'partially_refunded', canceledBy: 'practitioner', alreadyRefundedCents: 2000 }))).to.equal(PAID - 2000);
+    });
+
+    it('when the client cancels in good time after 20.00 went back, then the rest is due', () => {
+      expect(computeRefundDueCents(input({ paymentStatus: 'partially_refunded', alreadyRefundedCents: 2000 }))).to.equal(PAID - 2000);
+    });
+
+    it('when the client cancels late after 20.00 went back, then nothing more is due (never negative)', () => {
+      expect(computeRefundDueCents(input({ paymentStatus: 'partially_refunded', startTime: startingIn(HOUR), alreadyRefundedCents: 2000 }))).to.equal(0);
+    });
+
+    it('when refunds already cover the payment, then nothing is due', () => {
+      expect(computeRefundDueCents(input({ paymentStatus: 'paid', canceledBy: 'admin', alreadyRefundedCents: PAID }))).to.equal(0);
+    });
   });
 });

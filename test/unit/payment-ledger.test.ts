@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import { decideSucceededPayment, derivePaymentStatus, outstandingRefundCents, refundsSettledBy, settledAmounts, type LedgerEntry } from '../../src/domain/payment-ledger';
-import { BOOKING_STATUSES } from '../../src/domain/types';
+import { currencyMatches, decideSucceededPayment, derivePaymentStatus, outstandingRefundCents, refundsSettledBy, settledAmounts, type LedgerEntry } from '../../src/domain/payment-ledger';
 
 const PRICE = 5000;
 
@@ -62,31 +61,37 @@ describe('payment-ledger: derivePaymentStatus', () => {
     expect(derivePaymentStatus(PRICE, [refund('succeeded')])).to.equal('unpaid');
   });
 
-  describe('a booking paid outside the ledger (confirmed by hand after an offline payment)', () => {
-    it('when its refund waits for an operator, then it stays paid', () => {
-      expect(derivePaymentStatus(PRICE, [refund('awaiting_operator')], 'paid')).to.equal('paid');
+  describe('the ledger is the only source (an offline payment is a ledger row, issue 10 item 6)', () => {
+    const offline = (state: LedgerEntry['state'] = 'succeeded'): LedgerEntry => ({ kind: 'payment', state, amount_cents: PRICE });
+
+    it('when an offline payment is recorded and its refund waits for an operator, then it is paid', () => {
+      expect(derivePaymentStatus(PRICE, [offline(), refund('awaiting_operator')])).to.equal('paid');
     });
 
-    it('when an earlier online attempt had failed, then it stays paid', () => {
-      expect(derivePaymentStatus(PRICE, [payment('failed')], 'paid')).to.equal('paid');
+    it('when no payment is in the ledger, then a refund alone does not make it paid or refunded', () => {
+      expect(derivePaymentStatus(PRICE, [refund('succeeded')])).to.equal('unpaid');
+      expect(derivePaymentStatus(PRICE, [payment('failed')])).to.equal('failed');
+    });
+  });
+
+  describe('a duplicate payment (issue 10, item 2)', () => {
+    const duplicate = (state: LedgerEntry['state'] = 'succeeded'): LedgerEntry => ({ kind: 'payment', state, amount_cents: PRICE, flag: 'duplicate_payment' });
+    const duplicateRefund = (state: LedgerEntry['state'] = 'succeeded'): LedgerEntry => ({ kind: 'refund', state, amount_cents: PRICE, flag: 'duplicate_payment' });
+
+    it('when a booking is paid twice and the second is refunded, then it is paid, not partially refunded', () => {
+      expect(derivePaymentStatus(PRICE, [payment('succeeded'), duplicate(), duplicateRefund()])).to.equal('paid');
     });
 
-    it('when its refund is settled, then it is refunded', () => {
-      expect(derivePaymentStatus(PRICE, [refund('succeeded')], 'paid')).to.equal('refunded');
+    it('when the second payment is not refunded yet, then it is still counted once', () => {
+      expect(settledAmounts([payment('succeeded'), duplicate()]).paidCents).to.equal(PRICE);
     });
 
-    it('when its settled refund was already derived as refunded, then deriving again keeps it refunded', () => {
-      expect(derivePaymentStatus(PRICE, [refund('succeeded')], 'refunded')).to.equal('refunded');
-      expect(derivePaymentStatus(PRICE, [refund('succeeded', 1000)], 'partially_refunded')).to.equal('partially_refunded');
+    it('when the original payment is then refunded in full, then it is refunded', () => {
+      expect(derivePaymentStatus(PRICE, [payment('succeeded'), duplicate(), duplicateRefund(), refund('succeeded')])).to.equal('refunded');
     });
 
-    it('when the ledger has its own succeeded payment, then the ledger decides, not the current status', () => {
-      expect(derivePaymentStatus(PRICE, [payment('succeeded'), refund('succeeded')], 'paid')).to.equal('refunded');
-    });
-
-    it('when it was never paid, then the current status does not invent a payment', () => {
-      expect(derivePaymentStatus(PRICE, [refund('succeeded')], 'unpaid')).to.equal('unpaid');
-      expect(derivePaymentStatus(PRICE, [payment('failed')], 'failed')).to.equal('failed');
+    it('when the policy refund is worked out, then the duplicate and its refund are left out', () => {
+      expect(outstandingRefundCents(PRICE, [payment('succeeded'), duplicate(), duplicateRefund('pending')])).to.equal(PRICE);
     });
   });
 });
@@ -120,10 +125,53 @@ describe('payment-ledger: decideSucceededPayment', () => {
     expect(decide({ refundedCents: PRICE - 1 })).to.equal('confirm');
   });
 
-  it('when the booking is already confirmed or beyond, then nothing happens', () => {
-    for (const status of BOOKING_STATUSES.filter((s) => s !== 'pending_payment' && s !== 'canceled')) {
-      expect(decide({ status }), status).to.equal('nothing');
+  it('when the same payment is reported again for a booking it confirmed, then nothing happens', () => {
+    for (const status of ['confirmed', 'in_progress', 'completed', 'no_show'] as const) {
+      expect(decide({ status, alreadyRecorded: true }), status).to.equal('nothing');
     }
+  });
+
+  it('when another payment arrives for a booking already confirmed or beyond, then it is refunded as a duplicate', () => {
+    for (const status of ['confirmed', 'in_progress', 'completed', 'no_show'] as const) {
+      expect(decide({ status, otherPaidCents: PRICE }), status).to.equal('refund_duplicate');
+      expect(decide({ status, otherPaidCents: 0 }), `${status}, nothing else paid`).to.equal('refund_duplicate');
+    }
+  });
+
+  it('when a second payment arrives for a booking canceled after it was paid, then it is a duplicate (the policy refund covers the first)', () => {
+    expect(decide({ status: 'canceled', otherPaidCents: PRICE })).to.equal('refund_duplicate');
+  });
+
+  it('when the payment that paid a canceled booking is reported again, then nothing changes (the policy decided its refund)', () => {
+    expect(decide({ status: 'canceled', alreadyRecorded: true })).to.equal('nothing');
+  });
+
+  it('when a draft receives a payment, then nothing happens', () => {
+    expect(decide({ status: 'draft' })).to.equal('nothing');
+  });
+
+  describe('currency (issue 10, item 4)', () => {
+    it('when the payment is in another currency, then it is an amount mismatch, not a confirmation', () => {
+      expect(decide({ currencyMatches: false })).to.equal('amount_mismatch');
+    });
+
+    it('when a payment in another currency comes for a canceled booking, then it still goes back', () => {
+      expect(decide({ status: 'canceled', currencyMatches: false })).to.equal('refund');
+    });
+
+    it('when the currencies agree whatever their case, then it is confirmed', () => {
+      expect(currencyMatches('usd', 'USD')).to.equal(true);
+      expect(currencyMatches('USD', 'usd')).to.equal(true);
+      expect(decide({ currencyMatches: currencyMatches('usd', 'USD') })).to.equal('confirm');
+    });
+
+    it('when the event names no currency, then it counts as the booking\'s', () => {
+      expect(currencyMatches(undefined, 'USD')).to.equal(true);
+    });
+
+    it('when the event names another currency, then they do not match', () => {
+      expect(currencyMatches('eur', 'USD')).to.equal(false);
+    });
   });
 });
 
@@ -155,6 +203,13 @@ describe('payment-ledger: outstandingRefundCents', () => {
   it('when less than the price was paid, then no more than was paid is owed back', () => {
     expect(outstandingRefundCents(PRICE, [payment('succeeded', 4000)])).to.equal(4000);
     expect(outstandingRefundCents(PRICE, [payment('succeeded', 4000), refund('succeeded', 1000)])).to.equal(3000);
+  });
+
+  it('when refunds were committed before the refund due was decided (its baseline), then only later ones count against it (issue 10, item 3)', () => {
+    // 20.00 went back by charge.refunded, then the cancel decided 30.00 more with a baseline of 20.00.
+    expect(outstandingRefundCents(3000, [payment('succeeded'), refund('succeeded', 2000)], 2000)).to.equal(3000);
+    expect(outstandingRefundCents(3000, [payment('succeeded'), refund('succeeded', 2000), refund('pending', 3000)], 2000)).to.equal(0);
+    expect(outstandingRefundCents(3000, [payment('succeeded'), refund('succeeded', 2000), refund('succeeded', 1000)], 2000)).to.equal(2000);
   });
 
   it('when the only payment failed or is pending, then nothing came in through the ledger and the amount due is not capped (paid offline)', () => {

@@ -93,7 +93,9 @@ const noShow = bookingAction('markBookingNoShow', 'Mark as no-show', 'The practi
 const cancelDescription =
   'draft, pending_payment or confirmed → canceled, by the client, the practitioner or an admin. `canceled_by` follows the caller; ' +
   'only admins may name another role. The refund due is decided now: practitioner/admin/system cancel → full; client cancel at least ' +
-  '`cancellation_notice_hours` before the start → full, later → none (only a booking that is `paid` has anything to refund). The payments worker ' +
+  '`cancellation_notice_hours` before the start → full, later → none, on the amount paid; what already went back (a partial refund at the ' +
+  'provider) is taken off, so `refund_due_cents` is what this cancel still gives back and the refund pays exactly that (only a `paid` or ' +
+  '`partially_refunded` booking has anything to refund; a duplicate payment is refunded on its own, whatever the cancel). The payments worker ' +
   'then pays it: through Stripe when the booking was paid through Stripe, otherwise it is recorded `awaiting_operator` for an operator to pay ' +
   'and settle (GET /api/v1/admin/refunds/); either way it shows in the booking\'s `payments`. ' +
   'Packages and courses (CONTRACT §11): canceling the parent cancels its children that have not happened (a course in_progress can be canceled too) and ' +

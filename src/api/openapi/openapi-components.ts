@@ -199,7 +199,14 @@ const paymentEntry = object({
       '`pending`: started, not settled (a Stripe PaymentIntent not yet paid, a refund in flight); `succeeded`: money moved; `failed`: the provider ' +
       'refused it; `awaiting_operator`: an offline refund an operator must pay by hand, then settle (POST /api/v1/admin/refunds/{id}/settle/).',
   },
-  flag: nullable({ ...str, description: 'Set when an operator should look: `amount_mismatch` (a payment of another amount than the price; the booking is not confirmed).' }),
+  flag: nullable({
+    ...str,
+    description:
+      'Set when an operator should look: `amount_mismatch` (a payment of another amount or currency than the price; the booking is not ' +
+      'confirmed); `duplicate_payment` (a payment the booking did not need, and the refund that gives it back in full: neither counts in ' +
+      'payment_status); `refund_refused` (the provider refused this refund; nothing went back). An offline payment (provider `offline`) is ' +
+      'the one a practitioner or admin recorded by confirming the booking by hand.',
+  }),
   created_at: time,
   updated_at: time,
 });
@@ -238,6 +245,11 @@ const refund = object({
   amount: money,
   currency: { type: 'string', example: 'USD' },
   state: enumOf(PAYMENT_STATES),
+  provider_id: nullable({ ...str, description: 'The provider\'s refund id; null until the provider answered (or for an offline refund).' }),
+  flag: nullable({ ...str, description: '`duplicate_payment` (gives back a payment the booking did not need) or `refund_refused`.' }),
+  refund_of: nullable({ ...int, description: 'The payment this refund gives back, for a duplicate payment; null: the booking\'s own payment.' }),
+  last_error: nullable({ ...str, description: 'The provider\'s last error (unreachable) or refusal.' }),
+  age_seconds: { ...int, description: 'Seconds since the refund was recorded (in the list of unsettled refunds).' },
   created_at: time,
   updated_at: time,
 });

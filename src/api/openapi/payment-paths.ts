@@ -1,4 +1,5 @@
 import Joi from 'joi';
+import { refundsQuery } from '../routes/admin.routes';
 import { paginationKeys } from '../validation';
 import { conflictResponse } from './openapi-components';
 import { queryParametersOf } from './joi-openapi';
@@ -27,8 +28,12 @@ export const PAYMENT_PATHS: PathTable = {
       description:
         'For the payment provider, not for clients: no token or session, the signature is the authentication, and it is not rate limited. ' +
         'A verified event is stored once (by its `id`) with its job, in one transaction, and answered 200 at once; the payments worker ' +
-        'applies it afterwards. `payment_intent.succeeded` confirms a pending_payment booking whose price it matches (another amount is ' +
-        'recorded and flagged, not confirmed; a payment for a booking canceled meanwhile is refunded); `payment_intent.payment_failed` is ' +
+        'applies it afterwards. `payment_intent.succeeded` confirms a pending_payment booking whose price and currency it matches (`currency` ' +
+        'compared case-insensitively, Stripe sends `usd`; an event without one is taken as the booking\'s; another amount or currency is ' +
+        'recorded and flagged `amount_mismatch`, not confirmed; a payment for a booking canceled meanwhile is refunded). A payment for a booking ' +
+        'already paid by another payment (confirmed offline by the practitioner, or paid twice), or one already confirmed or beyond ' +
+        '(in_progress, completed, no_show), is flagged `duplicate_payment` and refunded in full through its own PaymentIntent, as Stripe-based ' +
+        'platforms do with a double charge; it never counts in payment_status. `payment_intent.payment_failed` is ' +
         'recorded and the booking keeps its hold; `charge.refunded` settles our refunds in flight and records refunds made at the provider. ' +
         'payment_status is derived from the ledger, so events may arrive in any order. An event for an unknown booking is kept and flagged ' +
         '(GET /api/v1/admin/payment-events/flagged/). A re-delivered event answers 200 with `duplicate: true` and changes nothing.',
@@ -47,7 +52,8 @@ export const PAYMENT_PATHS: PathTable = {
       summary: 'Provider events an operator must look at',
       description:
         'Admins only. Events the payments worker kept or recorded with a flag: `unknown_booking` (no booking matches its metadata), ' +
-        '`amount_mismatch` (paid another amount than the price: the booking was not confirmed), `malformed_event`. Newest first.',
+        '`amount_mismatch` (paid another amount or currency than the price: the booking was not confirmed), `duplicate_payment` (a payment ' +
+        'the booking did not need, refunded automatically: see GET /api/v1/admin/refunds/), `malformed_event`. Newest first.',
       forbidden: true,
       query: page,
       ok: [200, 'A page of flagged events.', 'FlaggedPaymentEventPage'],
@@ -55,14 +61,22 @@ export const PAYMENT_PATHS: PathTable = {
   },
   '/api/v1/admin/refunds/': {
     get: {
-      id: 'listRefundsAwaitingOperator',
+      id: 'listUnsettledRefunds',
       tag: 'admin',
-      summary: 'Refunds awaiting an operator',
+      summary: 'Refunds not settled',
       description:
-        'Admins only. Refunds of the offline provider (state `awaiting_operator`): the money is owed to the client and must be paid by hand, ' +
-        'then settled. Oldest first.',
+        'Admins only. Every refund whose money has not gone back yet, oldest first, with `age_seconds` (since it was recorded) and ' +
+        '`last_error` (the provider\'s last error or refusal). A refund always ends `succeeded`, `failed` with flag `refund_refused`, or ' +
+        '`awaiting_operator`; this list shows all but the first:\n' +
+        '- `pending`: in flight. One without `provider_id` was never answered by the provider (down, timed out): the refund job retries it with ' +
+        'the same idempotency key, and once its attempts are spent the reconciler asks again every 5 minutes, so the provider refunds it once. ' +
+        'A pending refund with a `last_error` older than an hour means the provider is still unreachable: look at it.\n' +
+        '- `awaiting_operator`: the provider cannot refund (offline payments, or no Stripe configured): pay it by hand, then settle it.\n' +
+        '- `failed` (flag `refund_refused`): the provider refused it on every attempt (only the latest refused attempt of a booking is listed); ' +
+        'nothing went back. Pay it by hand and settle it, or resolve it at the provider.\n' +
+        '`flag` `duplicate_payment` marks the refund of a payment the booking did not need (`refund_of` names that payment).',
       forbidden: true,
-      query: page,
+      query: queryParametersOf(refundsQuery),
       ok: [200, 'A page of refunds.', 'RefundPage'],
     },
   },
@@ -72,12 +86,13 @@ export const PAYMENT_PATHS: PathTable = {
       tag: 'admin',
       summary: 'Record that a refund was paid by hand',
       description:
-        'Admins only. `awaiting_operator` → `succeeded`, and the booking\'s payment_status is derived again (`refunded` or ' +
-        '`partially_refunded`). No body. A refund in any other state (settling twice) is a 409.',
+        'Admins only. `awaiting_operator` or `failed` (refused by the provider, paid by hand instead) → `succeeded`, and the booking\'s ' +
+        'payment_status is derived again (`refunded` or `partially_refunded`; the refund of a duplicate payment leaves it as it was). No body. ' +
+        'A refund in any other state (pending, or settling twice) is a 409.',
       forbidden: true,
       ok: [200, 'The refund, now succeeded.', 'Refund'],
       responses: {
-        409: conflictResponse({ invalid_transition: 'This refund is succeeded; only a refund awaiting an operator can be settled.' }),
+        409: conflictResponse({ invalid_transition: 'This refund is succeeded; only a refund awaiting an operator or refused by the provider can be settled.' }),
       },
     },
   },

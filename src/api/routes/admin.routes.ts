@@ -8,19 +8,35 @@ import { requireAdmin } from '../auth';
 import { paginated } from '../pagination';
 import { paginationKeys, parseId, toPageRequest, validateQuery } from '../validation';
 
-const serializeRefund = (r: PaymentRow) => ({
+const serializeRefund = (r: PaymentRow & { age_seconds?: number }) => ({
   id: r.id,
   booking_id: r.booking_id,
   provider: r.provider,
+  provider_id: r.provider_id,
   amount_cents: r.amount_cents,
   amount: formatCents(r.amount_cents),
   currency: r.currency,
   state: r.state,
+  flag: r.flag,
+  refund_of: r.refund_of,
+  last_error: r.failure_reason,
+  ...(r.age_seconds === undefined ? {} : { age_seconds: r.age_seconds }),
   created_at: r.created_at,
   updated_at: r.updated_at,
 });
 
-/** Money matters an operator settles by hand: flagged provider events and refunds awaiting payment. */
+export const UNSETTLED_REFUND_STATES = ['pending', 'failed', 'awaiting_operator'] as const;
+type UnsettledRefundState = (typeof UNSETTLED_REFUND_STATES)[number];
+
+/** GET admin/refunds/ query; the OpenAPI document is generated from it. */
+export const refundsQuery = Joi.object({
+  ...paginationKeys,
+  state: Joi.string()
+    .valid(...UNSETTLED_REFUND_STATES)
+    .description('Only refunds in this state; default all three.'),
+});
+
+/** Money matters an operator settles by hand: flagged provider events and refunds not settled. */
 export function adminRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/admin' });
   const pageQuery = Joi.object(paginationKeys);
@@ -33,8 +49,9 @@ export function adminRoutes(app: AppContext): Router {
 
   router.get('/refunds/', async (ctx) => {
     requireAdmin(ctx.state);
-    const page = toPageRequest(validateQuery<{ page: number; page_size: number }>(pageQuery, ctx.query));
-    ctx.body = paginated(ctx, await app.payments.refundsAwaitingOperator(page), page, serializeRefund);
+    const query = validateQuery<{ page: number; page_size: number; state?: UnsettledRefundState }>(refundsQuery, ctx.query);
+    const page = toPageRequest(query);
+    ctx.body = paginated(ctx, await app.payments.unsettledRefunds(page, query.state), page, serializeRefund);
   });
 
   router.post('/refunds/:id/settle/', async (ctx) => {

@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { decideTransition, resolveCanceledBy, type BookingAction } from '../../domain/booking-status';
 import { paymentStatusOnConfirm, stampsFor } from '../../domain/booking-rules';
 import { computeRefundDueCents } from '../../domain/cancellation-policy';
+import { committedRefundCents } from '../../domain/payment-ledger';
 import { conflict } from '../../domain/errors';
 import type { Actor, ActorRole, BookingStatus, Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
@@ -82,22 +83,32 @@ export async function applyTransition(
   const target = path[path.length - 1]!;
   const changes: Partial<BookingRow> = {};
 
-  if (target === 'confirmed') changes.payment_status = paymentStatusOnConfirm(booking.payment_status);
+  if (target === 'confirmed') {
+    changes.payment_status = paymentStatusOnConfirm(booking.payment_status);
+    await recordOfflinePayment(app, trx, booking, actor);
+  }
   if (target === 'canceled') {
     if (action === 'cancel' && !options.cascade) assertChildMayBeCanceled(booking, actor);
     const canceledBy = action === 'expire_hold' ? 'system' : resolveCanceledBy(actor, options.canceledBy);
     changes.canceled_by = canceledBy;
     changes.cancellation_reason = options.reason ?? (action === 'expire_hold' ? 'payment_timeout' : '');
-    changes.refund_due_cents =
-      (await refundDueOnCancel(app, trx, booking, canceledBy, now)) ??
-      computeRefundDueCents({
+    const parentDue = await refundDueOnCancel(app, trx, booking, canceledBy, now);
+    if (parentDue !== null) changes.refund_due_cents = parentDue;
+    else {
+      // What the policy grants on the payment, less what already went back (or is on its way); the
+      // refund job counts only refunds committed after this decision against it.
+      const alreadyRefundedCents = committedRefundCents(await app.payments.ledger(trx, booking.id));
+      changes.refund_baseline_cents = alreadyRefundedCents;
+      changes.refund_due_cents = computeRefundDueCents({
         paymentStatus: booking.payment_status,
         amountPaidCents: booking.price_charged_cents,
         noticeHours: booking.cancellation_notice_hours,
         startTime: booking.start_time,
         canceledBy,
         now,
+        alreadyRefundedCents,
       });
+    }
     // A seat held in a workshop or course session is given back.
     if (booking.service_session_id !== null && booking.status !== 'draft') await app.catalog.releaseSeat(trx, booking.service_session_id);
   }
@@ -109,6 +120,23 @@ export async function applyTransition(
   await afterParentMoved(app, trx, booking, updated, actor, options.reason);
   if (parent && !options.cascade) await afterChildMoved(app, trx, parent, booking, updated, actor);
   return updated;
+}
+
+/**
+ * A person (the practitioner or an admin) confirming a booking still waiting for its money says it
+ * was paid outside the provider: that payment, the price, goes in the ledger in the same transaction,
+ * so payment_status stays derived from the ledger. The system confirms only on a recorded payment
+ * (or a parent's, for its free children); free bookings record nothing.
+ */
+async function recordOfflinePayment(app: AppContext, trx: Knex.Transaction, booking: BookingRow, actor: Actor): Promise<void> {
+  if (actor.role === 'system' || booking.price_charged_cents <= 0) return;
+  if (booking.payment_status !== 'unpaid' && booking.payment_status !== 'failed') return;
+  await app.payments.insertOfflinePayment(trx, {
+    booking_id: booking.id,
+    amount_cents: booking.price_charged_cents,
+    currency: booking.currency,
+    idempotency_key: `offline-${booking.public_uuid}`,
+  });
 }
 
 /**

@@ -4,7 +4,7 @@ import type { AppContext } from '../app-context';
 import { refreshPaymentStatus } from './apply-payment-event';
 
 /**
- * An operator records that a refund awaiting them has been paid by hand. The booking is locked
+ * An operator records that a refund awaiting them, or one the provider refused, has been paid by hand. The booking is locked
  * first (the order every payments path uses), then the refund row; settling twice is a 409.
  */
 export async function settleRefund(app: AppContext, refundId: number): Promise<PaymentRow> {
@@ -13,7 +13,9 @@ export async function settleRefund(app: AppContext, refundId: number): Promise<P
     if (!unlocked) throw notFound();
     await app.bookings.lockForUpdate(trx, unlocked.booking_id);
     const refund = (await app.payments.lockPayment(trx, refundId))!;
-    if (refund.state !== 'awaiting_operator') throw conflict('invalid_transition', `This refund is ${refund.state}; only a refund awaiting an operator can be settled.`);
+    if (refund.state !== 'awaiting_operator' && refund.state !== 'failed') {
+      throw conflict('invalid_transition', `This refund is ${refund.state}; only a refund awaiting an operator or refused by the provider can be settled.`);
+    }
     await app.payments.updatePayment(trx, refund.id, { state: 'succeeded' });
     await refreshPaymentStatus(app, trx, refund.booking_id);
     return (await app.payments.lockPayment(trx, refundId))!;

@@ -26,8 +26,8 @@ export async function up(knex: Knex): Promise<void> {
     ALTER TABLE notifications
       ADD COLUMN event_id bigint REFERENCES booking_events (id) ON DELETE CASCADE,
       ADD COLUMN event text;
-    CREATE INDEX notifications_user_unread_idx ON notifications (user_id, id DESC) WHERE read_at IS NULL;
-    CREATE INDEX notifications_user_id_idx ON notifications (user_id, id DESC);
+    CREATE INDEX notifications_user_unread_idx ON notifications (user_id, event_id DESC NULLS LAST, id DESC) WHERE read_at IS NULL;
+    CREATE INDEX notifications_user_event_idx ON notifications (user_id, event_id DESC NULLS LAST, id DESC);
 
     ALTER TABLE outbox DROP CONSTRAINT outbox_queue_check;
     ALTER TABLE outbox ADD CONSTRAINT outbox_queue_check CHECK (queue IN ('payments', 'lifecycle', 'expansion', 'notifications', 'webhooks'));
@@ -38,7 +38,7 @@ export async function down(knex: Knex): Promise<void> {
   await knex.raw(`
     ALTER TABLE outbox DROP CONSTRAINT outbox_queue_check;
     ALTER TABLE outbox ADD CONSTRAINT outbox_queue_check CHECK (queue IN ('payments', 'lifecycle', 'expansion', 'notifications'));
-    DROP INDEX IF EXISTS notifications_user_unread_idx, notifications_user_id_idx;
+    DROP INDEX IF EXISTS notifications_user_unread_idx, notifications_user_event_idx;
     ALTER TABLE notifications DROP COLUMN IF EXISTS event_id, DROP COLUMN IF EXISTS event;
     DROP TABLE IF EXISTS booking_events;
     ALTER TABLE bookings DROP COLUMN IF EXISTS event_sequence;

@@ -20,7 +20,9 @@ const COLUMNS = ['id', 'user_id', 'booking_id', 'kind', 'event', 'subject', 'bod
 export function createNotificationRepository(db: Knex) {
   return {
     async list(userId: number, filter: { unread?: boolean }, page: PageRequest): Promise<Page<NotificationRow>> {
-      const query = db('notifications').select(COLUMNS).where({ user_id: userId }).orderBy('id', 'desc');
+      // Newest event first: notifications are written by concurrent jobs, so their own ids need not
+      // follow the order in which the events happened; event ids do.
+      const query = db('notifications').select(COLUMNS).where({ user_id: userId }).orderByRaw('event_id DESC NULLS LAST, id DESC');
       if (filter.unread === true) query.whereNull('read_at');
       if (filter.unread === false) query.whereNotNull('read_at');
       return fetchPage<NotificationRow>(query, page);

@@ -84,6 +84,30 @@ describe('events and the in-app inbox (CONTRACT §12)', () => {
     expect((await h.http.get(INBOX)).status).to.equal(401);
   });
 
+  it('when a refund is paid (an operator settles an offline one), then payment.refunded reaches both parties, after booking.canceled', async () => {
+    const target = await aBookablePractitioner(h);
+    const client = await aUser(h, 'client');
+    const admin = await aUser(h, 'admin');
+    const booking = await aBooking(h, client, target, '2030-01-17T10:00:00Z');
+    await h.http.post(`${BOOKINGS}${booking.id}/confirm/`).set(target.practitioner.auth).send({}).expect(200);
+    await h.http.post(`${BOOKINGS}${booking.id}/cancel/`).set(target.practitioner.auth).send({}).expect(200);
+    const refund = await eventually(async () => {
+      const row = await h.app.db('payments').where({ booking_id: booking.id, kind: 'refund', state: 'awaiting_operator' }).first();
+      expect(row, 'the offline refund awaits an operator').to.not.equal(undefined);
+      return row;
+    });
+    const settled = await h.http.post(`/api/v1/admin/refunds/${refund.id}/settle/`).set(admin.auth).send({});
+    expect(settled.status, JSON.stringify(settled.body)).to.equal(200);
+    const events = await h.app.db('booking_events').where({ booking_id: booking.id }).orderBy('sequence').pluck('type');
+    expect(events).to.deep.equal(['booking.created', 'booking.confirmed', 'booking.canceled', 'payment.refunded']);
+    const page = await eventually(async () => {
+      const p = await inbox(client);
+      expect(p.results[0]?.event).to.equal('payment.refunded');
+      return p;
+    });
+    expect(page.results[0]!.title).to.equal('Refund sent');
+  });
+
   describe('reminders (the notify job run as it would be at its time, clock fixed)', () => {
     const remind = (bookingId: number, kind: 'reminder_24h' | 'reminder_1h', startTime: string) => sendBookingNotification(h.app, { bookingId, kind, occasion: new Date(startTime).toISOString() });
 

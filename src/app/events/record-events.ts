@@ -50,3 +50,9 @@ export async function recordBookingEvents(
   await recordJobs(trx, jobs);
   return recorded;
 }
+
+/** Money went back to the client: `payment.refunded`, told to both parties. */
+export async function recordRefundEvent(app: AppContext, trx: Knex.Transaction, bookingId: number, amountCents: number): Promise<void> {
+  if (amountCents <= 0) return;
+  await recordBookingEvents(app, trx, { id: bookingId }, [{ type: 'payment.refunded', details: { amount_cents: amountCents } }], { tellPeople: true });
+}

@@ -5,6 +5,7 @@ import type { BookingRow } from '../../data/booking-repository';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { applyTransition } from '../bookings/transition-booking';
+import { recordRefundEvent } from '../events/record-events';
 
 const SYSTEM = { id: null, role: 'system' } as const;
 
@@ -119,6 +120,8 @@ async function onRefunded(app: AppContext, trx: Knex.Transaction, booking: Booki
   const settled = refundsSettledBy(totalRefunded, scope.rows);
   await app.payments.settleRefunds(trx, settled.map((refund) => refund.id));
   const { refundedCents } = settledAmounts(chargeScope(await app.payments.ledger(trx, booking.id), object.payment_intent).rows);
+  const external = Math.max(0, totalRefunded - refundedCents);
+  await recordRefundEvent(app, trx, booking.id, settled.reduce((sum, refund) => sum + refund.amount_cents, 0) + external);
   if (totalRefunded > refundedCents) {
     await app.payments.insertRefund(trx, {
       booking_id: booking.id,

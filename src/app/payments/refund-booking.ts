@@ -2,6 +2,7 @@ import { DUPLICATE_PAYMENT, outstandingRefundCents, REFUND_REFUSED } from '../..
 import type { PaymentRow } from '../../data/payment-repository';
 import { offlineProvider, type PaymentProvider } from '../../platform/payment-provider';
 import type { AppContext } from '../app-context';
+import { recordRefundEvent } from '../events/record-events';
 import { refreshPaymentStatus } from './apply-payment-event';
 
 export type RefundOutcome = { outcome: 'nothing_due' } | { outcome: 'refunded' | 'pending' | 'awaiting_operator'; amountCents: number };
@@ -84,6 +85,7 @@ async function refundOnce(app: AppContext, bookingId: number): Promise<RefundOut
       provider_id: result.providerId,
     });
     await refreshPaymentStatus(app, trx, bookingId);
+    if (!settled && result.state === 'succeeded') await recordRefundEvent(app, trx, bookingId, refund.amount_cents);
   });
   // A refused refund counts for nothing: the job's retry works out again what is still owed (the
   // provider may have refunded part meanwhile) and asks for it under a new key. When every attempt is

@@ -1,6 +1,7 @@
 import { conflict, notFound } from '../../domain/errors';
 import type { PaymentRow } from '../../data/payment-repository';
 import type { AppContext } from '../app-context';
+import { recordRefundEvent } from '../events/record-events';
 import { refreshPaymentStatus } from './apply-payment-event';
 
 /**
@@ -18,6 +19,7 @@ export async function settleRefund(app: AppContext, refundId: number): Promise<P
     }
     await app.payments.updatePayment(trx, refund.id, { state: 'succeeded' });
     await refreshPaymentStatus(app, trx, refund.booking_id);
+    await recordRefundEvent(app, trx, refund.booking_id, refund.amount_cents);
     return (await app.payments.lockPayment(trx, refundId))!;
   });
 }

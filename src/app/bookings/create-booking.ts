@@ -4,12 +4,10 @@ import { planNewBooking } from '../../domain/booking-rules';
 import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import { isExclusionViolation, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
-import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
-import { recordBookingEvents } from '../events/record-events';
-import { lifecycleJobsFor } from './booking-jobs';
+import { recordCreation } from './record-creation';
 
 export interface CreateBookingInput {
   practitioner_id: number;
@@ -125,18 +123,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
       const outcome = await app.credits.redeem(trx, bundle.id, booking.id, now);
       if (outcome !== 'redeemed') throw REDEEM_REFUSALS[outcome]();
     }
-    await app.bookings.recordHistory(trx, booking.id, {
-      from_status: null,
-      to_status: booking.status,
-      actor_id: caller.id,
-      actor_role: 'client',
-      reason: 'created',
-      created_at: now,
-    });
-    if (booking.status !== 'draft') {
-      await recordJobs(trx, lifecycleJobsFor(booking, now));
-      await recordBookingEvents(app, trx, booking, [{ type: 'booking.created', occasion: 'created' }], { tellPeople: true });
-    }
+    await recordCreation(app, trx, booking, caller);
     return booking;
   });
 }

@@ -4,11 +4,9 @@ import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import { isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
 import type { OutboxJob } from '../../jobs/job-contracts';
-import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
-import { recordBookingEvents } from '../events/record-events';
-import { lifecycleJobsFor } from './booking-jobs';
+import { recordCreation } from './record-creation';
 import { grantBundleCredits } from './parent-effects';
 
 export interface CreateParentInput {
@@ -83,18 +81,7 @@ export async function createParentBooking(app: AppContext, caller: Caller, type:
         service_ids: service.bundle_service_ids,
       });
     }
-    await app.bookings.recordHistory(trx, booking.id, {
-      from_status: null,
-      to_status: booking.status,
-      actor_id: caller.id,
-      actor_role: 'client',
-      reason: 'created',
-      created_at: now,
-    });
-    const jobs: OutboxJob[] = lifecycleJobsFor(booking, now);
-    if (plan.components.length) jobs.push(expansionFlow(booking, plan.components.map((c) => c.key)));
-    await recordJobs(trx, jobs);
-    await recordBookingEvents(app, trx, booking, [{ type: 'booking.created', occasion: 'created' }], { tellPeople: true });
+    await recordCreation(app, trx, booking, caller, plan.components.length ? [expansionFlow(booking, plan.components.map((c) => c.key))] : []);
     // A free bundle is confirmed at once: its credits are granted in this transaction too.
     if (booking.booking_type === 'bundle' && booking.status === 'confirmed') await grantBundleCredits(app, trx, booking);
     return booking;

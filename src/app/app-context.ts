@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { createBookingRepository, type BookingRepository } from '../data/booking-repository';
+import { createCalendarRepository, type CalendarRepository } from '../data/calendar-repository';
 import { createCatalogRepository, type CatalogRepository } from '../data/catalog-repository';
 import { createCreditRepository, type CreditRepository } from '../data/credit-repository';
 import { createPractitionerRepository, type PractitionerRepository } from '../data/practitioner-repository';
@@ -22,6 +23,7 @@ export interface AppContext {
   catalog: CatalogRepository;
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
+  calendar: CalendarRepository;
   credits: CreditRepository;
   mailer: Mailer;
   payments: PaymentRepository;
@@ -39,6 +41,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     catalog: createCatalogRepository(deps.db),
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
+    calendar: createCalendarRepository(),
     credits: createCreditRepository(deps.db),
     sessions: createSessionStore(deps.db),
   };

@@ -2,7 +2,7 @@ import { decideTransition } from '../../domain/booking-status';
 import { timesFromRequest } from '../../domain/booking-rules';
 import { invalidField, slotUnavailable } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
-import { isExclusionViolation, translateConstraintErrors } from '../../data/pg-errors';
+import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
@@ -37,7 +37,7 @@ export async function rescheduleBooking(
     const bufferMinutes = booking.status === 'draft' ? 0 : await assertTimeIsFree(app, trx, booking, start, end);
     const updated = await translateConstraintErrors(
       () => app.bookings.update(trx, booking.id, { start_time: start, end_time: end, blocked_until: new Date(end.getTime() + bufferMinutes * MINUTE_MS) }),
-      [{ when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() }],
+      [{ when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() }],
     );
     await app.bookings.recordHistory(trx, booking.id, {
       from_status: booking.status,

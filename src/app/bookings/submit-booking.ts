@@ -2,7 +2,7 @@ import { holdExpiry } from '../../domain/booking-rules';
 import { decideTransition } from '../../domain/booking-status';
 import { conflict, invalidField, slotUnavailable } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
-import { isExclusionViolation, translateConstraintErrors } from '../../data/pg-errors';
+import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { factsOf } from './booking-queries';
 import { assertTimeIsFree } from './assert-time-is-free';
@@ -39,7 +39,7 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
     await app.bookings.update(trx, draft.id, changes);
 
     const submitted = await translateConstraintErrors(() => applyTransition(app, trx, draft, actor, 'submit', { reason: 'submitted' }), [
-      { when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() },
+      { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
     ]);
     if (submitted.price_charged_cents > 0) return submitted;
     return applyTransition(app, trx, submitted, { id: null, role: 'system' }, 'confirm', { reason: 'nothing to pay' });

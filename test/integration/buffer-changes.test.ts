@@ -169,6 +169,12 @@ describe('buffers follow the practitioner (issue 10 item 9)', () => {
       expect((await h.http.get(SCHEDULE).set(target.practitioner.auth)).body.buffer_minutes).to.equal(10);
       expect(await blockedUntil('bookings', existing.id)).to.equal(at('11:10'));
     });
+    it('when the API document is read, then the schedule PUT documents 409 buffer_conflicts and says the buffer applies to existing bookings', async () => {
+      const schema = (await h.http.get('/api/v1/schema/').expect(200)).body as { paths: Record<string, Record<string, { description: string; responses: Record<string, unknown> }>> };
+      const put = schema.paths['/api/v1/drf/practitioners/me/schedule/']!.put!;
+      expect(JSON.stringify(put.responses['409'])).to.contain('buffer_conflicts');
+      expect(put.description).to.contain('CURRENT buffer');
+    });
   });
 
   describe('the database as the last word', () => {

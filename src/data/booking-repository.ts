@@ -244,8 +244,8 @@ export function createBookingRepository(db: Knex) {
         .limit(limit);
     },
 
-    async findRow(id: number): Promise<BookingRow | undefined> {
-      return db('bookings').where({ id }).first();
+    async findRow(id: number, trx?: Knex.Transaction): Promise<BookingRow | undefined> {
+      return (trx ?? db)('bookings').where({ id }).first();
     },
 
     async findChildren(parentId: number): Promise<BookingView[]> {

@@ -28,9 +28,14 @@ export function createCalendarRepository() {
       return rows.map((r) => ({ ...r, id: Number(r.id) }));
     },
 
-    /** Stores each block's blockedUntil (the calendar_blocks triggers follow, and refuse an overlap with 23P01). */
+    /**
+     * Stores each block's blockedUntil (the calendar_blocks triggers follow, and refuse an overlap with
+     * 23P01). Rows are locked by id, bookings first, the order seat-taking and family locks use, so a
+     * concurrent course purchase or cancel waits instead of deadlocking.
+     */
     async storeBlockedUntil(trx: Knex.Transaction, blocks: CalendarBlock[]): Promise<void> {
-      for (const block of blocks) {
+      const ordered = [...blocks].sort((a, b) => (a.kind === b.kind ? a.id - b.id : a.kind === 'booking' ? -1 : 1));
+      for (const block of ordered) {
         await trx(TABLE_OF[block.kind]).where({ id: block.id }).update({ blocked_until: block.blockedUntil, updated_at: trx.fn.now() });
       }
     },

@@ -237,15 +237,23 @@ describe('buffers follow the practitioner (issue 10 item 9)', () => {
       const buffers = [0, 30, 0, 15, 30, 0];
       const bookings: Response[] = [];
       const changes: Response[] = [];
+      // Meanwhile, bookings of the next day are moved back and forth: a move locks its booking, then the calendar.
+      const movers = await Promise.all([0, 1, 2].map((i) => aBooking(h, clients[i]!, target, at(`${10 + i}:00`, '2030-01-09'))));
+      const moves: Response[] = [];
       for (let round = 0; round < buffers.length; round++) {
         const mine = [0, 6, 12, 18].map((offset) => offset + round);
-        const [booked, changed] = await Promise.all([
+        const [booked, changed, moved] = await Promise.all([
           Promise.all(mine.map((i) => book(target, starts[i]!, clients[i]!) as unknown as Promise<Response>)),
           setBuffer(target.practitioner, buffers[round]!) as unknown as Promise<Response>,
+          Promise.all(
+            movers.map((m, i) => h.http.post(`${BOOKINGS}${m.id}/reschedule/`).set(clients[i]!.auth).send(slot(at(`${10 + i + (round % 2) * 3}:00`, '2030-01-09'), 30)) as unknown as Promise<Response>),
+          ),
         ]);
         bookings.push(...booked);
         changes.push(changed);
+        moves.push(...moved);
       }
+      for (const r of moves) expect(r.status, JSON.stringify(r.body)).to.equal(200);
 
       for (const r of bookings) expect([201, 409], JSON.stringify(r.body)).to.include(r.status);
       for (const r of changes) expect(r.status === 200 || (r.status === 409 && r.body.code === 'buffer_conflicts'), JSON.stringify(r.body)).to.equal(true);

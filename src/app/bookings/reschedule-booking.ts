@@ -20,6 +20,11 @@ export async function rescheduleBooking(
   input: ScheduleInput,
 ): Promise<BookingRow> {
   return app.db.transaction(async (trx) => {
+    // The calendar before the booking: a buffer change holds the calendar while it rewrites active
+    // bookings, so taking them the other way round could deadlock with it. A booking's practitioner
+    // never changes, so reading it unlocked is safe.
+    const unlocked = await app.bookings.findRow(bookingId, trx);
+    if (unlocked) await app.bookings.lockPractitionerCalendar(trx, unlocked.practitioner_id);
     const family = await app.bookings.lockFamily(trx, bookingId);
     const actor = actorOf(requester, family.booking);
     const booking = family.booking!;

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { createBookingRepository, type BookingRepository } from '../data/booking-repository';
+import { createCalendarRepository, type CalendarRepository } from '../data/calendar-repository';
 import { createCatalogRepository, type CatalogRepository } from '../data/catalog-repository';
 import { createCreditRepository, type CreditRepository } from '../data/credit-repository';
 import { createEventRepository, type EventRepository } from '../data/event-repository';
@@ -24,6 +25,7 @@ export interface AppContext {
   catalog: CatalogRepository;
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
+  calendar: CalendarRepository;
   credits: CreditRepository;
   events: EventRepository;
   notifications: NotificationRepository;
@@ -43,6 +45,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     catalog: createCatalogRepository(deps.db),
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
+    calendar: createCalendarRepository(),
     credits: createCreditRepository(deps.db),
     events: createEventRepository(deps.db),
     notifications: createNotificationRepository(deps.db),

@@ -246,8 +246,8 @@ export function createBookingRepository(db: Knex) {
         .limit(limit);
     },
 
-    async findRow(id: number): Promise<BookingRow | undefined> {
-      return db('bookings').where({ id }).first();
+    async findRow(id: number, trx?: Knex.Transaction): Promise<BookingRow | undefined> {
+      return (trx ?? db)('bookings').where({ id }).first();
     },
 
     async findChildren(parentId: number): Promise<BookingView[]> {
@@ -407,8 +407,9 @@ export function createBookingRepository(db: Knex) {
     },
 
     /**
-     * What the practitioner is already blocked for around [from, to): active individual bookings (each
-     * with its own trailing buffer) and the sessions of their workshops and courses.
+     * What the practitioner is already blocked for around [from, to): active individual bookings and the
+     * sessions of their workshops and courses, each with its trailing buffer as stored (always the
+     * practitioner's current buffer: a buffer change rewrites them).
      */
     async busyRanges(
       practitionerId: number,
@@ -427,11 +428,10 @@ export function createBookingRepository(db: Knex) {
       if (options.excludeBookingId !== undefined) bookings.whereNot({ id: options.excludeBookingId });
       const sessions = q('service_sessions as ss')
         .join('services as s', 's.id', 'ss.service_id')
-        .select({ start: 'ss.start_time', end: q.raw('ss.end_time + make_interval(mins => p.buffer_minutes)') })
-        .join('practitioners as p', 'p.user_id', 's.practitioner_id')
+        .select({ start: 'ss.start_time', end: 'ss.blocked_until' })
         .where('s.practitioner_id', practitionerId)
         .where('ss.start_time', '<', window.to)
-        .where('ss.end_time', '>', window.from);
+        .where('ss.blocked_until', '>', window.from);
       return bookings.unionAll(sessions, true).orderBy('start');
     },
 

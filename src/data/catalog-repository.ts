@@ -41,6 +41,8 @@ export interface SessionRecord {
   service_id: number;
   start_time: Date;
   end_time: Date;
+  /** end_time plus the practitioner's current buffer: the range this session blocks. */
+  blocked_until: Date;
   max_participants: number;
   seats_taken: number;
   created_at: Date;
@@ -160,7 +162,7 @@ export function createCatalogRepository(db: Knex) {
 
     async insertSession(
       trx: Knex.Transaction,
-      session: { service_id: number; start_time: Date; end_time: Date; max_participants: number },
+      session: { service_id: number; start_time: Date; end_time: Date; blocked_until: Date; max_participants: number },
     ): Promise<SessionRecord> {
       const [row] = await trx('service_sessions').insert(session).returning('*');
       return row;

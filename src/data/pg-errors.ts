@@ -10,6 +10,10 @@ const asPg = (error: unknown): PgError => (typeof error === 'object' && error !=
 export const isExclusionViolation = (error: unknown, constraint?: string): boolean =>
   asPg(error).code === '23P01' && (!constraint || asPg(error).constraint === constraint);
 
+/** Two ranges on one practitioner's calendar would overlap: booking against booking, or against a session. */
+export const isCalendarOverlap = (error: unknown): boolean =>
+  isExclusionViolation(error, 'bookings_no_overlap') || isExclusionViolation(error, 'calendar_blocks_no_overlap');
+
 export const isUniqueViolation = (error: unknown, constraint?: string): boolean =>
   asPg(error).code === '23505' && (!constraint || asPg(error).constraint === constraint);
 

@@ -73,7 +73,8 @@ export const CATALOG_PATHS: PathTable = {
       summary: 'Add a session to a workshop or course',
       description:
         'Owner or admin. `end_time` defaults to start + the service duration; `max_participants` to the service\'s. A session takes the ' +
-        'practitioner\'s time: it may not overlap one of their active bookings or another of their sessions (409 `slot_unavailable`).',
+        'practitioner\'s time like a booking: it must keep their current `buffer_minutes` clear of every active booking and other session, ' +
+        'before and after it (409 `slot_unavailable`). The database refuses an overlap whatever the application checked.',
       body: catalog.createSessionSchema,
       conflicts: ['slot_unavailable'],
       ok: [201, 'The session.', 'ServiceSession'],
@@ -131,11 +132,16 @@ export const CATALOG_PATHS: PathTable = {
       summary: 'Replace my schedule',
       description:
         'Replaces the whole schedule at once. Weekly hours are in `timezone` (weekday 1 = Monday); ranges of one weekday or date may not overlap. ' +
-        '`buffer_minutes` is the least gap between two active bookings (one gap, not one on each side); `min_notice_hours` and ' +
+        '`buffer_minutes` is the least gap between two active bookings or workshop/course sessions (one gap, not one on each side), and it is ' +
+        'always the CURRENT buffer: changing it applies to the bookings and sessions already on the calendar too. Lowering it frees the time ' +
+        'after them at once; raising it is refused with 409 `buffer_conflicts` (nothing is changed) when two existing active bookings or ' +
+        'sessions whose blocked time still reaches past now are closer than the new buffer; the answer names each pair (in `detail` and in ' +
+        '`errors.buffer_minutes`): move or cancel one of each, or choose a smaller buffer. `min_notice_hours` and ' +
         '`max_advance_days` bound how soon and how far ahead a client may book. A date override either closes the day (`unavailable: true`) ' +
         'or replaces its hours (`start`, `end`).',
       body: catalog.scheduleSchema,
       forbidden: true,
+      conflicts: ['buffer_conflicts'],
       ok: [200, 'The schedule as stored.', 'Schedule'],
     },
   },

@@ -3,7 +3,7 @@ import { assertBundleRedeemable } from '../../domain/parent-bookings';
 import { planNewBooking } from '../../domain/booking-rules';
 import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
-import { isExclusionViolation, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
+import { isCalendarOverlap, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
@@ -114,7 +114,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
           bundle_booking_id: bundle?.id ?? null,
         }),
       [
-        { when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() },
+        { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
         { when: (e) => isUniqueViolation(e, 'bookings_one_seat_per_client'), then: () => conflict('already_booked', 'You already hold a seat in this session.') },
       ],
     );

@@ -2,7 +2,7 @@ import { decideTransition } from '../../domain/booking-status';
 import { timesFromRequest } from '../../domain/booking-rules';
 import { invalidField, slotUnavailable } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
-import { isExclusionViolation, translateConstraintErrors } from '../../data/pg-errors';
+import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
@@ -21,6 +21,11 @@ export async function rescheduleBooking(
   input: ScheduleInput,
 ): Promise<BookingRow> {
   return app.db.transaction(async (trx) => {
+    // The calendar before the booking: a buffer change holds the calendar while it rewrites active
+    // bookings, so taking them the other way round could deadlock with it. A booking's practitioner
+    // never changes, so reading it unlocked is safe.
+    const unlocked = await app.bookings.findRow(bookingId, trx);
+    if (unlocked) await app.bookings.lockPractitionerCalendar(trx, unlocked.practitioner_id);
     const family = await app.bookings.lockFamily(trx, bookingId);
     const actor = actorOf(requester, family.booking);
     const booking = family.booking!;
@@ -38,7 +43,7 @@ export async function rescheduleBooking(
     const bufferMinutes = booking.status === 'draft' ? 0 : await assertTimeIsFree(app, trx, booking, start, end);
     const updated = await translateConstraintErrors(
       () => app.bookings.update(trx, booking.id, { start_time: start, end_time: end, blocked_until: new Date(end.getTime() + bufferMinutes * MINUTE_MS) }),
-      [{ when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() }],
+      [{ when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() }],
     );
     await app.bookings.recordHistory(trx, booking.id, {
       from_status: booking.status,

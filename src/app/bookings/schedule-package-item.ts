@@ -4,7 +4,7 @@ import { conflict, invalidField, slotUnavailable } from '../../domain/errors';
 import { decideScheduleChild } from '../../domain/parent-bookings';
 import type { Actor } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
-import { isExclusionViolation, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
+import { isCalendarOverlap, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { factsOf } from './booking-queries';
@@ -58,7 +58,7 @@ export async function schedulePackageItem(
         details: { scheduled: { start_time: changes.start_time, end_time: changes.end_time, service_session_id: changes.service_session_id ?? null } },
       }),
     [
-      { when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() },
+      { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
       { when: (e) => isUniqueViolation(e, 'bookings_one_seat_per_client'), then: () => conflict('already_booked', 'You already hold a seat in this session.') },
     ],
   );

@@ -3,7 +3,7 @@ import { priceForService } from '../../domain/pricing';
 import { decideTransition } from '../../domain/booking-status';
 import { conflict, invalidField, slotUnavailable } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
-import { isExclusionViolation, translateConstraintErrors } from '../../data/pg-errors';
+import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { factsOf } from './booking-queries';
 import { assertTimeIsFree } from './assert-time-is-free';
@@ -52,7 +52,7 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
     const priced = await app.bookings.update(trx, draft.id, changes);
 
     const submitted = await translateConstraintErrors(() => applyTransition(app, trx, priced, actor, 'submit', { reason: 'submitted' }), [
-      { when: (e) => isExclusionViolation(e, 'bookings_no_overlap'), then: () => slotUnavailable() },
+      { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
     ]);
     // Until now the booking was the client's private draft: for everyone else it is created now.
     await recordBookingEvents(app, trx, submitted, [{ type: 'booking.created', occasion: 'created' }], { tellPeople: true });

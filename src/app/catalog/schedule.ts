@@ -1,5 +1,8 @@
+import type { Knex } from 'knex';
 import type { Schedule } from '../../domain/availability';
+import { bufferConflicts, planBufferChange } from '../../domain/buffer-change';
 import { forbidden, notFound } from '../../domain/errors';
+import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import { assertClosedDatesStandAlone, assertNoOverlappingRanges, assertWeeklyHoursDoNotOverlap } from '../../domain/schedule-rules';
 import type { Caller } from '../../domain/types';
 import type { AppContext } from '../app-context';
@@ -21,6 +24,33 @@ export async function replaceSchedule(app: AppContext, caller: Caller, schedule:
   const openOverrides = schedule.dateOverrides.filter((o) => !o.unavailable) as Array<{ date: string; start: string; end: string }>;
   assertNoOverlappingRanges('date_overrides', openOverrides, (o) => o.date);
   assertClosedDatesStandAlone(schedule.dateOverrides);
-  await app.db.transaction((trx) => app.practitioners.replaceSchedule(trx, caller.id, schedule));
+  await app.db.transaction(async (trx) => {
+    // Under the calendar lock, so no booking or session is written between the check and the rewrite,
+    // and every writer after it reads the new buffer.
+    await app.bookings.lockPractitionerCalendar(trx, caller.id);
+    await applyBufferChange(app, trx, caller.id, schedule.bufferMinutes);
+    await app.practitioners.replaceSchedule(trx, caller.id, schedule);
+  });
   return getSchedule(app, caller);
+}
+
+/**
+ * A new buffer applies to the bookings and sessions already on the calendar too: their stored ranges
+ * become end + the new buffer, or, if a raise would make two of them overlap, the whole change is a 409
+ * buffer_conflicts naming them (see domain/buffer-change.ts). The exclusion constraints settle anything
+ * the check missed.
+ */
+async function applyBufferChange(app: AppContext, trx: Knex.Transaction, practitionerId: number, bufferMinutes: number): Promise<void> {
+  const current = await app.practitioners.loadSchedule(practitionerId, trx);
+  if (!current || current.bufferMinutes === bufferMinutes) return;
+  const now = app.clock.now();
+  // A block is affected while its old or new range reaches past now; both end at or after end_time, so
+  // every such block's stored range ends after now - the new buffer.
+  const after = new Date(now.getTime() - bufferMinutes * 60_000);
+  const blocks = await app.calendar.blocksEndingAfter(trx, practitionerId, after);
+  const plan = planBufferChange({ blocks, bufferMinutes, now });
+  if (plan.conflicts.length) throw bufferConflicts(plan.conflicts, bufferMinutes);
+  await translateConstraintErrors(() => app.calendar.storeBlockedUntil(trx, plan.rewrite), [
+    { when: isCalendarOverlap, then: () => bufferConflicts([], bufferMinutes) },
+  ]);
 }

@@ -1,7 +1,9 @@
+import { blockedUntil } from '../../domain/buffer-change';
 import { conflict, forbidden, invalid, invalidField, notFound } from '../../domain/errors';
 import type { Caller, ServiceType } from '../../domain/types';
 import type { ServiceColumns, ServiceRecord, SessionRecord } from '../../data/catalog-repository';
 import type { Page, PageRequest } from '../../data/pagination';
+import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 
 export interface ServiceInput extends ServiceColumns {
@@ -119,18 +121,25 @@ export async function createSession(
   if (end <= input.start_time) throw invalidField('end_time', 'end_time must be after start_time.');
   if (input.start_time <= app.clock.now()) throw invalidField('start_time', 'start_time must be in the future.');
   return app.db.transaction(async (trx) => {
-    // A session takes the practitioner's time like a booking does: not on top of an active booking
-    // or another session (the same calendar lock as booking writes, so the two cannot race).
+    // A session takes the practitioner's time like a booking does, with the buffer in force under the
+    // same calendar lock as booking writes: no active booking or other session may start less than the
+    // buffer after it, nor end less than the buffer before it (those carry their own buffer already).
     await app.bookings.lockPractitionerCalendar(trx, service.practitioner_id);
-    const busy = await app.bookings.busyRanges(service.practitioner_id, { from: input.start_time, to: end }, { trx });
-    if (busy.some((range) => range.start < end && input.start_time < range.end)) {
-      throw conflict('slot_unavailable', 'Time slot not available: the practitioner has a booking or another session then.');
-    }
-    return app.catalog.insertSession(trx, {
-      service_id: serviceId,
-      start_time: input.start_time,
-      end_time: end,
-      max_participants: input.max_participants ?? service.max_participants,
-    });
+    const schedule = await app.practitioners.loadSchedule(service.practitioner_id, trx);
+    const until = blockedUntil(end, schedule?.bufferMinutes ?? 0);
+    const busy = await app.bookings.busyRanges(service.practitioner_id, { from: input.start_time, to: until }, { trx });
+    const taken = () => conflict('slot_unavailable', 'Time slot not available: the practitioner has a booking or another session then.');
+    if (busy.some((range) => range.start < until && input.start_time < range.end)) throw taken();
+    return translateConstraintErrors(
+      () =>
+        app.catalog.insertSession(trx, {
+          service_id: serviceId,
+          start_time: input.start_time,
+          end_time: end,
+          blocked_until: until,
+          max_participants: input.max_participants ?? service.max_participants,
+        }),
+      [{ when: isCalendarOverlap, then: taken }],
+    );
   });
 }

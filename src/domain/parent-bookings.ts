@@ -172,7 +172,7 @@ export function bundleRefundDueCents(input: {
   bonusSessions: number;
   remainingCredits: number;
 }): number {
-  if (input.paymentStatus !== 'paid' || input.sessionsIncluded <= 0) return 0;
+  if ((input.paymentStatus !== 'paid' && input.paymentStatus !== 'partially_refunded') || input.sessionsIncluded <= 0) return 0;
   const refundable = Math.min(input.sessionsIncluded, Math.max(0, input.remainingCredits - input.bonusSessions));
   return Math.floor((input.amountPaidCents * refundable) / input.sessionsIncluded);
 }

@@ -3,7 +3,7 @@ import { runMaintenance } from '../../src/app/maintenance';
 import { aSchedule, aService, aUser, slot, type TestUser } from '../support/builders';
 import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
 import { expectError } from '../support/lifecycle-fixtures';
-import { applied, deliver, promoteDelayedJob, succeeded } from '../support/payments';
+import { applied, chargeRefunded, deliver, promoteDelayedJob, succeeded } from '../support/payments';
 import { completedJob, deleteRedisKeys, eventually, openQueues, outboxRowsOf, startWorkersInProcess } from '../support/workers';
 
 const BOOKINGS = '/api/v1/drf/bookings/';
@@ -554,6 +554,22 @@ describe('bundles: real workers (payment webhook, expire-credits job)', () => {
     expect(after).to.include({ status: 'confirmed', payment_status: 'paid' });
     expect(after.credits).to.deep.include({ total: 4, used: 0, remaining: 4, expires_at: new Date(h.clock.now().getTime() + 30 * DAY).toISOString() });
     expect((await creditsOf(h, bought.id)).kinds).to.deep.equal(['grant']);
+  });
+
+  it('when part of a bundle\'s payment went back (charge.refunded) and it is then canceled, then the refund due is the grant less what already went back', async () => {
+    const shop = await aShop(h);
+    const bought = await aBundleBooking(h, shop);
+    const paid = succeeded(bought.id, BUNDLE.price_cents);
+    await deliver(h, paid);
+    await applied(h, paid.id);
+    const partial = chargeRefunded(bought.id, BUNDLE.price_cents, 2000);
+    await deliver(h, partial);
+    await applied(h, partial.id);
+    expect((await detail(h, shop.client, bought.id)).payment_status).to.equal('partially_refunded');
+    // 4 credits left of 3 + 1: the grant is price × (4 − 1) / 3 = 10000; 2000 already went back.
+    const canceled = await cancel(h, shop.practitioner, bought.id);
+    expect(canceled.status, JSON.stringify(canceled.body)).to.equal(200);
+    expect(canceled.body.refund_due_cents).to.equal(8000);
   });
 
   it('when the payment event is delivered twice and the practitioner also confirms, then the credits are granted once', async () => {

@@ -173,7 +173,11 @@ describe('parent-bookings: bundleRefundDueCents', () => {
     expect(refund(1, { bonusSessions: 0 })).to.equal(3333);
   });
 
-  for (const paymentStatus of PAYMENT_STATUSES.filter((s) => s !== 'paid')) {
+  it('when part of the payment already went back (partially_refunded), then the grant is still on the whole payment (the cancel takes off what went back)', () => {
+    expect(refund(3, { paymentStatus: 'partially_refunded' })).to.equal(6666);
+  });
+
+  for (const paymentStatus of PAYMENT_STATUSES.filter((s) => s !== 'paid' && s !== 'partially_refunded')) {
     it(`when the bundle's payment is ${paymentStatus}, then nothing is refunded`, () => {
       expect(refund(4, { paymentStatus })).to.equal(0);
     });

@@ -36,11 +36,19 @@ function componentFacts(parent: BookingRow, c: ComponentRow): ChildFacts {
 }
 
 /**
- * The refund due when a parent or a bundle is canceled (null: the session policy applies), and what
- * the cancel settles besides: a bundle's remaining credits expire (read and zeroed under their row
+ * What the policy grants when a parent or a bundle is canceled (null: the session policy applies), and
+ * what the cancel settles besides: a bundle's remaining credits expire (read and zeroed under their row
  * lock, so no redemption slips in between), a redeemed booking gets its credit back or forfeits it.
+ * A parent's grant is a running total (shares of children the practitioner canceled are in it); a
+ * bundle's is on the whole payment, like a session's, and the caller takes off what already went back.
  */
-export async function refundDueOnCancel(app: AppContext, trx: Knex.Transaction, booking: BookingRow, canceledBy: ActorRole, now: Date): Promise<number | null> {
+export async function refundDueOnCancel(
+  app: AppContext,
+  trx: Knex.Transaction,
+  booking: BookingRow,
+  canceledBy: ActorRole,
+  now: Date,
+): Promise<{ kind: 'parent' | 'bundle'; grantedCents: number } | null> {
   if (booking.booking_type === 'course' || booking.booking_type === 'package') {
     const components = await app.bookings.components(trx, booking.id);
     const policy = parentRefundDueCents({
@@ -52,18 +60,19 @@ export async function refundDueOnCancel(app: AppContext, trx: Knex.Transaction, 
       now,
     });
     // Shares already granted for children the practitioner canceled are never taken back.
-    return Math.max(policy, booking.refund_due_cents ?? 0);
+    return { kind: 'parent', grantedCents: Math.max(policy, booking.refund_due_cents ?? 0) };
   }
   if (booking.booking_type === 'bundle') {
     const remaining = (await app.credits.expire(trx, booking.id, now, true)) ?? 0;
     const terms = await app.credits.terms(booking.id, trx);
-    return bundleRefundDueCents({
+    const grantedCents = bundleRefundDueCents({
       paymentStatus: booking.payment_status,
       amountPaidCents: booking.price_charged_cents,
       sessionsIncluded: terms?.sessions_included ?? 1,
       bonusSessions: terms?.bonus_sessions ?? 0,
       remainingCredits: remaining,
     });
+    return { kind: 'bundle', grantedCents };
   }
   if (booking.bundle_booking_id !== null && booking.status !== 'draft') {
     const returns = creditReturnsOnCancel({ canceledBy, startTime: booking.start_time, noticeHours: booking.cancellation_notice_hours, now });

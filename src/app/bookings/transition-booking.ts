@@ -92,22 +92,25 @@ export async function applyTransition(
     const canceledBy = action === 'expire_hold' ? 'system' : resolveCanceledBy(actor, options.canceledBy);
     changes.canceled_by = canceledBy;
     changes.cancellation_reason = options.reason ?? (action === 'expire_hold' ? 'payment_timeout' : '');
-    const parentDue = await refundDueOnCancel(app, trx, booking, canceledBy, now);
-    if (parentDue !== null) changes.refund_due_cents = parentDue;
+    const special = await refundDueOnCancel(app, trx, booking, canceledBy, now);
+    if (special?.kind === 'parent') changes.refund_due_cents = special.grantedCents;
     else {
       // What the policy grants on the payment, less what already went back (or is on its way); the
       // refund job counts only refunds committed after this decision against it.
       const alreadyRefundedCents = committedRefundCents(await app.payments.ledger(trx, booking.id));
       changes.refund_baseline_cents = alreadyRefundedCents;
-      changes.refund_due_cents = computeRefundDueCents({
-        paymentStatus: booking.payment_status,
-        amountPaidCents: booking.price_charged_cents,
-        noticeHours: booking.cancellation_notice_hours,
-        startTime: booking.start_time,
-        canceledBy,
-        now,
-        alreadyRefundedCents,
-      });
+      changes.refund_due_cents =
+        special?.kind === 'bundle'
+          ? Math.max(0, special.grantedCents - alreadyRefundedCents)
+          : computeRefundDueCents({
+              paymentStatus: booking.payment_status,
+              amountPaidCents: booking.price_charged_cents,
+              noticeHours: booking.cancellation_notice_hours,
+              startTime: booking.start_time,
+              canceledBy,
+              now,
+              alreadyRefundedCents,
+            });
     }
     // A seat held in a workshop or course session is given back.
     if (booking.service_session_id !== null && booking.status !== 'draft') await app.catalog.releaseSeat(trx, booking.service_session_id);

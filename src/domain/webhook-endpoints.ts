@@ -13,7 +13,10 @@ export const MAX_WEBHOOK_URL_LENGTH = 2048;
  * would let them probe our own network (SSRF). IPv4-mapped and NAT64 IPv6 forms are refused whole,
  * since they can name any of the IPv4 ranges below.
  */
-const NON_PUBLIC = new BlockList();
+// Two lists: a BlockList matches an IPv4 address against IPv4-mapped IPv6 subnets too, so
+// ::ffff:0:0/96 in one shared list would refuse every IPv4 address.
+const NON_PUBLIC_V4 = new BlockList();
+const NON_PUBLIC_V6 = new BlockList();
 for (const [network, prefix] of [
   ['0.0.0.0', 8], // "this network", unspecified
   ['10.0.0.0', 8],
@@ -30,7 +33,7 @@ for (const [network, prefix] of [
   ['224.0.0.0', 4], // multicast
   ['240.0.0.0', 4], // reserved, broadcast
 ] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv4');
+  NON_PUBLIC_V4.addSubnet(network, prefix, 'ipv4');
 }
 for (const [network, prefix] of [
   ['::', 96], // unspecified, loopback, IPv4-compatible
@@ -42,14 +45,14 @@ for (const [network, prefix] of [
   ['fe80::', 10], // link-local
   ['ff00::', 8], // multicast
 ] as const) {
-  NON_PUBLIC.addSubnet(network, prefix, 'ipv6');
+  NON_PUBLIC_V6.addSubnet(network, prefix, 'ipv6');
 }
 
 /** Whether an IP address (v4 or v6 literal) is public: not loopback, private, link-local, unspecified or reserved. */
 export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
-  return !NON_PUBLIC.check(address, family === 4 ? 'ipv4' : 'ipv6');
+  return family === 4 ? !NON_PUBLIC_V4.check(address, 'ipv4') : !NON_PUBLIC_V6.check(address, 'ipv6');
 }
 
 /**

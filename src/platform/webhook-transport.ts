@@ -20,7 +20,8 @@ export interface WebhookTransport {
 
 export class TargetRefused extends Error {}
 
-const refusal = (host: string, address: string) => new TargetRefused(`${host} resolves to ${address}, a loopback, private or reserved address`);
+const refusal = (host: string, address: string) =>
+  new TargetRefused(`${host === address ? address : `${host} resolves to ${address}`}, a loopback, private or reserved address, is not allowed`);
 
 /**
  * DNS lookup that refuses non-public answers. Given to the socket itself, so the address checked is
@@ -62,7 +63,14 @@ export function createWebhookTransport(options: { allowPrivate: boolean; timeout
       );
     },
 
-    post(request) {
+    async post(request) {
+      let url: URL;
+      try {
+        url = new URL(request.url);
+        assertLiteralAllowed(url);
+      } catch (error) {
+        return { status: null, error: (error as Error).message.slice(0, MAX_ERROR_LENGTH) };
+      }
       return new Promise<WebhookAttempt>((resolve) => {
         let settled = false;
         const finish = (attempt: WebhookAttempt) => {
@@ -71,13 +79,6 @@ export function createWebhookTransport(options: { allowPrivate: boolean; timeout
           clearTimeout(timer);
           resolve({ status: attempt.status, error: attempt.error?.slice(0, MAX_ERROR_LENGTH) ?? null });
         };
-        let url: URL;
-        try {
-          url = new URL(request.url);
-          assertLiteralAllowed(url);
-        } catch (error) {
-          return finish({ status: null, error: (error as Error).message });
-        }
         const agent = url.protocol === 'https:' ? agents['https:'] : agents['http:'];
         const client = url.protocol === 'https:' ? https : http;
         const req = client.request(url, {
@@ -85,6 +86,7 @@ export function createWebhookTransport(options: { allowPrivate: boolean; timeout
           agent,
           headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(request.body), 'User-Agent': options.userAgent ?? 'Estuary-Webhooks/1', ...request.headers },
         });
+        // finish() runs only from events and this timer, all after this line.
         const timer = setTimeout(() => {
           req.destroy();
           finish({ status: null, error: `timed out after ${options.timeoutMs} ms` });

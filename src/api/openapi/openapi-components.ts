@@ -455,6 +455,8 @@ export const CONFLICTS = {
   bundle_expired: 'This bundle has expired.',
   bundle_not_confirmed: 'This bundle is pending_payment; only a confirmed (paid) bundle can be redeemed.',
   too_many_unpaid_holds: 'You already hold 3 unpaid bookings with this practitioner (at most 3): pay for or cancel one before booking another.',
+  delivery_pending: 'The delivery is still being tried.',
+  endpoint_inactive: 'The endpoint is not active: enable it (PATCH is_active: true) first.',
 } as const;
 
 export const securitySchemes: Record<string, Json> = {

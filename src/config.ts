@@ -34,9 +34,24 @@ export interface Config {
   stripeSecretKey: string | null;
   stripeApiUrl: string | null;
   rateLimits: { anonymousPerMinute: number; userPerMinute: number; loginFailuresPer15Minutes: number };
+  webhooks: {
+    /** Deliver to (and register) loopback, private, link-local and unspecified addresses: local development and tests only. */
+    allowPrivateUrls: boolean;
+    /** A receiver must answer within this; default 10 s. */
+    timeoutMs: number;
+    /** Tries per delivery before it is `failed`; with backoffMs, spread over about a day. */
+    maxAttempts: number;
+    /** The first retry's delay; each next one doubles. */
+    backoffMs: number;
+    /** An endpoint whose deliveries have failed this long without a success is disabled; default 3 days. */
+    disableAfterMs: number;
+    /** Encrypts endpoint signing secrets at rest (AES-256-GCM, key derived from this). */
+    secretKey: string;
+  };
 }
 
 const DEV_SESSION_SECRET = 'dev-session-secret-not-for-production';
+const DEV_WEBHOOK_SECRET_KEY = 'dev-webhook-secret-key-not-for-production';
 
 const schema = Joi.object({
   NODE_ENV: Joi.string().valid('development', 'test', 'production').default('development'),
@@ -81,6 +96,18 @@ const schema = Joi.object({
   RATE_LIMIT_ANON_PER_MINUTE: Joi.number().integer().min(1).default(120),
   RATE_LIMIT_USER_PER_MINUTE: Joi.number().integer().min(1).default(1200),
   LOGIN_FAILURES_PER_15_MINUTES: Joi.number().integer().min(1).default(10),
+  WEBHOOK_ALLOW_PRIVATE_URLS: Joi.boolean().default(false),
+  WEBHOOK_TIMEOUT_MS: Joi.number().integer().min(50).max(60_000).default(10_000),
+  WEBHOOK_MAX_ATTEMPTS: Joi.number().integer().min(1).max(50).default(12),
+  WEBHOOK_BACKOFF_MS: Joi.number().integer().min(10).max(3_600_000).default(45_000),
+  WEBHOOK_DISABLE_AFTER_MS: Joi.number()
+    .integer()
+    .min(1000)
+    .default(3 * 24 * 3600 * 1000),
+  // Last: in production the error for a missing PAYMENT_WEBHOOK_SECRET or SESSION_SECRET comes first.
+  WEBHOOK_SECRET_KEY: Joi.string()
+    .min(32)
+    .when('NODE_ENV', { is: 'production', then: Joi.required(), otherwise: Joi.optional().default(DEV_WEBHOOK_SECRET_KEY) }),
 }).unknown(true);
 
 export class ConfigError extends Error {}
@@ -123,6 +150,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
       anonymousPerMinute: value.RATE_LIMIT_ANON_PER_MINUTE,
       userPerMinute: value.RATE_LIMIT_USER_PER_MINUTE,
       loginFailuresPer15Minutes: value.LOGIN_FAILURES_PER_15_MINUTES,
+    },
+    webhooks: {
+      allowPrivateUrls: value.WEBHOOK_ALLOW_PRIVATE_URLS,
+      timeoutMs: value.WEBHOOK_TIMEOUT_MS,
+      maxAttempts: value.WEBHOOK_MAX_ATTEMPTS,
+      backoffMs: value.WEBHOOK_BACKOFF_MS,
+      disableAfterMs: value.WEBHOOK_DISABLE_AFTER_MS,
+      secretKey: value.WEBHOOK_SECRET_KEY,
     },
   });
 }

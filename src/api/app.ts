@@ -17,6 +17,7 @@ import { opsRoutes, type ReadinessCheck } from './routes/ops.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
 import { adminRoutes } from './routes/admin.routes';
 import { notificationsRoutes } from './routes/notifications.routes';
+import { webhookEndpointsRoutes } from './routes/webhook-endpoints.routes';
 import type { Redis } from 'ioredis';
 import type { Queues } from '../jobs/queues';
 import { createRateLimits } from './middleware/rate-limit';
@@ -75,7 +76,7 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));
 
-  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), notificationsRoutes(app), webhooksRoutes(app), adminRoutes(app)]) {
+  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), notificationsRoutes(app), webhookEndpointsRoutes(app), webhooksRoutes(app), adminRoutes(app)]) {
     api.use(router.routes());
     api.use(router.allowedMethods({ throw: true }));
   }

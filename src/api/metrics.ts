@@ -5,6 +5,7 @@ import { QUEUES } from '../jobs/job-contracts';
 import { outboxLagSeconds } from '../jobs/outbox-relay';
 import type { Queues } from '../jobs/queues';
 import type { Clock } from '../platform/clock';
+import { createWebhookRepository } from '../data/webhook-repository';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
 
@@ -43,6 +44,18 @@ export function createMetrics(deps: { db: Knex; queues?: Queues; clock: Clock })
     registers: [registry],
     async collect() {
       this.set(await outboxLagSeconds(deps.db, deps.clock.now()));
+    },
+  });
+
+  const webhooks = createWebhookRepository(deps.db);
+  new client.Gauge({
+    name: 'webhook_deliveries',
+    help: 'Outgoing webhook deliveries by outcome: pending (being tried), delivered (a 2xx), failed (out of tries or endpoint disabled)',
+    labelNames: ['outcome'],
+    registers: [registry],
+    async collect() {
+      const counts = await webhooks.countDeliveriesByStatus();
+      for (const [outcome, n] of Object.entries(counts)) this.set({ outcome }, n);
     },
   });
 

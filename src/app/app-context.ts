@@ -14,6 +14,9 @@ import { createMailer, type Mailer } from '../platform/mailer';
 import { createPaymentProvider, type PaymentProvider } from '../platform/payment-provider';
 import { createPaymentRepository, type PaymentRepository } from '../data/payment-repository';
 import { createSessionStore, type SessionStore } from '../data/session-store';
+import { createWebhookRepository, type WebhookRepository } from '../data/webhook-repository';
+import { createSecretBox, type SecretBox } from '../platform/secret-box';
+import { createWebhookTransport, type WebhookTransport } from '../platform/webhook-transport';
 
 /** Everything a use case may touch, passed in (tests build one against their own database and clock). */
 export interface AppContext {
@@ -33,9 +36,14 @@ export interface AppContext {
   payments: PaymentRepository;
   paymentProvider: PaymentProvider;
   sessions: SessionStore;
+  webhooks: WebhookRepository;
+  /** Outgoing webhook HTTP, with the address checks (CONTRACT §12). */
+  webhookTransport: WebhookTransport;
+  /** Seals secrets stored in the database (webhook signing secrets). */
+  secretBox: SecretBox;
 }
 
-export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clock: Clock; logger: Logger; mailer?: Mailer; paymentProvider?: PaymentProvider }): AppContext {
+export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clock: Clock; logger: Logger; mailer?: Mailer; paymentProvider?: PaymentProvider; webhookTransport?: WebhookTransport }): AppContext {
   return {
     ...deps,
     mailer: deps.mailer ?? createMailer(deps.config.smtpUrl, deps.logger),
@@ -50,5 +58,9 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     events: createEventRepository(deps.db),
     notifications: createNotificationRepository(deps.db),
     sessions: createSessionStore(deps.db),
+    webhooks: createWebhookRepository(deps.db),
+    webhookTransport:
+      deps.webhookTransport ?? createWebhookTransport({ allowPrivate: deps.config.webhooks.allowPrivateUrls, timeoutMs: deps.config.webhooks.timeoutMs }),
+    secretBox: createSecretBox(deps.config.webhooks.secretKey),
   };
 }

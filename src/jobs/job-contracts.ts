@@ -2,7 +2,7 @@
  * The jobs the API and the workers agree on: queue, job name and payload (JSON, ids only — the
  * worker re-reads the row). Shared by src/app (which records them in the outbox) and src/workers.
  */
-export const QUEUES = ['payments', 'lifecycle', 'expansion', 'notifications'] as const;
+export const QUEUES = ['payments', 'lifecycle', 'expansion', 'notifications', 'webhooks'] as const;
 export type QueueName = (typeof QUEUES)[number];
 
 export interface JobPayloads {
@@ -38,7 +38,16 @@ export interface JobPayloads {
      */
     notify: { bookingId: number; kind: NotificationKind; occasion: string; eventId?: number };
   };
+  webhooks: {
+    /** Creates one delivery per webhook endpoint that wants the event (bookingId: for tracing only). */
+    'fan-out': { bookingId: number; eventId: number };
+    /** One try of one delivery; retried with the webhook backoff until it is delivered or out of tries. */
+    deliver: { deliveryId: number };
+  };
 }
+
+/** The backoff type of webhook jobs: computed by the workers from the configuration (see worker-pool.ts). */
+export const WEBHOOK_BACKOFF = 'webhook';
 
 export const NOTIFICATION_KINDS = [
   'booking_created',

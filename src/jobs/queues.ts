@@ -1,6 +1,6 @@
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { QUEUES, type QueueName } from './job-contracts';
+import { QUEUES, WEBHOOK_BACKOFF, type QueueName } from './job-contracts';
 
 /**
  * Defaults for every job: retries with exponential backoff (1 s, 2 s, 4 s …), and bounded retention
@@ -13,6 +13,19 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
   removeOnFail: { age: 7 * 24 * 3600 },
 };
 
+/**
+ * Webhook deliveries are tried for about a day (CONTRACT §12). The number of tries and their spacing
+ * come from the configuration, which the workers hold: the job allows at most MAX_WEBHOOK_JOB_ATTEMPTS,
+ * the processor gives up after WEBHOOK_MAX_ATTEMPTS, and the workers' backoff strategy spaces them.
+ */
+export const MAX_WEBHOOK_JOB_ATTEMPTS = 50;
+
+const JOB_OPTIONS_OF: Partial<Record<QueueName, DefaultJobOptions>> = {
+  webhooks: { ...DEFAULT_JOB_OPTIONS, attempts: MAX_WEBHOOK_JOB_ATTEMPTS, backoff: { type: WEBHOOK_BACKOFF } },
+};
+
+export const jobOptionsOf = (queue: QueueName): DefaultJobOptions => JOB_OPTIONS_OF[queue] ?? DEFAULT_JOB_OPTIONS;
+
 export type Queues = Record<QueueName, Queue>;
 
 /**
@@ -23,7 +36,8 @@ export function createQueues(connection: Redis, prefix: string, retry?: { attemp
   const defaultJobOptions: DefaultJobOptions = retry ? { ...DEFAULT_JOB_OPTIONS, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs } } : DEFAULT_JOB_OPTIONS;
   return Object.fromEntries(
     QUEUES.map((name) => {
-      const queue = new Queue(name, { connection, prefix, defaultJobOptions, skipWaitingForReady: true });
+      // Webhook deliveries keep their own schedule of tries; JOB_ATTEMPTS / JOB_BACKOFF_MS tune the rest.
+      const queue = new Queue(name, { connection, prefix, defaultJobOptions: JOB_OPTIONS_OF[name] ?? defaultJobOptions, skipWaitingForReady: true });
       // The connection's owner logs its errors; a Queue without a listener prints each one again,
       // as a raw stack on stderr (not a JSON log line), for as long as Redis is down.
       queue.on('error', () => undefined);

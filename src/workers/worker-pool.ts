@@ -1,13 +1,15 @@
 import { MetricsTime, Worker, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { AppContext } from '../app/app-context';
-import type { QueueName } from '../jobs/job-contracts';
+import { WEBHOOK_BACKOFF, type QueueName } from '../jobs/job-contracts';
+import { webhookRetryDelayMs } from '../domain/webhook-endpoints';
 import { markOutboxJobDone } from '../jobs/outbox-done';
 import { createRedis } from '../platform/redis';
 import { expansionProcessor } from './processors/expansion.processor';
 import { lifecycleProcessor } from './processors/lifecycle.processor';
 import { notificationsProcessor } from './processors/notifications.processor';
 import { paymentsProcessor } from './processors/payments.processor';
+import { webhooksProcessor } from './processors/webhooks.processor';
 
 /** The processors of each queue. */
 export function processorsFor(app: AppContext): Record<QueueName, Processor> {
@@ -16,8 +18,17 @@ export function processorsFor(app: AppContext): Record<QueueName, Processor> {
     lifecycle: lifecycleProcessor(app) as Processor,
     notifications: notificationsProcessor(app) as Processor,
     payments: paymentsProcessor(app) as Processor,
+    webhooks: webhooksProcessor(app) as Processor,
   };
 }
+
+/**
+ * Delays of jobs whose backoff type is WEBHOOK_BACKOFF: WEBHOOK_BACKOFF_MS, doubling each time (the
+ * same as the delivery log's next_attempt_at). BullMQ asks only for custom types; built-in ones
+ * (exponential, fixed) never reach this.
+ */
+const backoffStrategyFor = (app: AppContext) => (attemptsMade: number, type?: string) =>
+  type === WEBHOOK_BACKOFF ? webhookRetryDelayMs(attemptsMade, app.config.webhooks.backoffMs) : 1000 * 2 ** Math.max(0, attemptsMade - 1);
 
 export interface WorkerPoolOptions {
   queues: QueueName[];
@@ -50,6 +61,7 @@ export function startWorkerPool(app: AppContext, options: WorkerPoolOptions): { 
       lockDuration: app.config.workerLockMs,
       stalledInterval: Math.max(1000, Math.floor(app.config.workerLockMs / 2)),
       maxStalledCount: 2,
+      settings: { backoffStrategy: backoffStrategyFor(app) },
     });
     worker.on('failed', (job, error) => {
       app.logger.warn({ queue, jobId: job?.id, name: job?.name, attempts: job?.attemptsMade, err: error }, 'job failed');

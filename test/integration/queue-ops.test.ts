@@ -63,7 +63,7 @@ describe('queues: operations endpoints (dashboard, metrics, probes)', () => {
       expect(page.headers['content-type']).to.match(/html/);
       const api = await h.http.get(`${DASHBOARD}/api/queues`).set(admin.auth);
       expect(api.status).to.equal(200);
-      expect(api.body.queues.map((q: { name: string }) => q.name)).to.have.members(['payments', 'lifecycle', 'expansion', 'notifications']);
+      expect(api.body.queues.map((q: { name: string }) => q.name)).to.have.members(['payments', 'lifecycle', 'expansion', 'notifications', 'webhooks']);
     });
 
     it('when an admin signed in with a session asks, then 200', async () => {

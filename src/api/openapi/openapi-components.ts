@@ -470,6 +470,8 @@ export const CONFLICTS = {
     'buffer_minutes 30 would leave existing bookings or sessions too close together: booking 12 (2030-01-08T10:00:00.000Z–2030-01-08T11:00:00.000Z) and ' +
     'session 3 (2030-01-08T11:00:00.000Z–2030-01-08T12:00:00.000Z) are less than 30 minutes apart. Move or cancel one of each pair, or choose a smaller buffer; nothing was changed.',
   too_many_unpaid_holds: 'You already hold 3 unpaid bookings with this practitioner (at most 3): pay for or cancel one before booking another.',
+  delivery_pending: 'The delivery is still being tried.',
+  endpoint_inactive: 'The endpoint is not active: enable it (PATCH is_active: true) first.',
 } as const;
 
 export const securitySchemes: Record<string, Json> = {

@@ -10,6 +10,7 @@ import type { Json } from './joi-openapi';
 import { operation, SESSION_OR_TOKEN, type Method, type PathTable } from './openapi-operation';
 import { NOTIFICATION_PATHS, notificationSchema } from './notification-paths';
 import { PAYMENT_PATHS } from './payment-paths';
+import { WEBHOOK_ENDPOINT_PATHS, webhookSchemas } from './webhook-endpoint-paths';
 
 const loginThrottled = { 429: { $ref: '#/components/responses/LoginThrottled' } };
 // auth.routes.ts validates its page with this same object.
@@ -128,7 +129,7 @@ const OPS_PATHS: PathTable = {
       id: 'metrics',
       tag: 'operations',
       summary: 'Prometheus metrics',
-      description: 'HTTP latency by route, jobs completed and failed per queue, queue depth, outbox lag in seconds. For the scraper; keep it off the public internet.',
+      description: 'HTTP latency by route, jobs completed and failed per queue, queue depth, outbox lag in seconds, webhook deliveries by outcome. For the scraper; keep it off the public internet.',
       open: true,
       unlimited: true,
       produces: 'text/plain',
@@ -159,6 +160,7 @@ const TAGS = [
   { name: 'bookings' },
   { name: 'booking actions', description: 'The lifecycle: each move is checked against the state machine and recorded in status_history.' },
   { name: 'notifications', description: 'The caller\'s in-app inbox: one notification per event of their bookings.' },
+  { name: 'webhook endpoints', description: 'Outgoing webhooks: where a practitioner\'s (or an admin\'s) systems hear about bookings, signed, retried, with a delivery log. The delivered body is the WebhookEvent schema.' },
   { name: 'payments', description: 'Signed webhooks from the payment provider.' },
   { name: 'admin', description: 'Money matters an operator settles by hand. Admins only.' },
   { name: 'operations', description: 'Probes, metrics, the queue dashboard and this document.' },
@@ -167,7 +169,7 @@ const TAGS = [
 /** The OpenAPI 3.0 document of the API, built from the Joi schemas the routes validate with. */
 export function buildOpenApiDocument(): Json {
   const paths: Record<string, Json> = {};
-  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, NOTIFICATION_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
+  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, NOTIFICATION_PATHS, WEBHOOK_ENDPOINT_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
     for (const [path, methods] of Object.entries(group)) {
       paths[path] ??= {};
       for (const [method, op] of Object.entries(methods)) paths[path][method] = operation(path, method as Method, op);
@@ -180,6 +182,6 @@ export function buildOpenApiDocument(): Json {
     tags: TAGS,
     security: SESSION_OR_TOKEN,
     paths,
-    components: { schemas: { ...schemas, Notification: notificationSchema }, responses, securitySchemes },
+    components: { schemas: { ...schemas, Notification: notificationSchema, ...webhookSchemas }, responses, securitySchemes },
   };
 }

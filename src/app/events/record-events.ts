@@ -18,6 +18,24 @@ const KIND_OF: Record<Exclude<EventType, 'booking.reminder'>, NotificationKind> 
   'payment.refunded': 'payment_refunded',
 };
 
+/**
+ * The jobs that fan recorded events out to webhook endpoints: every event, a child's quiet ones too (a
+ * practitioner's systems hear about each booking they hold). Only when an active endpoint wants the
+ * event, so that a service without webhooks queues nothing more. Read in the event's transaction: an
+ * endpoint registered before the event commits hears about it.
+ */
+export async function webhookJobsFor(app: AppContext, trx: Knex.Transaction, events: BookingEventRow[]): Promise<OutboxJob[]> {
+  if (!events.length) return [];
+  const booking = await trx('bookings').where({ id: events[0]!.booking_id }).first('practitioner_id');
+  if (!booking) return [];
+  const jobs: OutboxJob[] = [];
+  for (const event of events) {
+    const listening = await app.webhooks.listening(trx, booking.practitioner_id, event.type);
+    if (listening.length) jobs.push({ queue: 'webhooks', name: 'fan-out', payload: { bookingId: event.booking_id, eventId: event.id } });
+  }
+  return jobs;
+}
+
 export interface NewEvent {
   type: Exclude<EventType, 'booking.reminder'>;
   details?: Record<string, unknown>;
@@ -28,7 +46,7 @@ export interface NewEvent {
 /**
  * Records what happened to a booking in the transaction that made it happen, and the jobs that tell
  * people about it (unless `tellPeople` is false: a child moving with its parent, whose people are told
- * about the parent).
+ * about the parent) and webhook endpoints (always).
  */
 export async function recordBookingEvents(
   app: AppContext,
@@ -47,6 +65,7 @@ export async function recordBookingEvents(
       jobs.push({ queue: 'notifications', name: 'notify', payload: { bookingId: booking.id, kind: KIND_OF[event.type], occasion: event.occasion ?? `event-${row.id}`, eventId: row.id } });
     }
   }
+  jobs.push(...(await webhookJobsFor(app, trx, recorded)));
   await recordJobs(trx, jobs);
   return recorded;
 }

@@ -2,7 +2,9 @@ import { DateTime } from 'luxon';
 import type { EventType } from '../../domain/booking-events';
 import type { BookingView } from '../../data/booking-repository';
 import type { NotificationKind } from '../../jobs/job-contracts';
+import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
+import { webhookJobsFor } from '../events/record-events';
 
 const SUBJECTS: Record<NotificationKind, string> = {
   booking_created: 'Booking received',
@@ -45,7 +47,10 @@ async function recordReminder(app: AppContext, bookingId: number, kind: Notifica
       details: { reminder: kind, start_time: occasion },
       dedupeKey: `${kind}:${occasion}`,
     });
-    if (event) return event.id;
+    if (event) {
+      await recordJobs(trx, await webhookJobsFor(app, trx, [event]));
+      return event.id;
+    }
     const seen = await trx('booking_events').where({ booking_id: bookingId, dedupe_key: `${kind}:${occasion}` }).first('id');
     return seen?.id ?? null;
   });

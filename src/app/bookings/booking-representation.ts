@@ -1,0 +1,97 @@
+import type { BookingDetail } from './booking-queries';
+import { factsOf } from './booking-queries';
+import { canBeCanceled, canBeRescheduled } from '../../domain/booking-status';
+import { formatCents } from '../../domain/pricing';
+import type { Actor } from '../../domain/types';
+import type { BookingView, HistoryEntry, NoteRecord } from '../../data/booking-repository';
+import { UPCOMING_STATUSES } from '../../data/booking-repository';
+
+const isUpcoming = (b: BookingView, now: Date) => !!b.start_time && b.start_time > now && UPCOMING_STATUSES.includes(b.status);
+
+/** A list item: what a client needs to show a row, and what they may do with it. */
+export function serializeBookingSummary(b: BookingView, actor: Actor, now: Date) {
+  const facts = factsOf(b);
+  return {
+    id: b.id,
+    public_uuid: b.public_uuid,
+    booking_type: b.booking_type,
+    practitioner: b.practitioner,
+    client: b.client,
+    service: b.service,
+    title: b.title,
+    start_time: b.start_time,
+    end_time: b.end_time,
+    timezone: b.timezone,
+    status: b.status,
+    payment_status: b.payment_status,
+    price_charged: formatCents(b.price_charged_cents),
+    price_charged_cents: b.price_charged_cents,
+    currency: b.currency,
+    service_session_id: b.service_session_id,
+    parent_booking_id: b.parent_booking_id,
+    bundle_booking_id: b.bundle_booking_id,
+    expansion_status: b.expansion_status,
+    is_upcoming: isUpcoming(b, now),
+    can_be_canceled: canBeCanceled(facts, actor, now),
+    can_be_rescheduled: canBeRescheduled(facts, actor, now),
+    created_at: b.created_at,
+  };
+}
+
+const serializeNote = (n: NoteRecord) => ({ id: n.id, author_id: n.author_id, content: n.content, is_private: n.is_private, created_at: n.created_at });
+
+const serializeHistory = (h: HistoryEntry) => ({
+  from_status: h.from_status,
+  to_status: h.to_status,
+  actor_id: h.actor_id,
+  actor_role: h.actor_role,
+  reason: h.reason,
+  details: h.details ?? null,
+  created_at: h.created_at,
+});
+
+export { serializeNote };
+
+export function serializeBookingDetail(detail: BookingDetail, now: Date) {
+  const { booking: b, actor } = detail;
+  return {
+    ...serializeBookingSummary(b, actor, now),
+    location: b.location,
+    location_id: b.location_id,
+    description: b.description,
+    client_notes: b.client_notes,
+    meeting_url: b.meeting_url,
+    meeting_id: b.meeting_id,
+    duration_minutes: b.start_time && b.end_time ? (b.end_time.getTime() - b.start_time.getTime()) / 60_000 : null,
+    discount_amount_cents: b.discount_amount_cents,
+    cancellation_notice_hours: b.cancellation_notice_hours,
+    refund_due_cents: b.refund_due_cents,
+    refund_due: b.refund_due_cents === null ? null : formatCents(b.refund_due_cents),
+    canceled_by: b.canceled_by,
+    cancellation_reason: b.cancellation_reason,
+    hold_expires_at: b.hold_expires_at,
+    confirmed_at: b.confirmed_at,
+    started_at: b.started_at,
+    completed_at: b.completed_at,
+    canceled_at: b.canceled_at,
+    no_show_at: b.no_show_at,
+    updated_at: b.updated_at,
+    expansion_error: b.expansion_error,
+    child_bookings: detail.children.map((c) => serializeBookingSummary(c, actor, now)),
+    credits: detail.credits,
+    notes: detail.notes.map(serializeNote),
+    status_history: detail.history.map(serializeHistory),
+    payments: detail.payments.map((p) => ({
+      id: p.id,
+      kind: p.kind,
+      provider: p.provider,
+      amount_cents: p.amount_cents,
+      amount: formatCents(p.amount_cents),
+      currency: p.currency,
+      state: p.state,
+      flag: p.flag,
+      created_at: p.created_at,
+      updated_at: p.updated_at,
+    })),
+  };
+}

@@ -3,6 +3,7 @@ import type { Config } from '../config';
 import { createBookingRepository, type BookingRepository } from '../data/booking-repository';
 import { createCatalogRepository, type CatalogRepository } from '../data/catalog-repository';
 import { createCreditRepository, type CreditRepository } from '../data/credit-repository';
+import { createEmailRepository, type EmailRepository } from '../data/email-repository';
 import { createEventRepository, type EventRepository } from '../data/event-repository';
 import { createNotificationRepository, type NotificationRepository } from '../data/notification-repository';
 import { createPractitionerRepository, type PractitionerRepository } from '../data/practitioner-repository';
@@ -27,6 +28,7 @@ export interface AppContext {
   credits: CreditRepository;
   events: EventRepository;
   notifications: NotificationRepository;
+  emails: EmailRepository;
   mailer: Mailer;
   payments: PaymentRepository;
   paymentProvider: PaymentProvider;
@@ -36,7 +38,7 @@ export interface AppContext {
 export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clock: Clock; logger: Logger; mailer?: Mailer; paymentProvider?: PaymentProvider }): AppContext {
   return {
     ...deps,
-    mailer: deps.mailer ?? createMailer(deps.config.smtpUrl, deps.logger),
+    mailer: deps.mailer ?? createMailer(deps.config.smtpUrl, deps.logger, deps.config.emailFrom),
     paymentProvider: deps.paymentProvider ?? createPaymentProvider(deps.config),
     payments: createPaymentRepository(deps.db),
     users: createUserRepository(deps.db),
@@ -46,6 +48,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     credits: createCreditRepository(deps.db),
     events: createEventRepository(deps.db),
     notifications: createNotificationRepository(deps.db),
+    emails: createEmailRepository(deps.db),
     sessions: createSessionStore(deps.db),
   };
 }

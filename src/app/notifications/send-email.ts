@@ -45,7 +45,10 @@ async function composeEmail(app: AppContext, row: EmailRow): Promise<Mail | { sk
     },
     details: event?.details ?? null,
   });
-  const invite = event
+  // An invite sent late (SMTP was down) for a booking canceled since must not put it back in a
+  // calendar: the cancel's own e-mail carries the CANCEL.
+  const staleInvite = booking.status === 'canceled' && kind !== 'booking_canceled';
+  const invite = event && !staleInvite
     ? buildBookingInvite({
         kind,
         publicUuid: booking.public_uuid,

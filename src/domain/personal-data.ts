@@ -4,5 +4,5 @@
  * notification's last error, where no personal data belongs.
  */
 export function redactEmailAddresses(text: string): string {
-  return text.replace(/[^\s<>()[\]"',;:@]+@[^\s<>()[\]"',;:@]+/g, '[address]');
+  return text.replace(/[^\s<>()[\]",;:@]+@[^\s<>()[\]"',;:@]+/g, '[address]');
 }

@@ -128,7 +128,7 @@ const OPS_PATHS: PathTable = {
       id: 'metrics',
       tag: 'operations',
       summary: 'Prometheus metrics',
-      description: 'HTTP latency by route, jobs completed and failed per queue, queue depth, outbox lag in seconds. For the scraper; keep it off the public internet.',
+      description: 'HTTP latency by route, jobs completed and failed per queue, queue depth, outbox lag in seconds, notification e-mails by status (`notification_emails_total{status="sent"|"failed"|…}`). For the scraper; keep it off the public internet.',
       open: true,
       unlimited: true,
       produces: 'text/plain',
@@ -160,7 +160,7 @@ const TAGS = [
   { name: 'booking actions', description: 'The lifecycle: each move is checked against the state machine and recorded in status_history.' },
   { name: 'notifications', description: 'The caller\'s in-app inbox: one notification per event of their bookings.' },
   { name: 'payments', description: 'Signed webhooks from the payment provider.' },
-  { name: 'admin', description: 'Money matters an operator settles by hand. Admins only.' },
+  { name: 'admin', description: 'What an operator settles by hand: money matters and e-mails that failed. Admins only.' },
   { name: 'operations', description: 'Probes, metrics, the queue dashboard and this document.' },
 ];
 

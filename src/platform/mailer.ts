@@ -18,6 +18,8 @@ export interface Mail {
 }
 
 export interface Mailer {
+  /** Whether mail really goes out (SMTP_URL is set); otherwise send() only logs. */
+  readonly sends: boolean;
   /** 'sent' through SMTP, or 'logged' when no SMTP server is configured. Throws when the server refuses or cannot be reached. */
   send(mail: Mail): Promise<'sent' | 'logged'>;
 }
@@ -28,6 +30,7 @@ const DEFAULT_FROM = 'Estuary Bookings <no-reply@estuary.example>';
 export function createMailer(smtpUrl: string | null, logger: Logger, from = DEFAULT_FROM): Mailer {
   if (!smtpUrl) {
     return {
+      sends: false,
       async send(mail) {
         // The address is personal data: log who by id elsewhere, never the address itself.
         logger.info({ subject: mail.subject }, 'e-mail not sent (no SMTP_URL): recorded only');
@@ -39,6 +42,7 @@ export function createMailer(smtpUrl: string | null, logger: Logger, from = DEFA
   // (Settings in the URL's query string take precedence over these.)
   const transport = nodemailer.createTransport({ url: smtpUrl, connectionTimeout: 10_000, greetingTimeout: 10_000, socketTimeout: 20_000 });
   return {
+    sends: true,
     async send(mail) {
       await transport.sendMail({ from, ...mail });
       return 'sent';

@@ -71,18 +71,24 @@ export async function sendBookingNotification(app: AppContext, input: { bookingI
     { user: booking.client, zone: booking.timezone },
     { user: booking.practitioner, zone: practitionerZone },
   ];
+  // Without SMTP there is nothing to send or retry: the e-mail is recorded as logged, and no job is made.
+  const sends = app.mailer.sends;
   return app.db.transaction(async (trx) => {
     const jobs: OutboxJob[] = [];
+    let recorded = 0;
     for (const { user, zone } of recipients) {
       const dedupeKey = `${booking.id}:${input.kind}:${input.occasion}:${user.id}`;
       const inserted = await trx('notifications')
-        .insert({ user_id: user.id, booking_id: booking.id, kind: input.kind, dedupe_key: dedupeKey, subject, body: describe(booking, zone), channel: 'email', event_id: eventId, event, email_status: 'pending' })
+        .insert({ user_id: user.id, booking_id: booking.id, kind: input.kind, dedupe_key: dedupeKey, subject, body: describe(booking, zone), channel: 'email', event_id: eventId, event, email_status: sends ? 'pending' : 'logged' })
         .onConflict('dedupe_key')
         .ignore()
         .returning('id');
-      if (inserted.length) jobs.push({ queue: 'notifications', name: 'send-email', payload: { notificationId: inserted[0].id } });
+      if (!inserted.length) continue;
+      recorded++;
+      if (sends) jobs.push({ queue: 'notifications', name: 'send-email', payload: { notificationId: inserted[0].id } });
+      else app.logger.info({ notificationId: inserted[0].id, kind: input.kind }, 'e-mail not sent (no SMTP_URL): recorded only');
     }
     await recordJobs(trx, jobs);
-    return jobs.length;
+    return recorded;
   });
 }

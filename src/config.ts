@@ -16,6 +16,13 @@ export interface Config {
   /** Active unpaid holds (pending_payment bookings) one client may have with one practitioner. */
   maxUnpaidHoldsPerPractitioner: number;
   smtpUrl: string | null;
+  /** The From of every e-mail. */
+  emailFrom: string;
+  /**
+   * A failed e-mail send is retried with exponential backoff: `attempts` tries in all, the n-th retry
+   * `baseDelayMs × 2^(n-1)` after the previous try. Defaults: 8 tries over about 64 minutes.
+   */
+  emailRetry: { attempts: number; baseDelayMs: number };
   logLevel: string;
   bodyLimitBytes: number;
   /**
@@ -78,6 +85,9 @@ const schema = Joi.object({
   SMTP_URL: Joi.string()
     .uri({ scheme: ['smtp', 'smtps'] })
     .optional(),
+  EMAIL_FROM: Joi.string().max(300).default('Estuary Bookings <no-reply@estuary.example>'),
+  EMAIL_RETRY_ATTEMPTS: Joi.number().integer().min(1).max(30).default(8),
+  EMAIL_RETRY_BASE_DELAY_MS: Joi.number().integer().min(1).max(3_600_000).default(30_000),
   LOG_LEVEL: Joi.string().valid('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent').default('info'),
   BODY_LIMIT_BYTES: Joi.number().integer().min(1024).max(10_000_000).default(1_000_000),
   // `true` (the old boolean form) means one hop, the common platform-router case.
@@ -135,6 +145,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     paymentHoldMinutes: value.PAYMENT_HOLD_MINUTES,
     maxUnpaidHoldsPerPractitioner: value.MAX_UNPAID_HOLDS_PER_PRACTITIONER,
     smtpUrl: value.SMTP_URL ?? null,
+    emailFrom: value.EMAIL_FROM,
+    emailRetry: { attempts: value.EMAIL_RETRY_ATTEMPTS, baseDelayMs: value.EMAIL_RETRY_BASE_DELAY_MS },
     logLevel: value.LOG_LEVEL,
     bodyLimitBytes: value.BODY_LIMIT_BYTES,
     trustProxyHops: Number(value.TRUST_PROXY),

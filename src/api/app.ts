@@ -42,7 +42,7 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   api.keys = [app.config.sessionSecret];
   const passport = configurePassport(app);
 
-  const metrics = createMetrics({ db: app.db, queues, clock: app.clock });
+  const metrics = createMetrics({ db: app.db, queues, clock: app.clock, emailCounts: () => app.emails.countByStatus() });
   // First, so that every answer carries them, errors included.
   api.use(securityHeaders([DOCS_PATH, DASHBOARD_PATH]));
   api.use(requestContext(app.logger));

@@ -26,7 +26,7 @@ async function collectFromRedis(gauge: client.Gauge, collect: () => Promise<unkn
  * (queue depths and job totals kept by BullMQ in Redis, outbox lag from Postgres), so any web
  * instance answers for the whole system.
  */
-export function createMetrics(deps: { db: Knex; queues?: Queues; clock: Clock }) {
+export function createMetrics(deps: { db: Knex; queues?: Queues; clock: Clock; emailCounts?: () => Promise<Array<{ status: string; count: number }>> }) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
 
@@ -58,6 +58,21 @@ export function createMetrics(deps: { db: Knex; queues?: Queues; clock: Clock })
       for (const [outcome, n] of Object.entries(counts)) this.set({ outcome }, n);
     },
   });
+  const { emailCounts } = deps;
+  if (emailCounts) {
+    new client.Gauge({
+      name: 'notification_emails_total',
+      help: 'Notification e-mails by status (sent, failed, logged without SMTP_URL, pending, skipped), from the database',
+      labelNames: ['status'],
+      registers: [registry],
+      async collect() {
+        this.reset();
+        // Always present, so a rate() or an alert on failures has a series before the first one.
+        for (const status of ['sent', 'failed']) this.set({ status }, 0);
+        for (const { status, count } of await emailCounts()) this.set({ status }, count);
+      },
+    });
+  }
 
   const { queues } = deps;
   if (queues) {

@@ -4,6 +4,7 @@ import { createBookingRepository, type BookingRepository } from '../data/booking
 import { createCalendarRepository, type CalendarRepository } from '../data/calendar-repository';
 import { createCatalogRepository, type CatalogRepository } from '../data/catalog-repository';
 import { createCreditRepository, type CreditRepository } from '../data/credit-repository';
+import { createEmailRepository, type EmailRepository } from '../data/email-repository';
 import { createEventRepository, type EventRepository } from '../data/event-repository';
 import { createNotificationRepository, type NotificationRepository } from '../data/notification-repository';
 import { createPractitionerRepository, type PractitionerRepository } from '../data/practitioner-repository';
@@ -32,6 +33,7 @@ export interface AppContext {
   credits: CreditRepository;
   events: EventRepository;
   notifications: NotificationRepository;
+  emails: EmailRepository;
   mailer: Mailer;
   payments: PaymentRepository;
   paymentProvider: PaymentProvider;
@@ -46,7 +48,7 @@ export interface AppContext {
 export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clock: Clock; logger: Logger; mailer?: Mailer; paymentProvider?: PaymentProvider; webhookTransport?: WebhookTransport }): AppContext {
   return {
     ...deps,
-    mailer: deps.mailer ?? createMailer(deps.config.smtpUrl, deps.logger),
+    mailer: deps.mailer ?? createMailer(deps.config.smtpUrl, deps.logger, deps.config.emailFrom),
     paymentProvider: deps.paymentProvider ?? createPaymentProvider(deps.config),
     payments: createPaymentRepository(deps.db),
     users: createUserRepository(deps.db),
@@ -57,6 +59,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     credits: createCreditRepository(deps.db),
     events: createEventRepository(deps.db),
     notifications: createNotificationRepository(deps.db),
+    emails: createEmailRepository(deps.db),
     sessions: createSessionStore(deps.db),
     webhooks: createWebhookRepository(deps.db),
     webhookTransport:

@@ -37,6 +37,11 @@ export interface JobPayloads {
      * ahead (no eventId), records the reminder event first if the booking is still as it was then.
      */
     notify: { bookingId: number; kind: NotificationKind; occasion: string; eventId?: number };
+    /**
+     * Sends the e-mail of one recorded notification; retried with EMAIL_RETRY_* backoff (see
+     * jobOptionsFor), then the notification is marked failed. Sends nothing once it was sent.
+     */
+    'send-email': { notificationId: number };
   };
   webhooks: {
     /** Creates one delivery per webhook endpoint that wants the event (bookingId: for tracing only). */

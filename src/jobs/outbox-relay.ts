@@ -5,7 +5,7 @@ import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
 import { jobIdForFlowChild, jobIdForOutboxRow, type FlowChild, type QueueName } from './job-contracts';
 import { OUTBOX_CHANNEL } from './outbox-writer';
-import { DEFAULT_JOB_OPTIONS, type Queues } from './queues';
+import { DEFAULT_JOB_OPTIONS, type JobOptionsFor, type Queues } from './queues';
 
 interface OutboxRow {
   id: number;
@@ -49,6 +49,8 @@ export interface RelayOptions {
   pollIntervalMs?: number;
   /** How often to look for relayed jobs Redis lost (restoreLostJobs); default a minute. */
   restoreEveryMs?: number;
+  /** Options of particular jobs (e-mail retries); default: every job takes its queue's defaults. */
+  jobOptions?: JobOptionsFor;
 }
 
 const RESTORE_BATCH = 1000;
@@ -158,7 +160,7 @@ export class OutboxRelay {
             group.map((row) => ({
               name: row.job_name,
               data: row.payload,
-              opts: { jobId: jobIdForOutboxRow(row.id), delay: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0 },
+              opts: { ...this.options.jobOptions?.(queue, row.job_name), jobId: jobIdForOutboxRow(row.id), delay: row.run_at ? Math.max(0, row.run_at.getTime() - now) : 0 },
             })),
           ),
         ),

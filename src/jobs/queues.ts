@@ -1,5 +1,6 @@
-import { Queue, type DefaultJobOptions } from 'bullmq';
+import { Queue, type DefaultJobOptions, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Config } from '../config';
 import { QUEUES, WEBHOOK_BACKOFF, type QueueName } from './job-contracts';
 
 /**
@@ -25,6 +26,18 @@ const JOB_OPTIONS_OF: Partial<Record<QueueName, DefaultJobOptions>> = {
 };
 
 export const jobOptionsOf = (queue: QueueName): DefaultJobOptions => JOB_OPTIONS_OF[queue] ?? DEFAULT_JOB_OPTIONS;
+
+/** Options of particular jobs over their queue's defaults, given to BullMQ when a job is relayed. */
+export type JobOptionsFor = (queue: QueueName, name: string) => JobsOptions | undefined;
+
+/**
+ * E-mail sends keep trying through an SMTP outage of an hour (the defaults: 8 tries over ~64 minutes);
+ * every other job keeps its queue's defaults.
+ */
+export function jobOptionsFor(config: Pick<Config, 'emailRetry'>): JobOptionsFor {
+  const email: JobsOptions = { attempts: config.emailRetry.attempts, backoff: { type: 'exponential', delay: config.emailRetry.baseDelayMs } };
+  return (queue, name) => (queue === 'notifications' && name === 'send-email' ? email : undefined);
+}
 
 export type Queues = Record<QueueName, Queue>;
 

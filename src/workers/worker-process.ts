@@ -1,7 +1,7 @@
 import type { AppContext } from '../app/app-context';
 import { QUEUES, type QueueName } from '../jobs/job-contracts';
 import { OutboxRelay } from '../jobs/outbox-relay';
-import { closeQueues, createQueues, type Queues } from '../jobs/queues';
+import { closeQueues, createQueues, jobOptionsFor, type Queues } from '../jobs/queues';
 import { createRedis } from '../platform/redis';
 import { startWorkerPool } from './worker-pool';
 
@@ -27,7 +27,7 @@ export async function startWorkerProcess(app: AppContext, options: WorkerProcess
   const queues = createQueues(producer, app.config.queuePrefix, app.config.jobRetry);
   const pool = startWorkerPool(app, { queues: options.queues, concurrency: app.config.workerConcurrency });
   const relay = options.relay
-    ? new OutboxRelay({ db: app.db, databaseUrl: app.config.databaseUrl, queues, logger: app.logger, clock: app.clock, pollIntervalMs: app.config.relayPollMs, restoreEveryMs: app.config.reconcileEveryMs })
+    ? new OutboxRelay({ db: app.db, databaseUrl: app.config.databaseUrl, queues, logger: app.logger, clock: app.clock, pollIntervalMs: app.config.relayPollMs, restoreEveryMs: app.config.reconcileEveryMs, jobOptions: jobOptionsFor(app.config) })
     : undefined;
   await relay?.start();
 

@@ -254,6 +254,20 @@ const refund = object({
   updated_at: time,
 });
 
+const failedEmail = object({
+  id: { ...int, description: 'The notification\'s id (POST /api/v1/admin/notifications/{id}/retry/).' },
+  booking_id: nullable(int),
+  recipient_id: { ...int, description: 'The user it was for (the booking\'s client or practitioner). Never the address.' },
+  event: nullable({ ...str, example: 'booking.confirmed' }),
+  kind: { ...str, example: 'booking_confirmed' },
+  subject: { ...str, example: 'Booking confirmed' },
+  email_status: { ...enumOf(['not_sent', 'pending', 'sending', 'logged', 'sent', 'failed', 'skipped']), description: '`failed` in the list; `pending` once a retry is queued.' },
+  attempts: { ...int, description: 'Tries so far, retries by an operator included.' },
+  last_error: nullable({ ...str, example: '451 4.3.0 <[address]>: mailbox temporarily unavailable', description: 'The last failed try\'s error, addresses redacted.' }),
+  failed_at: nullable({ ...time, description: 'When the last retry failed (null once a retry is queued).' }),
+  created_at: time,
+});
+
 const flaggedEvent = object({
   id: { ...int, description: 'Our id of the stored event.' },
   provider_event_id: { ...str, example: 'evt_1Nx…' },
@@ -380,6 +394,8 @@ export const schemas: Record<string, Json> = {
   BookingPage: pageOf('BookingSummary'),
   RefundPage: pageOf('Refund'),
   FlaggedPaymentEventPage: pageOf('FlaggedPaymentEvent'),
+  FailedEmail: failedEmail,
+  FailedEmailPage: pageOf('FailedEmail'),
   ApiToken: apiToken,
   ApiTokenPage: pageOf('ApiToken'),
 };

@@ -129,7 +129,7 @@ const OPS_PATHS: PathTable = {
       id: 'metrics',
       tag: 'operations',
       summary: 'Prometheus metrics',
-      description: 'HTTP latency by route, jobs completed and failed per queue, queue depth, outbox lag in seconds, webhook deliveries by outcome. For the scraper; keep it off the public internet.',
+      description: 'HTTP latency by route, jobs completed and failed per queue, queue depth, outbox lag in seconds, webhook deliveries by outcome, notification e-mails by status (`notification_emails_total{status="sent"|"failed"|…}`). For the scraper; keep it off the public internet.',
       open: true,
       unlimited: true,
       produces: 'text/plain',
@@ -162,7 +162,7 @@ const TAGS = [
   { name: 'notifications', description: 'The caller\'s in-app inbox: one notification per event of their bookings.' },
   { name: 'webhook endpoints', description: 'Outgoing webhooks: where a practitioner\'s (or an admin\'s) systems hear about bookings, signed, retried, with a delivery log. The delivered body is the WebhookEvent schema.' },
   { name: 'payments', description: 'Signed webhooks from the payment provider.' },
-  { name: 'admin', description: 'Money matters an operator settles by hand. Admins only.' },
+  { name: 'admin', description: 'What an operator settles by hand: money matters and e-mails that failed. Admins only.' },
   { name: 'operations', description: 'Probes, metrics, the queue dashboard and this document.' },
 ];
 

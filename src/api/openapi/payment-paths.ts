@@ -96,4 +96,33 @@ export const PAYMENT_PATHS: PathTable = {
       },
     },
   },
+  '/api/v1/admin/notifications/failed/': {
+    get: {
+      id: 'listFailedEmails',
+      tag: 'admin',
+      summary: 'E-mails that failed after every retry',
+      description:
+        'Admins only. Notification e-mails whose send failed on every try (EMAIL_RETRY_ATTEMPTS, default 8 tries with exponential backoff ' +
+        'from EMAIL_RETRY_BASE_DELAY_MS, about an hour in all), or whose try was cut off mid-send (it may have gone out, so it is not sent ' +
+        'again by itself). With the attempts and the last error; no address, no body. Newest first.',
+      forbidden: true,
+      query: page,
+      ok: [200, 'A page of failed e-mails.', 'FailedEmailPage'],
+    },
+  },
+  '/api/v1/admin/notifications/{id}/retry/': {
+    post: {
+      id: 'retryFailedEmail',
+      tag: 'admin',
+      summary: 'Send a failed e-mail again',
+      description:
+        'Admins only. `failed` → `pending` and a new send job through the outbox, with the full retry policy again; the e-mail is rendered ' +
+        'from the booking as it is now. No body. An e-mail that is not failed (sent, or already queued again) is a 409; an unknown id a 404.',
+      forbidden: true,
+      ok: [202, 'Queued: the e-mail, now pending.', 'FailedEmail'],
+      responses: {
+        409: conflictResponse({ not_failed: 'This e-mail is sent; only a failed e-mail can be retried.' }),
+      },
+    },
+  },
 };

@@ -1,7 +1,9 @@
 import Router from '@koa/router';
 import Joi from 'joi';
 import type { AppContext } from '../../app/app-context';
+import { retryFailedEmail } from '../../app/notifications/send-email';
 import { settleRefund } from '../../app/payments/settle-refund';
+import type { EmailRow } from '../../data/email-repository';
 import { formatCents } from '../../domain/pricing';
 import type { PaymentRow } from '../../data/payment-repository';
 import { requireAdmin } from '../auth';
@@ -36,7 +38,26 @@ export const refundsQuery = Joi.object({
     .description('Only refunds in this state; default all three.'),
 });
 
-/** Money matters an operator settles by hand: flagged provider events and refunds not settled. */
+
+/** An e-mail as operators see it: who by id, what, how it went; never the address nor the body. */
+export const serializeEmail = (r: EmailRow) => ({
+  id: r.id,
+  booking_id: r.booking_id,
+  recipient_id: r.user_id,
+  event: r.event,
+  kind: r.kind,
+  subject: r.subject,
+  email_status: r.email_status,
+  attempts: r.email_attempts,
+  last_error: r.email_last_error,
+  failed_at: r.email_failed_at,
+  created_at: r.created_at,
+});
+
+/**
+ * What an operator settles by hand: flagged provider events, refunds not settled, e-mails that failed
+ * after every retry.
+ */
 export function adminRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/admin' });
   const pageQuery = Joi.object(paginationKeys);
@@ -57,6 +78,18 @@ export function adminRoutes(app: AppContext): Router {
   router.post('/refunds/:id/settle/', async (ctx) => {
     requireAdmin(ctx.state);
     ctx.body = serializeRefund(await settleRefund(app, parseId(ctx.params.id)));
+  });
+
+  router.get('/notifications/failed/', async (ctx) => {
+    requireAdmin(ctx.state);
+    const page = toPageRequest(validateQuery<{ page: number; page_size: number }>(pageQuery, ctx.query));
+    ctx.body = paginated(ctx, await app.emails.listFailed(page), page, serializeEmail);
+  });
+
+  router.post('/notifications/:id/retry/', async (ctx) => {
+    requireAdmin(ctx.state);
+    ctx.status = 202;
+    ctx.body = serializeEmail(await retryFailedEmail(app, parseId(ctx.params.id)));
   });
 
   return router;

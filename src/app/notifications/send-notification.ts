@@ -1,7 +1,7 @@
 import { DateTime } from 'luxon';
 import type { EventType } from '../../domain/booking-events';
 import type { BookingView } from '../../data/booking-repository';
-import type { NotificationKind } from '../../jobs/job-contracts';
+import type { NotificationKind, OutboxJob } from '../../jobs/job-contracts';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { webhookJobsFor } from '../events/record-events';
@@ -21,12 +21,13 @@ const SUBJECTS: Record<NotificationKind, string> = {
 
 const isReminder = (kind: NotificationKind) => kind === 'reminder_24h' || kind === 'reminder_1h';
 
-const isReminderStillDue = (booking: { status: string; start_time: Date | null }, occasion: string, now: Date) =>
+export const isReminderStillDue = (booking: { status: string; start_time: Date | null }, occasion: string, now: Date) =>
   booking.status === 'confirmed' && booking.start_time?.toISOString() === occasion && booking.start_time.getTime() > now.getTime();
 
-function describe(booking: BookingView): string {
+/** The in-app text, times in the recipient's zone. */
+function describe(booking: BookingView, zone: string): string {
   const when = booking.start_time
-    ? DateTime.fromJSDate(booking.start_time, { zone: booking.timezone }).toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ")
+    ? DateTime.fromJSDate(booking.start_time, { zone }).toFormat("cccc d LLLL yyyy 'at' HH:mm ZZZZ")
     : 'no fixed time';
   return `${booking.service.name} with ${booking.practitioner.name}, ${when}. Status: ${booking.status}.`;
 }
@@ -57,8 +58,10 @@ async function recordReminder(app: AppContext, bookingId: number, kind: Notifica
 }
 
 /**
- * Tells the client and the practitioner about a booking event: one in-app notification each and an
- * e-mail. The dedupe key makes a re-delivered job a no-op.
+ * Tells the client and the practitioner about a booking event: one notification each (in-app, and the
+ * record of its e-mail) and a send-email job each, in one transaction. The dedupe key makes a
+ * re-delivered job a no-op. Recorded first, sent second: the e-mail goes out from its own job, which
+ * retries a failed send (send-email.ts). Returns how many notifications were recorded.
  */
 export async function sendBookingNotification(app: AppContext, input: { bookingId: number; kind: NotificationKind; occasion: string; eventId?: number }): Promise<number> {
   const eventId = isReminder(input.kind) && input.eventId === undefined ? await recordReminder(app, input.bookingId, input.kind, input.occasion) : (input.eventId ?? null);
@@ -67,26 +70,29 @@ export async function sendBookingNotification(app: AppContext, input: { bookingI
   if (!booking) return 0;
   const event: EventType | null = eventId === null ? null : ((await app.events.find(eventId))?.type ?? null);
   const subject = SUBJECTS[input.kind];
-  const body = describe(booking);
-  let sent = 0;
-  for (const recipient of [booking.client, booking.practitioner]) {
-    const dedupeKey = `${booking.id}:${input.kind}:${input.occasion}:${recipient.id}`;
-    const inserted = await app.db('notifications')
-      .insert({ user_id: recipient.id, booking_id: booking.id, kind: input.kind, dedupe_key: dedupeKey, subject, body, channel: 'email', event_id: eventId, event })
-      .onConflict('dedupe_key')
-      .ignore()
-      .returning('id');
-    if (!inserted.length) continue;
-    // Recorded first, sent second: a crash between the two loses an e-mail, never sends one twice.
-    let status: 'sent' | 'logged' | 'failed';
-    try {
-      status = await app.mailer.send({ to: recipient.email, subject, text: body });
-    } catch (error) {
-      app.logger.warn({ err: error, notificationId: inserted[0].id }, 'e-mail failed');
-      status = 'failed';
+  const practitionerZone = (await app.practitioners.find(booking.practitioner_id))?.timezone ?? booking.timezone;
+  const recipients = [
+    { user: booking.client, zone: booking.timezone },
+    { user: booking.practitioner, zone: practitionerZone },
+  ];
+  // Without SMTP there is nothing to send or retry: the e-mail is recorded as logged, and no job is made.
+  const sends = app.mailer.sends;
+  return app.db.transaction(async (trx) => {
+    const jobs: OutboxJob[] = [];
+    let recorded = 0;
+    for (const { user, zone } of recipients) {
+      const dedupeKey = `${booking.id}:${input.kind}:${input.occasion}:${user.id}`;
+      const inserted = await trx('notifications')
+        .insert({ user_id: user.id, booking_id: booking.id, kind: input.kind, dedupe_key: dedupeKey, subject, body: describe(booking, zone), channel: 'email', event_id: eventId, event, email_status: sends ? 'pending' : 'logged' })
+        .onConflict('dedupe_key')
+        .ignore()
+        .returning('id');
+      if (!inserted.length) continue;
+      recorded++;
+      if (sends) jobs.push({ queue: 'notifications', name: 'send-email', payload: { notificationId: inserted[0].id } });
+      else app.logger.info({ notificationId: inserted[0].id, kind: input.kind }, 'e-mail not sent (no SMTP_URL): recorded only');
     }
-    await app.db('notifications').where({ id: inserted[0].id }).update({ email_status: status });
-    sent++;
-  }
-  return sent;
+    await recordJobs(trx, jobs);
+    return recorded;
+  });
 }

@@ -1,0 +1,52 @@
+import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import type { NotificationKind } from '../../jobs/job-contracts';
+
+/** The events whose e-mail carries a calendar invite (or its cancellation). */
+const INVITE_KINDS: ReadonlySet<NotificationKind> = new Set(['booking_created', 'booking_confirmed', 'booking_rescheduled', 'booking_canceled']);
+
+export interface InviteInput {
+  kind: NotificationKind;
+  publicUuid: string;
+  /** The booking event's sequence: rises with each change, so a calendar keeps the newest. */
+  sequence: number;
+  start: Date | null;
+  end: Date | null;
+  status: string;
+  summary: string;
+  description: string;
+  location: string;
+  meetingUrl: string;
+  organizer: { name: string; email: string };
+  attendee: { name: string; email: string };
+  stamp: Date;
+}
+
+/** The UID a booking has in every calendar, whatever happens to it. */
+export const inviteUid = (publicUuid: string): string => `${publicUuid}@estuary`;
+
+/**
+ * An RFC 5545 / iTIP calendar object for an e-mail: METHOD:REQUEST to add or update the booking,
+ * METHOD:CANCEL with STATUS:CANCELLED to remove it. Times in UTC (no VTIMEZONE needed; calendars show
+ * them in their own zone). null when the event carries no invite or the booking has no time yet.
+ */
+export function buildBookingInvite(input: InviteInput): { filename: string; content: string; method: 'REQUEST' | 'CANCEL' } | null {
+  if (!INVITE_KINDS.has(input.kind) || !input.start || !input.end) return null;
+  const canceled = input.kind === 'booking_canceled';
+  const method = canceled ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST;
+  const calendar = ical({ prodId: { company: 'Estuary', product: 'Estuary Bookings', language: 'EN' }, method });
+  calendar.createEvent({
+    id: inviteUid(input.publicUuid),
+    sequence: input.sequence,
+    stamp: input.stamp,
+    start: input.start,
+    end: input.end,
+    summary: input.summary,
+    description: input.description,
+    location: input.location || null,
+    url: input.meetingUrl || null,
+    status: canceled ? ICalEventStatus.CANCELLED : input.status === 'confirmed' ? ICalEventStatus.CONFIRMED : ICalEventStatus.TENTATIVE,
+    organizer: input.organizer,
+    attendees: [{ name: input.attendee.name, email: input.attendee.email }],
+  });
+  return { filename: canceled ? 'cancel.ics' : 'invite.ics', content: calendar.toString(), method };
+}

@@ -44,8 +44,11 @@ export interface JobPayloads {
     'send-email': { notificationId: number };
   };
   webhooks: {
-    /** Creates one delivery per webhook endpoint that wants the event (bookingId: for tracing only). */
-    'fan-out': { bookingId: number; eventId: number };
+    /**
+     * Creates one delivery per webhook endpoint that wanted the event when it happened (endpointIds,
+     * decided in the event's transaction) and still does (bookingId: for tracing only).
+     */
+    'fan-out': { bookingId: number; eventId: number; endpointIds?: number[] };
     /** One try of one delivery; retried with the webhook backoff until it is delivered or out of tries. */
     deliver: { deliveryId: number };
   };

@@ -31,7 +31,8 @@ export async function webhookJobsFor(app: AppContext, trx: Knex.Transaction, eve
   const jobs: OutboxJob[] = [];
   for (const event of events) {
     const listening = await app.webhooks.listening(trx, booking.practitioner_id, event.type);
-    if (listening.length) jobs.push({ queue: 'webhooks', name: 'fan-out', payload: { bookingId: event.booking_id, eventId: event.id } });
+    // The endpoints listening now: one paused at this moment does not hear of it, even if resumed before the job runs.
+    if (listening.length) jobs.push({ queue: 'webhooks', name: 'fan-out', payload: { bookingId: event.booking_id, eventId: event.id, endpointIds: listening.map((e) => e.id) } });
   }
   return jobs;
 }

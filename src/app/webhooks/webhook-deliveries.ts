@@ -24,11 +24,12 @@ async function webhookPayload(app: AppContext, event: BookingEventRow, practitio
  * One delivery per endpoint that wants the event, each with its signed-to-be body fixed now, and the
  * job that sends it, in one transaction. Run twice, it creates nothing twice. Returns how many it created.
  */
-export async function fanOutWebhookEvent(app: AppContext, eventId: number): Promise<number> {
+export async function fanOutWebhookEvent(app: AppContext, eventId: number, endpointIds?: number[]): Promise<number> {
   const event = await app.events.find(eventId);
   const booking = event && (await app.bookings.findView(event.booking_id));
   if (!event || !booking) return 0;
-  const endpoints = await app.webhooks.listening(app.db, booking.practitioner.id, event.type);
+  const wanted = endpointIds && new Set(endpointIds);
+  const endpoints = (await app.webhooks.listening(app.db, booking.practitioner.id, event.type)).filter((e) => !wanted || wanted.has(e.id));
   if (!endpoints.length) return 0;
   const body = JSON.stringify(await webhookPayload(app, event, booking.practitioner.id));
   const now = app.clock.now();

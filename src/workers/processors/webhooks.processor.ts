@@ -10,7 +10,7 @@ export function webhooksProcessor(app: AppContext) {
   return async (job: WebhooksJob): Promise<unknown> => {
     switch (job.name) {
       case 'fan-out':
-        return { deliveries: await fanOutWebhookEvent(app, job.data.eventId) };
+        return { deliveries: await fanOutWebhookEvent(app, job.data.eventId, job.data.endpointIds) };
       case 'deliver': {
         // attemptsMade counts the tries that failed before this one.
         const result = await deliverWebhook(app, job.data.deliveryId, job.attemptsMade + 1);

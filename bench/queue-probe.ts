@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Queue } from 'bullmq';
 import knexFactory, { type Knex } from 'knex';
 import { knexConfig } from '../db/knexfile';
-import { createAppContext } from '../src/app/app-context';
+import { createAppContext } from '../src/composition';
 import { jobIdForOutboxRow, QUEUES } from '../src/jobs/job-contracts';
 import type { OutboxRelay } from '../src/jobs/outbox-relay';
 import { closeQueues, createQueues, type Queues } from '../src/jobs/queues';

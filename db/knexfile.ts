@@ -12,6 +12,5 @@ export function knexConfig(databaseUrl: string, pool: { min: number; max: number
       tableName: 'knex_migrations',
       loadExtensions: ['.ts'],
     },
-    seeds: { directory: path.join(__dirname, 'seeds'), loadExtensions: ['.ts'] },
   };
 }

@@ -1,5 +1,5 @@
 import { startWeb } from './api/server';
-import { createRuntime } from './platform/runtime';
+import { createRuntime, exitOnStartupFailure } from './composition';
 import { onShutdown } from './platform/shutdown';
 import { parseWorkerArgs, startWorkerProcess } from './workers/worker-process';
 
@@ -12,7 +12,4 @@ async function main(): Promise<void> {
   process.stdout.write(`Estuary Bookings API listening on http://localhost:${app.config.port}/ (docs: /api/v1/docs/), workers and relay running\n`);
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure);

@@ -2,7 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import knexFactory from 'knex';
 import { knexConfig } from '../../db/knexfile';
-import { createAppContext } from '../../src/app/app-context';
+import { createAppContext } from '../../src/composition';
 import { QUEUES } from '../../src/jobs/job-contracts';
 import { systemClock } from '../../src/platform/clock';
 import { startWorkerProcess } from '../../src/workers/worker-process';

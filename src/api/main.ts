@@ -1,4 +1,4 @@
-import { createRuntime } from '../platform/runtime';
+import { createRuntime, exitOnStartupFailure } from '../composition';
 import { onShutdown } from '../platform/shutdown';
 import { startWeb } from './server';
 
@@ -9,7 +9,4 @@ async function main(): Promise<void> {
   app.logger.info({ url: `http://localhost:${app.config.port}/` }, 'API listening');
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure);

@@ -20,7 +20,13 @@ export async function startWeb(app: AppContext): Promise<{ server: http.Server; 
   });
   const server = http.createServer(api.callback());
   server.keepAliveTimeout = 65_000;
-  await new Promise<void>((resolve) => server.listen(app.config.port, resolve));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (error) => {
+      redis.disconnect();
+      reject(error);
+    });
+    server.listen(app.config.port, resolve);
+  });
   const close = async () => {
     // Stop accepting, let in-flight requests finish, and close each keep-alive connection as soon as
     // it goes idle (server.close alone would wait for clients to hang up, up to keepAliveTimeout).

@@ -4,7 +4,7 @@ import { seedDemo } from '../../db/seeds/demo-seed';
 import { registerUser } from '../app/auth/auth-service';
 import { DomainError } from '../domain/errors';
 import { USER_ROLES, type UserRole } from '../domain/types';
-import { createRuntime } from '../platform/runtime';
+import { createRuntime } from '../composition';
 
 const USAGE = `usage: npm run cli -- <command>
   migrate                                   create the database if missing and run migrations

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { ActorRole, BookingStatus, BookingType, PaymentStatus } from '../domain/types';
 import { fetchPage, type Page, type PageRequest } from './pagination';
+import { containsPattern } from './sql';
 
 /** A booking row as stored. */
 export interface BookingRow {
@@ -205,9 +206,9 @@ export function createBookingRepository(db: Knex) {
           else query.where((q) => q.whereNull('b.start_time').orWhere('b.start_time', '<=', now).orWhereNotIn('b.status', UPCOMING_STATUSES));
         }
         if (filter.search) {
-          const pattern = `%${filter.search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+          const pattern = containsPattern(filter.search);
           query.where((q) =>
-            q.whereILike('b.title', pattern).orWhereILike('b.description', pattern).orWhereILike('s.name', pattern).orWhereILike('p.name', pattern),
+            q.whereILike('b.title', pattern).orWhereILike('b.description', pattern).orWhereILike('s.name', pattern).orWhereILike('p.name', pattern).orWhereILike('c.name', pattern),
           );
         }
         return query;
@@ -222,7 +223,7 @@ export function createBookingRepository(db: Knex) {
       // The joins never change how many bookings match (required foreign keys, a left join on a
       // primary key): count the bookings alone unless the search needs the names.
       const countBase = db({ b: 'bookings' });
-      if (filter.search) countBase.join({ s: 'services' }, 's.id', 'b.service_id').join({ p: 'users' }, 'p.id', 'b.practitioner_id');
+      if (filter.search) countBase.join({ s: 'services' }, 's.id', 'b.service_id').join({ p: 'users' }, 'p.id', 'b.practitioner_id').join({ c: 'users' }, 'c.id', 'b.client_id');
       const { count, results } = await fetchPage<ViewRow>(pageQuery, page, applyFilters(countBase));
       return { count, results: results.map(toView) };
     },

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { DateOverride, Interval, Schedule, WeeklyRange } from '../domain/availability';
 import { fetchPage, type Page, type PageRequest } from './pagination';
+import { containsPattern } from './sql';
 
 export interface PractitionerProfile {
   id: number;
@@ -30,7 +31,7 @@ export function createPractitionerRepository(db: Knex) {
   return {
     async list(page: PageRequest, search?: string): Promise<Page<PractitionerProfile>> {
       const query = profiles().orderBy('users.id');
-      if (search) query.whereILike('users.name', `%${search.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`);
+      if (search) query.whereILike('users.name', containsPattern(search));
       return fetchPage<PractitionerProfile>(query, page);
     },
 

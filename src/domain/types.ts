@@ -37,6 +37,9 @@ export interface Actor {
   role: ActorRole;
 }
 
+/** The system as the one who moved a booking: workers, timeouts, the payment provider's events. */
+export const SYSTEM_ACTOR: Actor = Object.freeze({ id: null, role: 'system' });
+
 /** A user as the use cases see the caller. */
 export interface Caller {
   id: number;

@@ -16,18 +16,18 @@ export interface RefundResult {
 /** The provider behind payments and refunds. Every call carries an idempotency key. */
 export interface PaymentProvider {
   name: 'offline' | 'stripe';
-  startPayment(input: { bookingId: number; publicUuid: string; amountCents: number; currency: string; idempotencyKey: string }): Promise<StartedPayment>;
+  /** `amountText`: the amount as people read it ("50.00"), for instructions shown to them. */
+  startPayment(input: { bookingId: number; publicUuid: string; amountCents: number; amountText: string; currency: string; idempotencyKey: string }): Promise<StartedPayment>;
   refund(input: { bookingId: number; paymentProviderId: string | null; amountCents: number; idempotencyKey: string }): Promise<RefundResult>;
 }
 
 /** The default: nothing leaves the building; refunds wait for an operator to settle them. */
 export const offlineProvider: PaymentProvider = {
   name: 'offline',
-  async startPayment({ amountCents, currency, publicUuid }) {
-    const amount = `${Math.floor(amountCents / 100)}.${String(amountCents % 100).padStart(2, '0')} ${currency}`;
+  async startPayment({ amountText, currency, publicUuid }) {
     return {
       providerId: null,
-      instructions: `Pay ${amount} to the practitioner, quoting booking reference ${publicUuid}. The practitioner confirms the booking once paid.`,
+      instructions: `Pay ${amountText} ${currency} to the practitioner, quoting booking reference ${publicUuid}. The practitioner confirms the booking once paid.`,
     };
   },
   async refund() {

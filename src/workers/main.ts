@@ -1,4 +1,4 @@
-import { createRuntime } from '../platform/runtime';
+import { createRuntime, exitOnStartupFailure } from '../composition';
 import { onShutdown } from '../platform/shutdown';
 import { parseWorkerArgs, startWorkerProcess } from './worker-process';
 
@@ -13,7 +13,4 @@ async function main(): Promise<void> {
   process.stdout.write(`workers running: ${options.queues.join(', ')}${options.relay ? ' + outbox relay' : ''}\n`);
 }
 
-main().catch((error) => {
-  process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
-  process.exit(1);
-});
+main().catch(exitOnStartupFailure);

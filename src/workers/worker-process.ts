@@ -1,3 +1,4 @@
+import { parseArgs } from 'node:util';
 import type { AppContext } from '../app/app-context';
 import { QUEUES, type QueueName } from '../jobs/job-contracts';
 import { OutboxRelay } from '../jobs/outbox-relay';
@@ -53,9 +54,9 @@ export async function startWorkerProcess(app: AppContext, options: WorkerProcess
 
 /** `--queues a,b` (default: all) and `--no-relay`. */
 export function parseWorkerArgs(argv: string[]): WorkerProcessOptions {
-  const queuesArg = argv.find((a) => a.startsWith('--queues='))?.split('=')[1] ?? argv[argv.indexOf('--queues') + 1];
-  const queues = argv.some((a) => a === '--queues' || a.startsWith('--queues=')) && queuesArg ? queuesArg.split(',').map((q) => q.trim()) : [...QUEUES];
+  const { values } = parseArgs({ args: argv, options: { queues: { type: 'string' }, 'no-relay': { type: 'boolean' } }, strict: true });
+  const queues = values.queues ? values.queues.split(',').map((q) => q.trim()).filter(Boolean) : [...QUEUES];
   const unknown = queues.filter((q) => !(QUEUES as readonly string[]).includes(q));
-  if (unknown.length) throw new Error(`--queues: unknown queue(s) ${unknown.join(', ')}; known: ${QUEUES.join(', ')}`);
-  return { queues: queues as QueueName[], relay: !argv.includes('--no-relay') };
+  if (unknown.length) throw Object.assign(new Error(`--queues: unknown queue(s) ${unknown.join(', ')}; known: ${QUEUES.join(', ')}`), { code: 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' });
+  return { queues: queues as QueueName[], relay: !values['no-relay'] };
 }

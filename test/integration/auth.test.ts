@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { createApi } from '../../src/api/app';
-import { createAppContext } from '../../src/app/app-context';
+import { createAppContext } from '../../src/composition';
 import { createDb } from '../../src/platform/db';
 import { createLogger } from '../../src/platform/logger';
 import { aUser } from '../support/builders';

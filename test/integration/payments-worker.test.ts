@@ -643,7 +643,7 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
 
     it('when a booking paid through Stripe is paid again with a second PaymentIntent, then Stripe refunds the second in full, it stays out of payment_status, and a later cancel refunds the original payment in full (issue 10, item 2)', async () => {
       await payThroughProvider();
-      const second = await h.app.paymentProvider.startPayment({ bookingId: booking.id, publicUuid: booking.public_uuid, amountCents: PRICE, currency: 'USD', idempotencyKey: `pay-again-${booking.public_uuid}` });
+      const second = await h.app.paymentProvider.startPayment({ bookingId: booking.id, publicUuid: booking.public_uuid, amountCents: PRICE, amountText: '50.00', currency: 'USD', idempotencyKey: `pay-again-${booking.public_uuid}` });
       const pi2 = second.providerId!;
       fake.markSucceeded(pi2);
       const event = succeeded(booking.id, PRICE, pi2);

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { createAppContext } from '../../src/app/app-context';
+import { createAppContext } from '../../src/composition';
 import { loadConfig } from '../../src/config';
 import { QUEUES } from '../../src/jobs/job-contracts';
 import { OutboxRelay } from '../../src/jobs/outbox-relay';

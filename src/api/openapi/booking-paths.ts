@@ -17,7 +17,7 @@ const bookingListDescriptions = {
     'Bookings ending before this moment. A bare date includes that whole UTC day (ends before the next day\'s 00:00 UTC); ' +
     'a date-time is an exclusive bound. Bookings without an end time are left out.',
   is_upcoming: '`true`: starts in the future and is pending_payment or confirmed. `false`: everything else.',
-  search: 'Case-insensitive substring of the title, description, service name or practitioner name.',
+  search: 'Case-insensitive substring of the title, description, service name, practitioner name or client name.',
   ordering: 'Rows without a start time sort last either way; ties are broken by id.',
   parent_booking_id: 'The children of this course or package.',
   top_level: '`true`: leave out the children of courses and packages (one row per purchase). `false`: only children.',

@@ -11,6 +11,20 @@ const withTimeout = (promise: Promise<unknown>, ms: number) =>
 export function opsRoutes(readiness: ReadinessCheck[]): Router {
   const router = new Router();
 
+  // Where the URL printed at start leads: browsers to the docs, programs to an index of links.
+  router.get('/', (ctx) => {
+    if (ctx.accepts('html', 'json') === 'html') return ctx.redirect('/api/v1/docs/');
+    ctx.body = {
+      name: 'Estuary Bookings API',
+      docs: '/api/v1/docs/',
+      schema: '/api/v1/schema/',
+      api: '/api/v1/drf/',
+      health: '/healthz',
+      ready: '/readyz',
+      metrics: '/metrics',
+    };
+  });
+
   router.get('/healthz', (ctx) => {
     ctx.body = { status: 'ok' };
   });

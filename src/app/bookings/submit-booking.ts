@@ -9,6 +9,7 @@ import { factsOf } from './booking-queries';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { recordBookingEvents } from '../events/record-events';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
+import { SYSTEM_ACTOR } from '../../domain/types';
 import { actorOf, applyTransition, type Requester } from './transition-booking';
 
 const MINUTE_MS = 60_000;
@@ -57,6 +58,6 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
     // Until now the booking was the client's private draft: for everyone else it is created now.
     await recordBookingEvents(app, trx, submitted, [{ type: 'booking.created', occasion: 'created' }], { tellPeople: true });
     if (submitted.price_charged_cents > 0) return submitted;
-    return applyTransition(app, trx, submitted, { id: null, role: 'system' }, 'confirm', { reason: 'nothing to pay' });
+    return applyTransition(app, trx, submitted, SYSTEM_ACTOR, 'confirm', { reason: 'nothing to pay' });
   });
 }

@@ -3,8 +3,8 @@ import { decideTransition, resolveCanceledBy, type BookingAction } from '../../d
 import { paymentStatusOnConfirm, stampsFor } from '../../domain/booking-rules';
 import { computeRefundDueCents } from '../../domain/cancellation-policy';
 import { committedRefundCents } from '../../domain/payment-ledger';
-import { conflict } from '../../domain/errors';
-import type { Actor, ActorRole, BookingStatus, Caller } from '../../domain/types';
+import { conflict, notFound } from '../../domain/errors';
+import { SYSTEM_ACTOR, type Actor, type ActorRole, type BookingStatus, type Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
@@ -15,11 +15,11 @@ import { factsOf, requireActor } from './booking-queries';
 import { afterChildMoved, afterParentMoved, assertChildMayBeCanceled, refundDueOnCancel } from './parent-effects';
 
 /** Who asks: a signed-in person (their role is worked out per booking) or the system (workers, timeouts). */
-export type Requester = { caller: Caller } | { system: true };
+export type Requester = { caller: Caller } | typeof SYSTEM_ACTOR;
 
-export const SYSTEM: Requester = { system: true };
+export const SYSTEM: Requester = SYSTEM_ACTOR;
 
-export const SYSTEM_ACTOR: Actor = { id: null, role: 'system' };
+export { SYSTEM_ACTOR };
 
 export interface TransitionOptions {
   reason?: string;
@@ -34,8 +34,8 @@ export interface TransitionOptions {
 }
 
 export function actorOf(requester: Requester, booking: BookingRow | undefined): Actor {
-  if ('system' in requester) {
-    if (!booking) throw conflict('not_found', 'The booking no longer exists.');
+  if (!('caller' in requester)) {
+    if (!booking) throw notFound('The booking no longer exists.');
     return SYSTEM_ACTOR;
   }
   return requireActor(booking, requester.caller);

@@ -1,3 +1,4 @@
+import { SYSTEM_ACTOR } from '../../domain/types';
 import type { Knex } from 'knex';
 import { currencyMatches, decideSucceededPayment, derivePaymentStatus, DUPLICATE_PAYMENT, refundsSettledBy, settledAmounts } from '../../domain/payment-ledger';
 import type { PaymentRow } from '../../data/payment-repository';
@@ -7,7 +8,6 @@ import type { AppContext } from '../app-context';
 import { applyTransition } from '../bookings/transition-booking';
 import { recordRefundEvent } from '../events/record-events';
 
-const SYSTEM = { id: null, role: 'system' } as const;
 
 type Outcome = { outcome: string; flag?: string };
 
@@ -49,7 +49,7 @@ async function onSucceeded(app: AppContext, trx: Knex.Transaction, booking: Book
     state: 'succeeded',
     flag,
   });
-  if (decision === 'confirm') await applyTransition(app, trx, booking, SYSTEM, 'confirm', { reason: 'payment received' });
+  if (decision === 'confirm') await applyTransition(app, trx, booking, SYSTEM_ACTOR, 'confirm', { reason: 'payment received' });
   if (decision === 'refund') {
     // The booking was canceled (its hold ran out) before the money came: it goes back, up to the
     // price the refund_due column can hold; an overpayment beyond it is flagged for an operator.

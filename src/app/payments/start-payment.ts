@@ -1,3 +1,4 @@
+import { formatCents } from '../../domain/pricing';
 import { conflict, forbidden } from '../../domain/errors';
 import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
@@ -26,6 +27,7 @@ export async function startPayment(app: AppContext, booking: BookingRow): Promis
       bookingId: booking.id,
       publicUuid: booking.public_uuid,
       amountCents: booking.price_charged_cents,
+      amountText: formatCents(booking.price_charged_cents),
       currency: booking.currency,
       idempotencyKey: `pay-${booking.public_uuid}`,
     });

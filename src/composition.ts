@@ -8,6 +8,7 @@ import type { Knex } from 'knex';
 import type { AppContext } from './app/app-context';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createBookingRepository } from './data/booking-repository';
+import { isPublicAddress } from './domain/webhook-endpoints';
 import { createCalendarRepository } from './data/calendar-repository';
 import { createCatalogRepository } from './data/catalog-repository';
 import { createCreditRepository } from './data/credit-repository';
@@ -46,7 +47,8 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     sessions: createSessionStore(deps.db),
     webhooks: createWebhookRepository(deps.db),
     webhookTransport:
-      deps.webhookTransport ?? createWebhookTransport({ allowPrivate: deps.config.webhooks.allowPrivateUrls, timeoutMs: deps.config.webhooks.timeoutMs }),
+      deps.webhookTransport ??
+      createWebhookTransport({ allowPrivate: deps.config.webhooks.allowPrivateUrls, timeoutMs: deps.config.webhooks.timeoutMs, isPublicAddress }),
     secretBox: createSecretBox(deps.config.webhooks.secretKey),
   };
 }

@@ -2,6 +2,7 @@ import './koa-augment';
 import Koa from 'koa';
 import session from 'koa-session';
 import type { AppContext } from '../app/app-context';
+import { databaseGauges } from '../app/operations/operator-views';
 import { authenticate, configurePassport } from './auth';
 import { errorHandler, notFoundFallback } from './middleware/errors';
 import { jsonBody } from './middleware/json-body';
@@ -42,7 +43,7 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   api.keys = [app.config.sessionSecret];
   const passport = configurePassport(app);
 
-  const metrics = createMetrics({ db: app.db, queues, clock: app.clock, emailCounts: () => app.emails.countByStatus() });
+  const metrics = createMetrics({ db: app.db, queues, clock: app.clock, ...databaseGauges(app) });
   // First, so that every answer carries them, errors included.
   api.use(securityHeaders([DOCS_PATH, DASHBOARD_PATH]));
   api.use(requestContext(app.logger));

@@ -5,7 +5,6 @@ import { QUEUES } from '../jobs/job-contracts';
 import { outboxLagSeconds } from '../jobs/outbox-relay';
 import type { Queues } from '../jobs/queues';
 import type { Clock } from '../platform/clock';
-import { createWebhookRepository } from '../data/webhook-repository';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
 
@@ -26,7 +25,13 @@ async function collectFromRedis(gauge: client.Gauge, collect: () => Promise<unkn
  * (queue depths and job totals kept by BullMQ in Redis, outbox lag from Postgres), so any web
  * instance answers for the whole system.
  */
-export function createMetrics(deps: { db: Knex; queues?: Queues; clock: Clock; emailCounts?: () => Promise<Array<{ status: string; count: number }>> }) {
+export function createMetrics(deps: {
+  db: Knex;
+  queues?: Queues;
+  clock: Clock;
+  emailCounts?: () => Promise<Array<{ status: string; count: number }>>;
+  webhookDeliveryCounts?: () => Promise<Record<string, number>>;
+}) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
 
@@ -47,14 +52,14 @@ export function createMetrics(deps: { db: Knex; queues?: Queues; clock: Clock; e
     },
   });
 
-  const webhooks = createWebhookRepository(deps.db);
+  const { webhookDeliveryCounts } = deps;
   new client.Gauge({
     name: 'webhook_deliveries',
     help: 'Outgoing webhook deliveries by outcome: pending (being tried), delivered (a 2xx), failed (out of tries or endpoint disabled)',
     labelNames: ['outcome'],
     registers: [registry],
     async collect() {
-      const counts = await webhooks.countDeliveriesByStatus();
+      const counts = webhookDeliveryCounts ? await webhookDeliveryCounts() : {};
       for (const [outcome, n] of Object.entries(counts)) this.set({ outcome }, n);
     },
   });

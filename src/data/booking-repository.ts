@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import type { Ordering } from '../domain/booking-lists';
 import type { ActorRole, BookingStatus, BookingType, PaymentStatus } from '../domain/types';
 import { fetchPage, type Page, type PageRequest } from './pagination';
 import { containsPattern } from './sql';
@@ -110,8 +111,7 @@ export interface NoteRecord {
   created_at: Date;
 }
 
-export const ORDERINGS = ['start_time', '-start_time', 'created_at', '-created_at', 'price_charged_cents', '-price_charged_cents'] as const;
-export type Ordering = (typeof ORDERINGS)[number];
+export type { Ordering };
 
 export interface BookingFilter {
   visibleTo: { id: number; role: 'client' | 'practitioner' | 'admin' };
@@ -122,7 +122,8 @@ export interface BookingFilter {
   serviceId?: number;
   startFrom?: Date;
   endBefore?: Date;
-  upcoming?: { value: boolean; now: Date };
+  /** Upcoming or not, by the domain's meaning of it (statuses still expected to happen) at `now`. */
+  upcoming?: { value: boolean; now: Date; statuses: readonly BookingStatus[] };
   parentBookingId?: number;
   topLevel?: boolean;
   expansionStatus?: Array<'pending' | 'done' | 'failed'>;
@@ -171,8 +172,6 @@ function toView(row: ViewRow): BookingView {
 /** Bookings that start and end on their own times; parents follow their children instead. */
 const TIMED_TYPES: BookingType[] = ['individual', 'group'];
 
-/** Upcoming: still to happen and still expected to happen. */
-export const UPCOMING_STATUSES: BookingStatus[] = ['pending_payment', 'confirmed'];
 
 export function createBookingRepository(db: Knex) {
   const viewQuery = (q: Knex | Knex.Transaction = db) =>
@@ -201,9 +200,9 @@ export function createBookingRepository(db: Knex) {
         if (filter.startFrom) query.where('b.start_time', '>=', filter.startFrom);
         if (filter.endBefore) query.where('b.end_time', '<', filter.endBefore);
         if (filter.upcoming) {
-          const { value, now } = filter.upcoming;
-          if (value) query.where('b.start_time', '>', now).whereIn('b.status', UPCOMING_STATUSES);
-          else query.where((q) => q.whereNull('b.start_time').orWhere('b.start_time', '<=', now).orWhereNotIn('b.status', UPCOMING_STATUSES));
+          const { value, now, statuses } = filter.upcoming;
+          if (value) query.where('b.start_time', '>', now).whereIn('b.status', statuses);
+          else query.where((q) => q.whereNull('b.start_time').orWhere('b.start_time', '<=', now).orWhereNotIn('b.status', statuses));
         }
         if (filter.search) {
           const pattern = containsPattern(filter.search);

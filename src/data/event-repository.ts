@@ -21,10 +21,7 @@ export function createEventRepository(db: Knex) {
       trx: Knex.Transaction,
       event: { bookingId: number; type: EventType; occurredAt: Date; details?: Record<string, unknown> | null; dedupeKey?: string },
     ): Promise<BookingEventRow | undefined> {
-      if (event.dedupeKey) {
-        const seen = await trx('booking_events').where({ booking_id: event.bookingId, dedupe_key: event.dedupeKey }).first('id');
-        if (seen) return undefined;
-      }
+      if (event.dedupeKey && (await this.findByDedupeKey(trx, event.bookingId, event.dedupeKey))) return undefined;
       const { rows } = await trx.raw(
         `WITH seq AS (UPDATE bookings SET event_sequence = event_sequence + 1 WHERE id = ? RETURNING id, event_sequence)
          INSERT INTO booking_events (booking_id, sequence, type, occurred_at, details, dedupe_key)
@@ -33,6 +30,10 @@ export function createEventRepository(db: Knex) {
         [event.bookingId, event.type, event.occurredAt, event.details ? JSON.stringify(event.details) : null, event.dedupeKey ?? null],
       );
       return rows[0];
+    },
+
+    async findByDedupeKey(q: Knex | Knex.Transaction, bookingId: number, dedupeKey: string): Promise<Pick<BookingEventRow, 'id'> | undefined> {
+      return q('booking_events').where({ booking_id: bookingId, dedupe_key: dedupeKey }).first('id');
     },
 
     async find(id: number, q: Knex | Knex.Transaction = db): Promise<BookingEventRow | undefined> {

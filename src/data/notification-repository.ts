@@ -28,6 +28,12 @@ export function createNotificationRepository(db: Knex) {
       return fetchPage<NotificationRow>(query, page);
     },
 
+    /** Records a notification once per dedupe key; a repeat records nothing and returns undefined. */
+    async recordOnce(trx: Knex.Transaction, row: Record<string, unknown> & { dedupe_key: string }): Promise<number | undefined> {
+      const [inserted] = await trx('notifications').insert(row).onConflict('dedupe_key').ignore().returning('id');
+      return inserted?.id;
+    },
+
     async find(userId: number, id: number): Promise<NotificationRow | undefined> {
       return db('notifications').select(COLUMNS).where({ user_id: userId, id }).first();
     },

@@ -118,6 +118,12 @@ export function createPaymentRepository(db: Knex) {
       return [...new Set(rows.map((r) => Number(r.booking_id)))];
     },
 
+    /** The booking a refund belongs to (read without a lock: the booking is locked first, then the refund). */
+    async bookingOfRefund(q: Knex | Knex.Transaction, refundId: number): Promise<number | undefined> {
+      const row = await q('payments').where({ id: refundId, kind: 'refund' }).first('booking_id');
+      return row?.booking_id;
+    },
+
     async lockPayment(trx: Knex.Transaction, id: number): Promise<PaymentRow | undefined> {
       return trx('payments').where({ id }).forUpdate().first();
     },

@@ -1,8 +1,7 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import http from 'node:http';
 import https from 'node:https';
-import type { LookupFunction } from 'node:net';
-import { hostAddress, isPublicAddress } from '../domain/webhook-endpoints';
+import { isIP, type LookupFunction } from 'node:net';
 
 export interface WebhookAttempt {
   /** The HTTP status answered, or null when there was no answer (refused, timed out, unresolvable). */
@@ -28,7 +27,7 @@ const refusal = (host: string, address: string) =>
  * the address connected to: a name that resolved to a public address at registration and to
  * 127.0.0.1 now (DNS rebinding) is refused now.
  */
-function guardedLookup(allowPrivate: boolean): LookupFunction {
+function guardedLookup(allowPrivate: boolean, isPublicAddress: (address: string) => boolean): LookupFunction {
   return (hostname, options, callback) => {
     dnsLookup(hostname, { ...options, all: true }, (error, addresses: LookupAddress[]) => {
       if (error) return callback(error, '', 0);
@@ -44,8 +43,19 @@ function guardedLookup(allowPrivate: boolean): LookupFunction {
 const MAX_ERROR_LENGTH = 500;
 
 /** Outgoing webhook HTTP: keep-alive agents, a guarded lookup, a hard timeout over the whole exchange. */
-export function createWebhookTransport(options: { allowPrivate: boolean; timeoutMs: number; userAgent?: string }): WebhookTransport {
-  const lookup = guardedLookup(options.allowPrivate);
+/** The host of a URL when it is an IP address literal (brackets of IPv6 removed), else null. */
+function hostAddress(url: URL): string | null {
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  return isIP(host) ? host : null;
+}
+
+/**
+ * `isPublicAddress` is the rule of which targets may be reached (the domain's, given by the composition
+ * root): this transport applies it to literal hosts and to every address a name resolves to, at connect time.
+ */
+export function createWebhookTransport(options: { allowPrivate: boolean; timeoutMs: number; userAgent?: string; isPublicAddress: (address: string) => boolean }): WebhookTransport {
+  const { isPublicAddress } = options;
+  const lookup = guardedLookup(options.allowPrivate, isPublicAddress);
   const agents = { 'http:': new http.Agent({ keepAlive: true, lookup }), 'https:': new https.Agent({ keepAlive: true, lookup }) };
 
   const assertLiteralAllowed = (url: URL) => {

@@ -1,6 +1,7 @@
 import Router from '@koa/router';
 import Joi from 'joi';
 import type { AppContext } from '../../app/app-context';
+import { listFailedEmails, listFlaggedPaymentEvents, listUnsettledRefunds } from '../../app/operations/operator-views';
 import { retryFailedEmail } from '../../app/notifications/send-email';
 import { settleRefund } from '../../app/payments/settle-refund';
 import type { EmailRow } from '../../data/email-repository';
@@ -65,14 +66,14 @@ export function adminRoutes(app: AppContext): Router {
   router.get('/payment-events/flagged/', async (ctx) => {
     requireAdmin(ctx.state);
     const page = toPageRequest(validateQuery<{ page: number; page_size: number }>(pageQuery, ctx.query));
-    ctx.body = paginated(ctx, await app.payments.flaggedEvents(page), page, (e) => e);
+    ctx.body = paginated(ctx, await listFlaggedPaymentEvents(app, page), page, (e) => e);
   });
 
   router.get('/refunds/', async (ctx) => {
     requireAdmin(ctx.state);
     const query = validateQuery<{ page: number; page_size: number; state?: UnsettledRefundState }>(refundsQuery, ctx.query);
     const page = toPageRequest(query);
-    ctx.body = paginated(ctx, await app.payments.unsettledRefunds(page, query.state), page, serializeRefund);
+    ctx.body = paginated(ctx, await listUnsettledRefunds(app, page, query.state), page, serializeRefund);
   });
 
   router.post('/refunds/:id/settle/', async (ctx) => {
@@ -83,7 +84,7 @@ export function adminRoutes(app: AppContext): Router {
   router.get('/notifications/failed/', async (ctx) => {
     requireAdmin(ctx.state);
     const page = toPageRequest(validateQuery<{ page: number; page_size: number }>(pageQuery, ctx.query));
-    ctx.body = paginated(ctx, await app.emails.listFailed(page), page, serializeEmail);
+    ctx.body = paginated(ctx, await listFailedEmails(app, page), page, serializeEmail);
   });
 
   router.post('/notifications/:id/retry/', async (ctx) => {

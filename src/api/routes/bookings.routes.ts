@@ -8,7 +8,7 @@ import type { ParentType } from '../../domain/parent-bookings';
 import { updateBooking, type BookingPatch } from '../../app/bookings/update-booking';
 import { actorFor } from '../../domain/booking-status';
 import type { BookingStatus, BookingType, PaymentStatus } from '../../domain/types';
-import type { Ordering } from '../../data/booking-repository';
+import type { Ordering } from '../../domain/booking-lists';
 import { requireCaller } from '../auth';
 import { paginated } from '../pagination';
 import { parseId, splitCommaValues, toPageRequest, validate, validateQuery } from '../validation';

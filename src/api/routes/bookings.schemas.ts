@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { ORDERINGS } from '../../data/booking-repository';
+import { ORDERINGS } from '../../domain/booking-lists';
 import { BOOKING_STATUSES, BOOKING_TYPES, PAYMENT_STATUSES } from '../../domain/types';
 import { bool, id, isoDate, isoTime, multiValued, paginationKeys, text, timezone } from '../validation';
 

@@ -1,4 +1,5 @@
 import { actorFor, type BookingFacts } from '../../domain/booking-status';
+import { UPCOMING_STATUSES } from '../../domain/booking-lists';
 import { notFound } from '../../domain/errors';
 import { creditSummary, type CreditEntry } from '../../domain/parent-bookings';
 import type { BundleCreditsRow } from '../../data/credit-repository';
@@ -39,8 +40,11 @@ export function requireActor(booking: BookingRow | undefined, caller: Caller): A
   return actor;
 }
 
-export async function listBookings(app: AppContext, caller: Caller, filter: Omit<BookingFilter, 'visibleTo'>, page: PageRequest): Promise<Page<BookingView>> {
-  return app.bookings.list({ ...filter, visibleTo: caller }, page);
+export type ListFilter = Omit<BookingFilter, 'visibleTo' | 'upcoming'> & { upcoming?: { value: boolean; now: Date } };
+
+export async function listBookings(app: AppContext, caller: Caller, filter: ListFilter, page: PageRequest): Promise<Page<BookingView>> {
+  const upcoming = filter.upcoming && { ...filter.upcoming, statuses: UPCOMING_STATUSES };
+  return app.bookings.list({ ...filter, upcoming, visibleTo: caller }, page);
 }
 
 function creditsOf({ credits, entries }: { credits: BundleCreditsRow; entries: CreditEntry[] }): NonNullable<BookingDetail['credits']> {

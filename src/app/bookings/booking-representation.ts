@@ -4,9 +4,8 @@ import { canBeCanceled, canBeRescheduled } from '../../domain/booking-status';
 import { formatCents } from '../../domain/pricing';
 import type { Actor } from '../../domain/types';
 import type { BookingView, HistoryEntry, NoteRecord } from '../../data/booking-repository';
-import { UPCOMING_STATUSES } from '../../data/booking-repository';
+import { isUpcoming } from '../../domain/booking-lists';
 
-const isUpcoming = (b: BookingView, now: Date) => !!b.start_time && b.start_time > now && UPCOMING_STATUSES.includes(b.status);
 
 /** A list item: what a client needs to show a row, and what they may do with it. */
 export function serializeBookingSummary(b: BookingView, actor: Actor, now: Date) {

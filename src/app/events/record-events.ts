@@ -26,7 +26,7 @@ const KIND_OF: Record<Exclude<EventType, 'booking.reminder'>, NotificationKind> 
  */
 export async function webhookJobsFor(app: AppContext, trx: Knex.Transaction, events: BookingEventRow[]): Promise<OutboxJob[]> {
   if (!events.length) return [];
-  const booking = await trx('bookings').where({ id: events[0]!.booking_id }).first('practitioner_id');
+  const booking = await app.bookings.findRow(events[0]!.booking_id, trx);
   if (!booking) return [];
   const jobs: OutboxJob[] = [];
   for (const event of events) {

@@ -52,7 +52,7 @@ async function recordReminder(app: AppContext, bookingId: number, kind: Notifica
       await recordJobs(trx, await webhookJobsFor(app, trx, [event]));
       return event.id;
     }
-    const seen = await trx('booking_events').where({ booking_id: bookingId, dedupe_key: `${kind}:${occasion}` }).first('id');
+    const seen = await app.events.findByDedupeKey(trx, bookingId, `${kind}:${occasion}`);
     return seen?.id ?? null;
   });
 }
@@ -82,15 +82,22 @@ export async function sendBookingNotification(app: AppContext, input: { bookingI
     let recorded = 0;
     for (const { user, zone } of recipients) {
       const dedupeKey = `${booking.id}:${input.kind}:${input.occasion}:${user.id}`;
-      const inserted = await trx('notifications')
-        .insert({ user_id: user.id, booking_id: booking.id, kind: input.kind, dedupe_key: dedupeKey, subject, body: describe(booking, zone), channel: 'email', event_id: eventId, event, email_status: sends ? 'pending' : 'logged' })
-        .onConflict('dedupe_key')
-        .ignore()
-        .returning('id');
-      if (!inserted.length) continue;
+      const notificationId = await app.notifications.recordOnce(trx, {
+        user_id: user.id,
+        booking_id: booking.id,
+        kind: input.kind,
+        dedupe_key: dedupeKey,
+        subject,
+        body: describe(booking, zone),
+        channel: 'email',
+        event_id: eventId,
+        event,
+        email_status: sends ? 'pending' : 'logged',
+      });
+      if (notificationId === undefined) continue;
       recorded++;
-      if (sends) jobs.push({ queue: 'notifications', name: 'send-email', payload: { notificationId: inserted[0].id } });
-      else app.logger.info({ notificationId: inserted[0].id, kind: input.kind }, 'e-mail not sent (no SMTP_URL): recorded only');
+      if (sends) jobs.push({ queue: 'notifications', name: 'send-email', payload: { notificationId } });
+      else app.logger.info({ notificationId, kind: input.kind }, 'e-mail not sent (no SMTP_URL): recorded only');
     }
     await recordJobs(trx, jobs);
     return recorded;

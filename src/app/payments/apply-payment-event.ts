@@ -15,7 +15,7 @@ const cents = (value: unknown): number | null => (typeof value === 'number' && N
 
 /** Re-derives payment_status from the ledger, whatever order the events came in. */
 export async function refreshPaymentStatus(app: AppContext, trx: Knex.Transaction, bookingId: number): Promise<void> {
-  const booking = (await trx('bookings').where({ id: bookingId }).first()) as BookingRow;
+  const booking = (await app.bookings.findRow(bookingId, trx))!;
   const status = derivePaymentStatus(booking.price_charged_cents, await app.payments.ledger(trx, bookingId));
   if (status !== booking.payment_status) await app.bookings.update(trx, bookingId, { payment_status: status });
 }

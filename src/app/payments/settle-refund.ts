@@ -10,9 +10,9 @@ import { refreshPaymentStatus } from './apply-payment-event';
  */
 export async function settleRefund(app: AppContext, refundId: number): Promise<PaymentRow> {
   return app.db.transaction(async (trx) => {
-    const unlocked = await trx('payments').where({ id: refundId, kind: 'refund' }).first('booking_id');
-    if (!unlocked) throw notFound();
-    await app.bookings.lockForUpdate(trx, unlocked.booking_id);
+    const bookingId = await app.payments.bookingOfRefund(trx, refundId);
+    if (bookingId === undefined) throw notFound();
+    await app.bookings.lockForUpdate(trx, bookingId);
     const refund = (await app.payments.lockPayment(trx, refundId))!;
     if (refund.state !== 'awaiting_operator' && refund.state !== 'failed') {
       throw conflict('invalid_transition', `This refund is ${refund.state}; only a refund awaiting an operator or refused by the provider can be settled.`);

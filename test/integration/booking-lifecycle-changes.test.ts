@@ -1,35 +1,27 @@
 import { expect } from 'chai';
 import { aBooking, aSchedule, slot } from '../support/builders';
-import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
+import { DEFAULT_NOW, type Harness } from '../support/harness';
 import {
   BOOKINGS,
   MINUTE,
-  aCast,
+  lifecycleSuite,
   aConfirmedBooking,
   aPendingBooking,
   act,
   detailOf,
   expectError,
-  someStrangers,
   storedHistory,
   type Cast,
-  type Strangers,
 } from '../support/lifecycle-fixtures';
 
 const START = '2030-01-08T10:00:00Z';
 const END = '2030-01-08T11:00:00.000Z';
 
 describe('booking lifecycle: reschedule, submit, notes, workshop seats', () => {
+  const suite = lifecycleSuite();
+  const { newCast } = suite;
   let h: Harness;
-  let strangers: Strangers;
-  before(async () => {
-    h = await startHarness();
-    strangers = await someStrangers(h);
-  });
-  after(() => h.close());
-  afterEach(() => h.clock.set(DEFAULT_NOW));
-
-  const newCast = (serviceOverrides: Record<string, unknown> = {}) => aCast(h, strangers, serviceOverrides);
+  before(() => (h = suite.h));
 
   describe('reschedule', () => {
     /** What must not change when a reschedule is refused. */

@@ -1,34 +1,26 @@
 import { expect } from 'chai';
 import { aBooking } from '../support/builders';
-import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
+import { DEFAULT_NOW, type Harness } from '../support/harness';
 import {
   BOOKINGS,
   HOUR,
   MINUTE,
-  aCast,
+  lifecycleSuite,
   aConfirmedBooking,
   aPendingBooking,
   act,
   detailOf,
-  someStrangers,
   type Cast,
-  type Strangers,
 } from '../support/lifecycle-fixtures';
 
 const START = '2030-01-08T10:00:00Z';
 const AFTER_START = new Date(Date.parse(START) + 5 * MINUTE);
 
 describe('booking lifecycle: what the caller may still do, refunds and status history', () => {
+  const suite = lifecycleSuite();
+  const { newCast } = suite;
   let h: Harness;
-  let strangers: Strangers;
-  before(async () => {
-    h = await startHarness();
-    strangers = await someStrangers(h);
-  });
-  after(() => h.close());
-  afterEach(() => h.clock.set(DEFAULT_NOW));
-
-  const newCast = (serviceOverrides: Record<string, unknown> = {}) => aCast(h, strangers, serviceOverrides);
+  before(() => (h = suite.h));
 
   describe('can_be_canceled and can_be_rescheduled', () => {
     const flagsOf = (body: { can_be_canceled: boolean; can_be_rescheduled: boolean }) => [body.can_be_canceled, body.can_be_rescheduled];

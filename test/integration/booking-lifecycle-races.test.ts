@@ -1,18 +1,16 @@
 import { expect } from 'chai';
 import { aBooking, slot } from '../support/builders';
-import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
+import { DEFAULT_NOW, type Harness } from '../support/harness';
 import {
   BOOKINGS,
   MINUTE,
-  aCast,
+  lifecycleSuite,
   aConfirmedBooking,
   act,
   detailOf,
   expectError,
-  someStrangers,
   storedHistory,
   type Cast,
-  type Strangers,
 } from '../support/lifecycle-fixtures';
 
 const START = '2030-01-08T10:00:00Z';
@@ -20,16 +18,10 @@ const START = '2030-01-08T10:00:00Z';
 // Each request is a real HTTP call to a listening server; Promise.all puts them in flight together,
 // so the database's row lock (not the test) decides their order.
 describe('booking lifecycle: concurrent requests on one booking', () => {
+  const suite = lifecycleSuite();
+  const { newCast } = suite;
   let h: Harness;
-  let strangers: Strangers;
-  before(async () => {
-    h = await startHarness();
-    strangers = await someStrangers(h);
-  });
-  after(() => h.close());
-  afterEach(() => h.clock.set(DEFAULT_NOW));
-
-  const newCast = (serviceOverrides: Record<string, unknown> = {}) => aCast(h, strangers, serviceOverrides);
+  before(() => (h = suite.h));
   const statusCodes = (responses: Array<{ status: number }>) => responses.map((r) => r.status).sort();
   const countTo = async (id: number, status: string) => (await storedHistory(h, id)).filter((e) => e.to_status === status).length;
 

@@ -1,37 +1,29 @@
 import { expect } from 'chai';
 import { aBooking, slot } from '../support/builders';
 import { runScheduledTransition } from '../../src/app/bookings/scheduled-transitions';
-import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
+import { DEFAULT_NOW, type Harness } from '../support/harness';
 import {
   BOOKINGS,
   MINUTE,
   ROLES,
-  aCast,
+  lifecycleSuite,
   aConfirmedBooking,
   aPendingBooking,
   act,
   detailOf,
   expectError,
-  someStrangers,
   type Cast,
   type Role,
-  type Strangers,
 } from '../support/lifecycle-fixtures';
 
 const START = '2030-01-08T10:00:00Z';
 const AFTER_START = new Date(Date.parse(START) + 5 * MINUTE);
 
 describe('booking lifecycle: actions', () => {
+  const suite = lifecycleSuite();
+  const { newCast } = suite;
   let h: Harness;
-  let strangers: Strangers;
-  before(async () => {
-    h = await startHarness();
-    strangers = await someStrangers(h);
-  });
-  after(() => h.close());
-  afterEach(() => h.clock.set(DEFAULT_NOW));
-
-  const newCast = (serviceOverrides: Record<string, unknown> = {}) => aCast(h, strangers, serviceOverrides);
+  before(() => (h = suite.h));
 
   describe('who may do what', () => {
     interface Scenario {

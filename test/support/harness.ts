@@ -12,6 +12,7 @@ import { fixedClock, type Clock } from '../../src/platform/clock';
 import { createDb } from '../../src/platform/db';
 import { createLogger } from '../../src/platform/logger';
 import { createRedis } from '../../src/platform/redis';
+import { deleteRedisKeysWithin } from './redis-keys';
 import { createTestDatabase, RUN_ID } from './test-db';
 
 /** A Monday, far from any DST change, well in the future of the real clock. */
@@ -84,6 +85,8 @@ export async function startHarness<C extends Clock = FixedClock>(options: Harnes
       redis?.disconnect();
       await db.destroy();
       await database.drop();
+      // Each file leaves nothing behind in Redis either: queues, limits, metrics (its own prefix only).
+      await deleteRedisKeysWithin(config.redisUrl, config.queuePrefix);
     },
   };
 }

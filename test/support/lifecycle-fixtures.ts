@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { aBookablePractitioner, aBooking, aUser, type TestUser } from './builders';
-import type { Harness } from './harness';
+import { DEFAULT_NOW, startHarness, type Harness } from './harness';
 
 export const BOOKINGS = '/api/v1/drf/bookings';
 export const MINUTE = 60_000;
@@ -74,3 +74,24 @@ export function expectError(res: { status: number; body: { detail?: unknown; cod
 /** The history rows as stored, with the details the API does not show. */
 export const storedHistory = (h: Harness, bookingId: number) =>
   h.app.db('booking_status_history').where({ booking_id: bookingId }).orderBy('id').select('from_status', 'to_status', 'actor_id', 'actor_role', 'reason', 'details');
+
+/**
+ * The setup every lifecycle test file shares, as mocha hooks: one harness for the file, the strangers,
+ * the clock back at DEFAULT_NOW after each test. Read `h` inside tests and hooks (it is set in before()).
+ */
+export function lifecycleSuite(): { readonly h: Harness; newCast: (serviceOverrides?: Record<string, unknown>) => Promise<Cast> } {
+  let harness: Harness | undefined;
+  let strangers: Strangers | undefined;
+  before(async () => {
+    harness = await startHarness();
+    strangers = await someStrangers(harness);
+  });
+  after(() => harness?.close());
+  afterEach(() => harness?.clock.set(DEFAULT_NOW));
+  return {
+    get h() {
+      return harness!;
+    },
+    newCast: (serviceOverrides = {}) => aCast(harness!, strangers!, serviceOverrides),
+  };
+}

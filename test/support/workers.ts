@@ -7,6 +7,9 @@ import { jobIdForOutboxRow, QUEUES, type QueueName } from '../../src/jobs/job-co
 import { closeQueues, createQueues, type Queues } from '../../src/jobs/queues';
 import type { Clock } from '../../src/platform/clock';
 import { createRedis } from '../../src/platform/redis';
+import { deleteRedisKeys } from './redis-keys';
+
+export { deleteRedisKeys };
 import { startWorkerProcess, type WorkerProcessOptions } from '../../src/workers/worker-process';
 import type { Harness } from './harness';
 
@@ -76,22 +79,6 @@ export interface OutboxRow {
 export const outboxRowsOf = (h: Pick<Harness<Clock>, 'app'>, bookingId: number): Promise<OutboxRow[]> =>
   h.app.db('outbox').whereRaw(`(payload->>'bookingId')::bigint = ?`, [bookingId]).orderBy('id').select('id', 'queue', 'job_name', 'payload', 'run_at', 'dispatched_at');
 
-/** Deletes every Redis key under the prefix (SCAN + DEL); returns how many there were. */
-export async function deleteRedisKeys(redisUrl: string, prefix: string): Promise<number> {
-  const redis = createRedis(redisUrl, 'client');
-  let deleted = 0;
-  try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length) deleted += await redis.del(...keys);
-    } while (cursor !== '0');
-  } finally {
-    redis.disconnect();
-  }
-  return deleted;
-}
 
 export interface SpawnedWorker {
   child: ChildProcess;

@@ -62,6 +62,8 @@ export function createRateLimits(config: Readonly<Config>, store: Redis | undefi
         return;
       } catch (rejection) {
         if (!isRejection(rejection)) throw rejection;
+        // A refused consume still counted its point: take it back, or waiting would fill the budget itself.
+        await tokenAttemptsInFlight.reward(key).catch(() => undefined);
         const failed = (await tokenFailures.get(key))?.consumedPoints ?? 0;
         if (failed >= anonymousPerMinute || Date.now() >= deadline) throw throttled(rejection, ctx);
         await new Promise((resolve) => setTimeout(resolve, 10));

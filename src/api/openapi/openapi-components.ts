@@ -118,6 +118,7 @@ const bookingSummary = object({
       'Course and package parents: `pending` until the expansion worker has created every child, then `done`; `failed` (with `expansion_error`) ' +
       'when a child could not be created after its retries — operators list them with `expansion_status=failed`. null for other bookings.',
   }),
+  version: { ...int, minimum: 1, description: '1 when created, +1 on every change (status, times, payment, notes on the row). The SEQUENCE of its calendar-feed event.' },
   is_upcoming: { ...bool, description: 'Starts in the future and is pending_payment or confirmed.' },
   can_be_canceled: { ...bool, description: 'Whether the caller may cancel it now (same rules as the cancel action).' },
   can_be_rescheduled: { ...bool, description: 'Whether the caller may reschedule it now.' },

@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { createBookingRepository, type BookingRepository } from '../data/booking-repository';
 import { createCalendarRepository, type CalendarRepository } from '../data/calendar-repository';
+import { createCalendarFeedRepository, type CalendarFeedRepository } from '../data/calendar-feed-repository';
+import { createWaitlistRepository, type WaitlistRepository } from '../data/waitlist-repository';
 import { createCatalogRepository, type CatalogRepository } from '../data/catalog-repository';
 import { createCreditRepository, type CreditRepository } from '../data/credit-repository';
 import { createEmailRepository, type EmailRepository } from '../data/email-repository';
@@ -30,6 +32,8 @@ export interface AppContext {
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
   calendar: CalendarRepository;
+  feeds: CalendarFeedRepository;
+  waitlists: WaitlistRepository;
   credits: CreditRepository;
   events: EventRepository;
   notifications: NotificationRepository;
@@ -56,6 +60,8 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
     calendar: createCalendarRepository(),
+    feeds: createCalendarFeedRepository(deps.db),
+    waitlists: createWaitlistRepository(deps.db),
     credits: createCreditRepository(deps.db),
     events: createEventRepository(deps.db),
     notifications: createNotificationRepository(deps.db),

@@ -489,6 +489,10 @@ export const CONFLICTS = {
   too_many_unpaid_holds: 'You already hold 3 unpaid bookings with this practitioner (at most 3): pay for or cancel one before booking another.',
   delivery_pending: 'The delivery is still being tried.',
   endpoint_inactive: 'The endpoint is not active: enable it (PATCH is_active: true) first.',
+  session_has_seats: 'This session has a free seat: book it with POST /api/v1/drf/bookings/.',
+  already_waiting: 'You are already on the waitlist of this session.',
+  session_started: 'This session has already started.',
+  below_seats_taken: '3 seats are taken; max_participants cannot be lower.',
 } as const;
 
 export const securitySchemes: Record<string, Json> = {

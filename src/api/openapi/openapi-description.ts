@@ -101,5 +101,5 @@ refunded) with a per-booking \`sequence\`, and its client and practitioner get a
 SMTP is configured): \`/api/v1/drf/notifications/\`.
 
 ## Not in this version yet
-Event subscriptions for practitioners' own systems (signed HTTP deliveries), calendar invites in e-mails, calendar feeds, waitlists, rooms, idempotency keys.
+Rooms, idempotency keys and If-Match preconditions.
 `.trim();

@@ -9,6 +9,7 @@ import type { AppContext } from './app/app-context';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createBookingRepository } from './data/booking-repository';
 import { isPublicAddress } from './domain/webhook-endpoints';
+import { createCalendarFeedRepository } from './data/calendar-feed-repository';
 import { createCalendarRepository } from './data/calendar-repository';
 import { createCatalogRepository } from './data/catalog-repository';
 import { createCreditRepository } from './data/credit-repository';
@@ -19,6 +20,7 @@ import { createPaymentRepository } from './data/payment-repository';
 import { createPractitionerRepository } from './data/practitioner-repository';
 import { createSessionStore } from './data/session-store';
 import { createUserRepository } from './data/user-repository';
+import { createWaitlistRepository } from './data/waitlist-repository';
 import { createWebhookRepository } from './data/webhook-repository';
 import { systemClock, type Clock } from './platform/clock';
 import { createDb, ensureDatabase, migrateLatest } from './platform/db';
@@ -40,6 +42,8 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
     calendar: createCalendarRepository(),
+    feeds: createCalendarFeedRepository(deps.db),
+    waitlists: createWaitlistRepository(deps.db),
     credits: createCreditRepository(deps.db),
     events: createEventRepository(deps.db),
     notifications: createNotificationRepository(deps.db),

@@ -13,6 +13,8 @@ export interface Config {
   paymentWebhookSecret: string;
   sessionSecret: string;
   paymentHoldMinutes: number;
+  /** How long a seat offered from a waitlist (a paid one) is held for its payment. */
+  waitlistOfferMinutes: number;
   /** Active unpaid holds (pending_payment bookings) one client may have with one practitioner. */
   maxUnpaidHoldsPerPractitioner: number;
   smtpUrl: string | null;
@@ -81,6 +83,7 @@ const schema = Joi.object({
     .min(16)
     .when('NODE_ENV', { is: 'production', then: Joi.required(), otherwise: Joi.optional().default(DEV_SESSION_SECRET) }),
   PAYMENT_HOLD_MINUTES: Joi.number().integer().min(1).max(1440).default(15),
+  WAITLIST_OFFER_MINUTES: Joi.number().integer().min(1).max(10080).default(60),
   MAX_UNPAID_HOLDS_PER_PRACTITIONER: Joi.number().integer().min(1).max(1000).default(3),
   SMTP_URL: Joi.string()
     .uri({ scheme: ['smtp', 'smtps'] })
@@ -143,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     paymentWebhookSecret: value.PAYMENT_WEBHOOK_SECRET,
     sessionSecret: value.SESSION_SECRET,
     paymentHoldMinutes: value.PAYMENT_HOLD_MINUTES,
+    waitlistOfferMinutes: value.WAITLIST_OFFER_MINUTES,
     maxUnpaidHoldsPerPractitioner: value.MAX_UNPAID_HOLDS_PER_PRACTITIONER,
     smtpUrl: value.SMTP_URL ?? null,
     emailFrom: value.EMAIL_FROM,

@@ -17,6 +17,8 @@ import { catalogRoutes } from './routes/catalog.routes';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
 import { adminRoutes } from './routes/admin.routes';
+import { calendarRoutes } from './routes/calendar.routes';
+import { waitlistRoutes } from './routes/waitlist.routes';
 import { notificationsRoutes } from './routes/notifications.routes';
 import { webhookEndpointsRoutes } from './routes/webhook-endpoints.routes';
 import type { Redis } from 'ioredis';
@@ -77,7 +79,7 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));
 
-  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), notificationsRoutes(app), webhookEndpointsRoutes(app), webhooksRoutes(app), adminRoutes(app)]) {
+  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), notificationsRoutes(app), calendarRoutes(app), waitlistRoutes(app), webhookEndpointsRoutes(app), webhooksRoutes(app), adminRoutes(app)]) {
     api.use(router.routes());
     api.use(router.allowedMethods({ throw: true }));
   }

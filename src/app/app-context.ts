@@ -2,6 +2,8 @@ import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { BookingRepository } from '../data/booking-repository';
 import type { CalendarRepository } from '../data/calendar-repository';
+import type { CalendarFeedRepository } from '../data/calendar-feed-repository';
+import type { WaitlistRepository } from '../data/waitlist-repository';
 import type { CatalogRepository } from '../data/catalog-repository';
 import type { CreditRepository } from '../data/credit-repository';
 import type { EmailRepository } from '../data/email-repository';
@@ -30,6 +32,8 @@ export interface AppContext {
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
   calendar: CalendarRepository;
+  feeds: CalendarFeedRepository;
+  waitlists: WaitlistRepository;
   credits: CreditRepository;
   events: EventRepository;
   notifications: NotificationRepository;

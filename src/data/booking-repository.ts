@@ -50,13 +50,15 @@ export interface BookingRow {
   component_key: string | null;
   /** A booking paid with a bundle credit. */
   bundle_booking_id: number | null;
+  /** 1 at creation, +1 on every change (CONTRACT §13): the SEQUENCE of its calendar event. */
+  version: number;
 }
 
 type OptionalOnInsert = 'expansion_status' | 'expansion_error' | 'component_key' | 'bundle_booking_id' | 'canceled_at';
 
 export type NewBooking = Omit<
   BookingRow,
-  'id' | 'public_uuid' | 'created_at' | 'updated_at' | 'discount_amount_cents' | 'currency' | 'refund_due_cents' | 'refund_baseline_cents' | 'canceled_by' | 'cancellation_reason' | 'started_at' | 'completed_at' | 'no_show_at' | OptionalOnInsert
+  'id' | 'public_uuid' | 'version' | 'created_at' | 'updated_at' | 'discount_amount_cents' | 'currency' | 'refund_due_cents' | 'refund_baseline_cents' | 'canceled_by' | 'cancellation_reason' | 'started_at' | 'completed_at' | 'no_show_at' | OptionalOnInsert
 > &
   Partial<Pick<BookingRow, OptionalOnInsert>>;
 
@@ -353,13 +355,17 @@ export function createBookingRepository(db: Knex) {
     },
 
     async setExpansion(q: Knex | Knex.Transaction, parentId: number, status: 'done' | 'failed', error: string | null = null): Promise<void> {
-      await q('bookings').where({ id: parentId }).update({ expansion_status: status, expansion_error: error, updated_at: q.fn.now() });
+      await q('bookings')
+        .where({ id: parentId })
+        .update({ expansion_status: status, expansion_error: error, version: q.raw('version + 1'), updated_at: q.fn.now() });
     },
 
+    /** Every change of a booking goes through here: it bumps `version` (a calendar's SEQUENCE) and `updated_at`. */
     async update(trx: Knex.Transaction, id: number, changes: Partial<BookingRow>): Promise<BookingRow> {
+      const { version: _ignored, ...columns } = changes;
       const [row] = await trx('bookings')
         .where({ id })
-        .update({ ...changes, updated_at: trx.fn.now() })
+        .update({ ...columns, version: trx.raw('version + 1'), updated_at: trx.fn.now() })
         .returning('*');
       return row;
     },

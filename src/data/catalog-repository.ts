@@ -168,13 +168,24 @@ export function createCatalogRepository(db: Knex) {
       return row;
     },
 
-    /** Takes one seat if one is free: the conditional update is the capacity check (no read-then-write). */
-    async takeSeat(trx: Knex.Transaction, sessionId: number): Promise<boolean> {
-      const updated = await trx('service_sessions')
-        .where({ id: sessionId })
-        .andWhere('seats_taken', '<', trx.ref('max_participants'))
-        .increment('seats_taken', 1);
+    /**
+     * Takes one seat if one is free: the conditional update is the capacity check (no read-then-write).
+     * A seat freed while people wait for it is theirs: only the waitlist's offer (`forWaitlist`) may take
+     * it then (joining and leaving lock the session row this update locks, so the check is atomic).
+     */
+    async takeSeat(trx: Knex.Transaction, sessionId: number, options: { forWaitlist?: boolean } = {}): Promise<boolean> {
+      const query = trx('service_sessions').where({ id: sessionId }).andWhere('seats_taken', '<', trx.ref('max_participants'));
+      if (!options.forWaitlist) {
+        query.whereNotExists(trx('waitlist_entries').select(trx.raw('1')).where({ service_session_id: sessionId, status: 'waiting' }));
+      }
+      const updated = await query.increment('seats_taken', 1);
       return updated === 1;
+    },
+
+    /** A session's seat count, changed under its row lock (see setSessionCapacity's caller). */
+    async setSessionCapacity(trx: Knex.Transaction, sessionId: number, maxParticipants: number): Promise<SessionRecord> {
+      const [row] = await trx('service_sessions').where({ id: sessionId }).update({ max_participants: maxParticipants, updated_at: trx.fn.now() }).returning('*');
+      return row;
     },
 
     /**

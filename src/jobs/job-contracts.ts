@@ -13,6 +13,11 @@ export interface JobPayloads {
     'finish-booking': { bookingId: number; endTime: string };
     /** pending_payment → canceled when the payment hold runs out. */
     'expire-hold': { bookingId: number; holdExpiresAt: string };
+    /**
+     * A seat of a workshop session freed while people wait for it: offer the free seats to the first
+     * in line (does nothing when no seat is free or nobody waits).
+     */
+    'offer-waitlist-seats': { sessionId: number };
     /** Periodic repair: apply overdue transitions Redis may have lost. */
     reconcile: Record<string, never>;
   };

@@ -118,6 +118,7 @@ const bookingSummary = object({
       'Course and package parents: `pending` until the expansion worker has created every child, then `done`; `failed` (with `expansion_error`) ' +
       'when a child could not be created after its retries — operators list them with `expansion_status=failed`. null for other bookings.',
   }),
+  version: { ...int, minimum: 1, description: '1 when created, +1 on every change (status, times, payment, notes on the row). The SEQUENCE of its calendar-feed event.' },
   is_upcoming: { ...bool, description: 'Starts in the future and is pending_payment or confirmed.' },
   can_be_canceled: { ...bool, description: 'Whether the caller may cancel it now (same rules as the cancel action).' },
   can_be_rescheduled: { ...bool, description: 'Whether the caller may reschedule it now.' },
@@ -488,6 +489,10 @@ export const CONFLICTS = {
   too_many_unpaid_holds: 'You already hold 3 unpaid bookings with this practitioner (at most 3): pay for or cancel one before booking another.',
   delivery_pending: 'The delivery is still being tried.',
   endpoint_inactive: 'The endpoint is not active: enable it (PATCH is_active: true) first.',
+  session_has_seats: 'This session has a free seat: book it with POST /api/v1/drf/bookings/.',
+  already_waiting: 'You are already on the waitlist of this session.',
+  session_started: 'This session has already started.',
+  below_seats_taken: '3 seats are taken; max_participants cannot be lower.',
 } as const;
 
 export const securitySchemes: Record<string, Json> = {

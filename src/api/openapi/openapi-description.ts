@@ -101,5 +101,5 @@ refunded) with a per-booking \`sequence\`, and its client and practitioner get a
 SMTP is configured): \`/api/v1/drf/notifications/\`.
 
 ## Not in this version yet
-Idempotency keys, If-Match preconditions and the cancellation quote.
+Rooms, idempotency keys, If-Match preconditions and the cancellation quote.
 `.trim();

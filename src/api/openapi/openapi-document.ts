@@ -10,6 +10,7 @@ import type { Json } from './joi-openapi';
 import { operation, SESSION_OR_TOKEN, type Method, type PathTable } from './openapi-operation';
 import { NOTIFICATION_PATHS, notificationSchema } from './notification-paths';
 import { PAYMENT_PATHS } from './payment-paths';
+import { CALENDAR_WAITLIST_PATHS } from './calendar-waitlist-paths';
 import { WEBHOOK_ENDPOINT_PATHS, webhookSchemas } from './webhook-endpoint-paths';
 
 const loginThrottled = { 429: { $ref: '#/components/responses/LoginThrottled' } };
@@ -159,6 +160,8 @@ const TAGS = [
   { name: 'schedule', description: 'Weekly hours, date overrides, time off and booking limits.' },
   { name: 'bookings' },
   { name: 'booking actions', description: 'The lifecycle: each move is checked against the state machine and recorded in status_history.' },
+  { name: 'calendar feeds', description: 'A secret iCalendar URL per user that calendar apps subscribe to.' },
+  { name: 'waitlists', description: 'Queues for full workshop sessions: a freed seat is offered to the first in line.' },
   { name: 'notifications', description: 'The caller\'s in-app inbox: one notification per event of their bookings.' },
   { name: 'webhook endpoints', description: 'Outgoing webhooks: where a practitioner\'s (or an admin\'s) systems hear about bookings, signed, retried, with a delivery log. The delivered body is the WebhookEvent schema.' },
   { name: 'payments', description: 'Signed webhooks from the payment provider.' },
@@ -169,7 +172,7 @@ const TAGS = [
 /** The OpenAPI 3.0 document of the API, built from the Joi schemas the routes validate with. */
 export function buildOpenApiDocument(): Json {
   const paths: Record<string, Json> = {};
-  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, NOTIFICATION_PATHS, WEBHOOK_ENDPOINT_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
+  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, CALENDAR_WAITLIST_PATHS, NOTIFICATION_PATHS, WEBHOOK_ENDPOINT_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
     for (const [path, methods] of Object.entries(group)) {
       paths[path] ??= {};
       for (const [method, op] of Object.entries(methods)) paths[path][method] = operation(path, method as Method, op);

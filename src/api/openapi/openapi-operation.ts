@@ -26,6 +26,8 @@ export interface Operation {
   unlimited?: boolean;
   /** Header parameters. */
   headers?: Json[];
+  /** Path parameters besides `{id}` (which is added by itself). */
+  params?: Json[];
   /** A request body written by hand (a component name), where no one Joi schema validates all of it. */
   bodySchema?: string;
   /** Responses that replace or add to the generated ones, by status. */
@@ -49,7 +51,7 @@ export function operation(path: string, method: Method, op: Operation): Json {
   if (op.description) result.description = op.description;
   if (op.open) result.security = [];
   else if (UNSAFE.has(method)) result.security = SESSION_WITH_CSRF_OR_TOKEN;
-  const parameters = [...(path.includes('{id}') ? [idParameter] : []), ...(op.headers ?? []), ...(op.query ?? [])];
+  const parameters = [...(path.includes('{id}') ? [idParameter] : []), ...(op.params ?? []), ...(op.headers ?? []), ...(op.query ?? [])];
   if (parameters.length) result.parameters = parameters;
   const body = op.body ? schemaOf(op.body) : op.bodySchema ? ref(op.bodySchema) : undefined;
   if (body) result.requestBody = { required: op.bodyRequired ?? true, content: { 'application/json': { schema: body } } };
@@ -63,7 +65,7 @@ export function operation(path: string, method: Method, op: Operation): Json {
   if (body || op.query || op.badRequest) out[400] = errorRef('BadRequest');
   if (!op.open) out[401] = errorRef('Unauthorized');
   if (op.forbidden || (!op.open && UNSAFE.has(method))) out[403] = errorRef('Forbidden');
-  if (path.includes('{id}') || op.query?.some((p) => p.name === 'page')) out[404] = errorRef('NotFound');
+  if (path.includes('{id}') || op.params?.length || op.query?.some((p) => p.name === 'page')) out[404] = errorRef('NotFound');
   if (op.conflicts?.length) out[409] = conflictResponse(Object.fromEntries(op.conflicts.map((c) => [c, CONFLICTS[c]])));
   if (body) Object.assign(out, { 413: errorRef('PayloadTooLarge'), 415: errorRef('UnsupportedMediaType') });
   if (!op.unlimited) out[429] = errorRef('Throttled');

@@ -2,7 +2,7 @@ import Router, { type RouterContext } from '@koa/router';
 import type { AppContext } from '../../app/app-context';
 import { createLocation, deleteLocation, getLocation, updateLocation } from '../../app/catalog/locations';
 import { getSchedule, replaceSchedule } from '../../app/catalog/schedule';
-import { createService, createSession, deleteService, getService, listSessions, updateService, type ServiceInput } from '../../app/catalog/services';
+import { createService, createSession, deleteService, getService, listSessions, updateService, updateSession, type ServiceInput } from '../../app/catalog/services';
 import type { Schedule } from '../../domain/availability';
 import { notFound } from '../../domain/errors';
 import { requireCaller } from '../auth';
@@ -83,6 +83,11 @@ export function catalogRoutes(app: AppContext): Router {
     const input = validate<{ start_time: Date; end_time?: Date; max_participants?: number }>(schemas.createSessionSchema, ctx.request.body);
     ctx.status = 201;
     ctx.body = serializeSession(await createSession(app, requireCaller(ctx.state), parseId(ctx.params.id), input));
+  });
+
+  router.patch('/services/:id/sessions/:sid/', async (ctx) => {
+    const input = validate<{ max_participants: number }>(schemas.updateSessionSchema, ctx.request.body);
+    ctx.body = serializeSession(await updateSession(app, requireCaller(ctx.state), parseId(ctx.params.id), parseId(ctx.params.sid), input));
   });
 
   router.get('/locations/', async (ctx) => {

@@ -46,6 +46,10 @@ export const createSessionSchema = Joi.object({
   max_participants: Joi.number().integer().min(1).max(10_000).strict(),
 });
 
+export const updateSessionSchema = Joi.object({
+  max_participants: Joi.number().integer().min(1).max(10_000).strict().required(),
+});
+
 const locationFields = {
   name: Joi.string().trim().min(1).max(200),
   address: text(1000),

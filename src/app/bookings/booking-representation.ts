@@ -30,6 +30,7 @@ export function serializeBookingSummary(b: BookingView, actor: Actor, now: Date)
     parent_booking_id: b.parent_booking_id,
     bundle_booking_id: b.bundle_booking_id,
     expansion_status: b.expansion_status,
+    version: b.version,
     is_upcoming: isUpcoming(b, now),
     can_be_canceled: canBeCanceled(facts, actor, now),
     can_be_rescheduled: canBeRescheduled(facts, actor, now),

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { Caller } from '../../domain/types';
+import type { Actor } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import type { OutboxJob } from '../../jobs/job-contracts';
 import { recordJobs } from '../../jobs/outbox-writer';
@@ -10,18 +10,27 @@ import { lifecycleJobsFor } from './booking-jobs';
 /**
  * What every new booking records beside its row, in its transaction: the first status_history entry,
  * and (unless it is a private draft) its timers, any extra jobs, and the `booking.created` event.
+ * The booking's client made it, unless `by` says otherwise (the system, offering a waitlist seat).
  */
-export async function recordCreation(app: AppContext, trx: Knex.Transaction, booking: BookingRow, caller: Caller, extraJobs: OutboxJob[] = []): Promise<void> {
+export async function recordCreation(
+  app: AppContext,
+  trx: Knex.Transaction,
+  booking: BookingRow,
+  caller: { id: number },
+  extraJobs: OutboxJob[] = [],
+  by: { actor: Actor; reason: string; details?: Record<string, unknown> } = { actor: { id: caller.id, role: 'client' }, reason: 'created' },
+): Promise<void> {
   const now = app.clock.now();
   await app.bookings.recordHistory(trx, booking.id, {
     from_status: null,
     to_status: booking.status,
-    actor_id: caller.id,
-    actor_role: 'client',
-    reason: 'created',
+    actor_id: by.actor.id,
+    actor_role: by.actor.role,
+    reason: by.reason,
     created_at: now,
+    ...(by.details ? { details: by.details } : {}),
   });
   if (booking.status === 'draft') return;
   await recordJobs(trx, [...lifecycleJobsFor(booking, now), ...extraJobs]);
-  await recordBookingEvents(app, trx, booking, [{ type: 'booking.created', occasion: 'created' }], { tellPeople: true });
+  await recordBookingEvents(app, trx, booking, [{ type: 'booking.created', occasion: 'created', ...(by.details ? { details: by.details } : {}) }], { tellPeople: true });
 }

@@ -12,6 +12,7 @@ import { eventsForPath } from '../../domain/booking-events';
 import { recordBookingEvents } from '../events/record-events';
 import { jobsAfterTransition } from './booking-jobs';
 import { factsOf, requireActor } from './booking-queries';
+import { offerSeatIfAwaited } from '../waitlists/waitlist-jobs';
 import { afterChildMoved, afterParentMoved, assertChildMayBeCanceled, refundDueOnCancel } from './parent-effects';
 
 /** Who asks: a signed-in person (their role is worked out per booking) or the system (workers, timeouts). */
@@ -113,7 +114,10 @@ export async function applyTransition(
             });
     }
     // A seat held in a workshop or course session is given back.
-    if (booking.service_session_id !== null && booking.status !== 'draft') await app.catalog.releaseSeat(trx, booking.service_session_id);
+    if (booking.service_session_id !== null && booking.status !== 'draft') {
+      await app.catalog.releaseSeat(trx, booking.service_session_id);
+      await offerSeatIfAwaited(app, trx, booking.service_session_id);
+    }
   }
 
   const updated = await writeMove(app, trx, booking, actor, path, changes, {

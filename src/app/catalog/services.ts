@@ -5,6 +5,7 @@ import type { ServiceColumns, ServiceRecord, SessionRecord } from '../../data/ca
 import type { Page, PageRequest } from '../../data/pagination';
 import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
+import { offerSeatIfAwaited } from '../waitlists/waitlist-jobs';
 
 export interface ServiceInput extends ServiceColumns {
   included_services?: Array<{ service_id: number; quantity: number }>;
@@ -141,5 +142,26 @@ export async function createSession(
         }),
       [{ when: isCalendarOverlap, then: taken }],
     );
+  });
+}
+
+/**
+ * Changes a session's seat count (its practitioner or an admin). Not below the seats already taken
+ * (409 below_seats_taken). Seats added while people wait are offered to them, through the same job as
+ * a cancel's freed seat, recorded under the session's row lock.
+ */
+export async function updateSession(app: AppContext, caller: Caller, serviceId: number, sessionId: number, input: { max_participants: number }): Promise<SessionRecord> {
+  const service = await getService(app, caller, serviceId);
+  assertCanWrite(caller, service.practitioner_id);
+  const session = await app.catalog.findSession(sessionId);
+  if (!session || session.service_id !== service.id) throw notFound();
+  return app.db.transaction(async (trx) => {
+    const locked = (await app.waitlists.lockSession(trx, sessionId))!;
+    if (input.max_participants < locked.seats_taken) {
+      throw conflict('below_seats_taken', `${locked.seats_taken} seats are taken; max_participants cannot be lower.`);
+    }
+    const updated = await app.catalog.setSessionCapacity(trx, sessionId, input.max_participants);
+    if (updated.max_participants > locked.max_participants) await offerSeatIfAwaited(app, trx, sessionId);
+    return updated;
   });
 }

@@ -1,4 +1,4 @@
-import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import ical, { ICalCalendarMethod, ICalEventStatus, type ICalEventData } from 'ical-generator';
 import type { NotificationKind } from '../../jobs/job-contracts';
 
 /** The events whose e-mail carries a calendar invite (or its cancellation). */
@@ -21,6 +21,41 @@ export interface InviteInput {
   stamp: Date;
 }
 
+export const ESTUARY_PROD_ID = { company: 'Estuary', product: 'Estuary Bookings', language: 'EN' };
+
+/** A booking as one VEVENT, the same in e-mail invites and calendar feeds (times in UTC). */
+export function bookingEventData(input: {
+  publicUuid: string;
+  sequence: number;
+  stamp: Date;
+  start: Date;
+  end: Date;
+  status: ICalEventStatus;
+  summary: string;
+  description: string;
+  location: string;
+  meetingUrl: string;
+  organizer: { name: string; email: string };
+  attendee: { name: string; email: string };
+  x?: Array<[string, string]>;
+}): ICalEventData {
+  return {
+    id: inviteUid(input.publicUuid),
+    sequence: input.sequence,
+    stamp: input.stamp,
+    start: input.start,
+    end: input.end,
+    summary: input.summary,
+    description: input.description,
+    location: input.location || null,
+    url: input.meetingUrl || null,
+    status: input.status,
+    organizer: input.organizer,
+    attendees: [{ name: input.attendee.name, email: input.attendee.email }],
+    ...(input.x ? { x: input.x } : {}),
+  };
+}
+
 /** The UID a booking has in every calendar, whatever happens to it. */
 export const inviteUid = (publicUuid: string): string => `${publicUuid}@estuary`;
 
@@ -33,20 +68,14 @@ export function buildBookingInvite(input: InviteInput): { filename: string; cont
   if (!INVITE_KINDS.has(input.kind) || !input.start || !input.end) return null;
   const canceled = input.kind === 'booking_canceled';
   const method = canceled ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.REQUEST;
-  const calendar = ical({ prodId: { company: 'Estuary', product: 'Estuary Bookings', language: 'EN' }, method });
-  calendar.createEvent({
-    id: inviteUid(input.publicUuid),
-    sequence: input.sequence,
-    stamp: input.stamp,
-    start: input.start,
-    end: input.end,
-    summary: input.summary,
-    description: input.description,
-    location: input.location || null,
-    url: input.meetingUrl || null,
-    status: canceled ? ICalEventStatus.CANCELLED : input.status === 'confirmed' ? ICalEventStatus.CONFIRMED : ICalEventStatus.TENTATIVE,
-    organizer: input.organizer,
-    attendees: [{ name: input.attendee.name, email: input.attendee.email }],
-  });
+  const calendar = ical({ prodId: ESTUARY_PROD_ID, method });
+  calendar.createEvent(
+    bookingEventData({
+      ...input,
+      status: canceled ? ICalEventStatus.CANCELLED : input.status === 'confirmed' ? ICalEventStatus.CONFIRMED : ICalEventStatus.TENTATIVE,
+      start: input.start,
+      end: input.end,
+    }),
+  );
   return { filename: canceled ? 'cancel.ics' : 'invite.ics', content: calendar.toString(), method };
 }

@@ -2,6 +2,7 @@ import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
 import type { AppContext } from '../../app/app-context';
 import { runScheduledTransition, type ScheduledOutcome } from '../../app/bookings/scheduled-transitions';
 import { runMaintenance } from '../../app/maintenance';
+import { offerWaitlistSeats } from '../../app/waitlists/offer-waitlist-seats';
 import type { JobPayloads } from '../../jobs/job-contracts';
 
 type LifecycleJob = { [N in keyof JobPayloads['lifecycle']]: Job<JobPayloads['lifecycle'][N], unknown, N> }[keyof JobPayloads['lifecycle']];
@@ -28,6 +29,8 @@ export function lifecycleProcessor(app: AppContext) {
           status: ['pending_payment'],
         });
         break;
+      case 'offer-waitlist-seats':
+        return offerWaitlistSeats(app, job.data.sessionId);
       case 'reconcile':
         return runMaintenance(app);
       default:

@@ -7,6 +7,7 @@ import { createCreditRepository, type CreditRepository } from '../data/credit-re
 import { createEmailRepository, type EmailRepository } from '../data/email-repository';
 import { createEventRepository, type EventRepository } from '../data/event-repository';
 import { createNotificationRepository, type NotificationRepository } from '../data/notification-repository';
+import { createRoomRepository, type RoomRepository } from '../data/room-repository';
 import { createPractitionerRepository, type PractitionerRepository } from '../data/practitioner-repository';
 import { createUserRepository, type UserRepository } from '../data/user-repository';
 import type { Clock } from '../platform/clock';
@@ -30,6 +31,7 @@ export interface AppContext {
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
   calendar: CalendarRepository;
+  rooms: RoomRepository;
   credits: CreditRepository;
   events: EventRepository;
   notifications: NotificationRepository;
@@ -56,6 +58,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
     calendar: createCalendarRepository(),
+    rooms: createRoomRepository(deps.db),
     credits: createCreditRepository(deps.db),
     events: createEventRepository(deps.db),
     notifications: createNotificationRepository(deps.db),

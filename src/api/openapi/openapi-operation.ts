@@ -26,6 +26,8 @@ export interface Operation {
   unlimited?: boolean;
   /** Header parameters. */
   headers?: Json[];
+  /** Path parameters besides `{id}`. */
+  pathParams?: Json[];
   /** A request body written by hand (a component name), where no one Joi schema validates all of it. */
   bodySchema?: string;
   /** Responses that replace or add to the generated ones, by status. */
@@ -49,7 +51,7 @@ export function operation(path: string, method: Method, op: Operation): Json {
   if (op.description) result.description = op.description;
   if (op.open) result.security = [];
   else if (UNSAFE.has(method)) result.security = SESSION_WITH_CSRF_OR_TOKEN;
-  const parameters = [...(path.includes('{id}') ? [idParameter] : []), ...(op.headers ?? []), ...(op.query ?? [])];
+  const parameters = [...(path.includes('{id}') ? [idParameter] : []), ...(op.pathParams ?? []), ...(op.headers ?? []), ...(op.query ?? [])];
   if (parameters.length) result.parameters = parameters;
   const body = op.body ? schemaOf(op.body) : op.bodySchema ? ref(op.bodySchema) : undefined;
   if (body) result.requestBody = { required: op.bodyRequired ?? true, content: { 'application/json': { schema: body } } };

@@ -62,7 +62,11 @@ export async function rescheduleBooking(
       reason: input.reason ?? 'rescheduled',
       created_at: now,
       details: {
-        rescheduled: { from: { start_time: booking.start_time, end_time: booking.end_time, room_id: booking.room_id }, to: { start_time: start, end_time: end, room_id: roomId } },
+        rescheduled:
+          // The rooms only when one is involved: a booking without rooms records what it always did.
+          booking.room_id === null && roomId === null
+            ? { from: { start_time: booking.start_time, end_time: booking.end_time }, to: { start_time: start, end_time: end } }
+            : { from: { start_time: booking.start_time, end_time: booking.end_time, room_id: booking.room_id }, to: { start_time: start, end_time: end, room_id: roomId } },
       },
     });
     if (updated.status !== 'draft') {

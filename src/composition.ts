@@ -18,6 +18,7 @@ import { createEventRepository } from './data/event-repository';
 import { createNotificationRepository } from './data/notification-repository';
 import { createPaymentRepository } from './data/payment-repository';
 import { createPractitionerRepository } from './data/practitioner-repository';
+import { createRoomRepository } from './data/room-repository';
 import { createSessionStore } from './data/session-store';
 import { createUserRepository } from './data/user-repository';
 import { createWaitlistRepository } from './data/waitlist-repository';
@@ -39,6 +40,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     payments: createPaymentRepository(deps.db),
     users: createUserRepository(deps.db),
     catalog: createCatalogRepository(deps.db),
+    rooms: createRoomRepository(deps.db),
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
     calendar: createCalendarRepository(),

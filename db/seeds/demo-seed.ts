@@ -1,6 +1,8 @@
 import type { AppContext } from '../../src/app/app-context';
 import { registerUser } from '../../src/app/auth/auth-service';
 import { replaceSchedule } from '../../src/app/catalog/schedule';
+import { createLocation } from '../../src/app/catalog/locations';
+import { createRoom } from '../../src/app/catalog/rooms';
 import { createService, createSession } from '../../src/app/catalog/services';
 import type { UserRole } from '../../src/domain/types';
 
@@ -15,7 +17,8 @@ async function demoUser(app: AppContext, email: string, name: string, role: User
 
 /**
  * Demo data: a practitioner with a schedule and one service of each type (a course of three weekly
- * sessions, a package of two services, a 5 + 1 bundle), a client and an admin. Safe to run twice.
+ * sessions, a package of two services, a 5 + 1 bundle), a studio with two rooms and a service that
+ * requires one, a client and an admin. Safe to run twice.
  */
 export async function seedDemo(app: AppContext) {
   const practitioner = await demoUser(app, 'practitioner@demo.estuary', 'Dr. Maya Rivers', 'practitioner');
@@ -53,6 +56,23 @@ export async function seedDemo(app: AppContext) {
     await createSession(app, caller, workshop.id, { start_time: at(weekAhead) });
     for (let week = 1; week <= 3; week++) await createSession(app, caller, course.id, { start_time: at(weekAhead + week * 7 * 86_400_000) });
   }
+  const studio = await seedStudio(app, practitioner.id);
   const services = await app.db('services').where({ practitioner_id: practitioner.id }).orderBy('id').select('id', 'name', 'service_type');
-  return { password: DEMO_PASSWORD, practitioner, client, admin, services };
+  return { password: DEMO_PASSWORD, practitioner, client, admin, services, studio };
+}
+
+/**
+ * A location with two rooms and a service that requires one (CONTRACT §15). Added once, also to a
+ * database seeded before rooms existed.
+ */
+async function seedStudio(app: AppContext, practitionerId: number) {
+  const caller = { id: practitionerId, role: 'practitioner' as const };
+  let location = await app.db('locations').where({ practitioner_id: practitionerId, name: 'Harbour Studio' }).first();
+  if (!location) {
+    location = await createLocation(app, caller, { name: 'Harbour Studio', address: '1 Quay Street, Brooklyn, NY', timezone: 'America/New_York' });
+    await createRoom(app, caller, location.id, { name: 'Treatment room', capacity: 1 });
+    await createRoom(app, caller, location.id, { name: 'Movement studio', capacity: 12 });
+    await createService(app, caller, { name: 'Massage (60 min, treatment room)', service_type: 'session', duration_minutes: 60, price_cents: 9000, location_id: location.id, requires_room: true });
+  }
+  return { location_id: location.id as number, rooms: await app.rooms.listRooms(location.id) };
 }

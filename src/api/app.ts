@@ -14,6 +14,7 @@ import { authRoutes } from './routes/auth.routes';
 import { addBookingActions } from './routes/booking-actions.routes';
 import { bookingsRoutes } from './routes/bookings.routes';
 import { catalogRoutes } from './routes/catalog.routes';
+import { roomsRoutes } from './routes/rooms.routes';
 import { opsRoutes, type ReadinessCheck } from './routes/ops.routes';
 import { webhooksRoutes } from './routes/webhooks.routes';
 import { adminRoutes } from './routes/admin.routes';
@@ -79,7 +80,7 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));
 
-  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), addBookingActions(app, bookingsRoutes(app)), notificationsRoutes(app), calendarRoutes(app), waitlistRoutes(app), webhookEndpointsRoutes(app), webhooksRoutes(app), adminRoutes(app)]) {
+  for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), roomsRoutes(app), addBookingActions(app, bookingsRoutes(app)), notificationsRoutes(app), calendarRoutes(app), waitlistRoutes(app), webhookEndpointsRoutes(app), webhooksRoutes(app), adminRoutes(app)]) {
     api.use(router.routes());
     api.use(router.allowedMethods({ throw: true }));
   }

@@ -1,6 +1,7 @@
 import type { Schedule } from '../domain/availability';
 import { formatCents } from '../domain/pricing';
 import type { LocationRecord, ServiceRecord, SessionRecord } from '../data/catalog-repository';
+import type { RoomRecord } from '../data/room-repository';
 
 export const serializeService = (s: ServiceRecord) => ({
   id: s.id,
@@ -14,6 +15,7 @@ export const serializeService = (s: ServiceRecord) => ({
   currency: s.currency,
   max_participants: s.max_participants,
   location_id: s.location_id,
+  requires_room: s.requires_room,
   is_active: s.is_active,
   cancellation_notice_hours: s.cancellation_notice_hours,
   included_services: s.included_services,
@@ -33,6 +35,7 @@ export const serializeSession = (s: SessionRecord) => ({
   max_participants: s.max_participants,
   seats_taken: s.seats_taken,
   seats_available: s.max_participants - s.seats_taken,
+  room_id: s.room_id,
 });
 
 export const serializeLocation = (l: LocationRecord) => ({
@@ -54,4 +57,13 @@ export const serializeSchedule = (s: Schedule) => ({
   weekly_hours: s.weeklyHours.map((w) => ({ weekday: w.weekday, start: w.start, end: w.end })),
   date_overrides: s.dateOverrides.map((o) => (o.unavailable ? { date: o.date, unavailable: true } : { date: o.date, start: o.start, end: o.end })),
   time_off: s.timeOff.map((t) => ({ start_time: t.start, end_time: t.end, reason: (t as { reason?: string }).reason ?? '' })),
+});
+
+export const serializeRoom = (r: RoomRecord) => ({
+  id: r.id,
+  location_id: r.location_id,
+  name: r.name,
+  capacity: r.capacity,
+  created_at: r.created_at,
+  updated_at: r.updated_at,
 });

@@ -10,6 +10,7 @@ import type { EmailRepository } from '../data/email-repository';
 import type { EventRepository } from '../data/event-repository';
 import type { NotificationRepository } from '../data/notification-repository';
 import type { PractitionerRepository } from '../data/practitioner-repository';
+import type { RoomRepository } from '../data/room-repository';
 import type { UserRepository } from '../data/user-repository';
 import type { Clock } from '../platform/clock';
 import type { Logger } from '../platform/logger';
@@ -29,6 +30,7 @@ export interface AppContext {
   logger: Logger;
   users: UserRepository;
   catalog: CatalogRepository;
+  rooms: RoomRepository;
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
   calendar: CalendarRepository;

@@ -52,9 +52,13 @@ export interface BookingRow {
   bundle_booking_id: number | null;
   /** 1 at creation, +1 on every change (CONTRACT §13): the SEQUENCE of its calendar event. */
   version: number;
+  /** The room it holds (an individual booking of a service that requires one). */
+  room_id: number | null;
+  /** The service's price when it was priced (null for bookings older than rooms and pricing). */
+  list_price_cents: number | null;
 }
 
-type OptionalOnInsert = 'expansion_status' | 'expansion_error' | 'component_key' | 'bundle_booking_id' | 'canceled_at';
+type OptionalOnInsert = 'expansion_status' | 'expansion_error' | 'component_key' | 'bundle_booking_id' | 'canceled_at' | 'room_id' | 'list_price_cents';
 
 export type NewBooking = Omit<
   BookingRow,
@@ -91,6 +95,8 @@ export interface BookingView extends BookingRow {
   practitioner: { id: number; name: string; email: string };
   service: { id: number; name: string; service_type: string; duration_minutes: number; price_cents: number };
   location: { id: number; name: string; address: string; timezone: string } | null;
+  /** The booking's own room, or for a workshop or course seat its session's. */
+  room: { id: number; name: string } | null;
 }
 
 export interface HistoryEntry {
@@ -146,6 +152,8 @@ const VIEW_COLUMNS = [
   'l.name as location__name',
   'l.address as location__address',
   'l.timezone as location__timezone',
+  'r.id as room__id',
+  'r.name as room__name',
 ];
 
 type ViewRow = BookingRow & Record<string, unknown>;
@@ -168,6 +176,7 @@ function toView(row: ViewRow): BookingView {
       row.location_id === null
         ? null
         : { id: row.location_id, name: row.location__name as string, address: row.location__address as string, timezone: row.location__timezone as string },
+    room: row.room__id === null || row.room__id === undefined ? null : { id: Number(row.room__id), name: row.room__name as string },
   };
 }
 
@@ -182,6 +191,8 @@ export function createBookingRepository(db: Knex) {
       .join({ p: 'users' }, 'p.id', 'b.practitioner_id')
       .join({ s: 'services' }, 's.id', 'b.service_id')
       .leftJoin({ l: 'locations' }, 'l.id', 'b.location_id')
+      .leftJoin({ rs: 'service_sessions' }, 'rs.id', 'b.service_session_id')
+      .leftJoin({ r: 'rooms' }, 'r.id', q.raw('coalesce(b.room_id, rs.room_id)'))
       .select(VIEW_COLUMNS);
 
   return {

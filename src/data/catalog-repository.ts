@@ -15,6 +15,8 @@ export interface ServiceRecord {
   currency: string;
   max_participants: number;
   location_id: number | null;
+  /** Every booking and session of it takes one room of its location (CONTRACT §15). */
+  requires_room: boolean;
   is_active: boolean;
   cancellation_notice_hours: number;
   sessions_included: number | null;
@@ -45,6 +47,8 @@ export interface SessionRecord {
   blocked_until: Date;
   max_participants: number;
   seats_taken: number;
+  /** The room it holds, for a service that requires one. */
+  room_id: number | null;
   created_at: Date;
 }
 
@@ -162,7 +166,7 @@ export function createCatalogRepository(db: Knex) {
 
     async insertSession(
       trx: Knex.Transaction,
-      session: { service_id: number; start_time: Date; end_time: Date; blocked_until: Date; max_participants: number },
+      session: { service_id: number; start_time: Date; end_time: Date; blocked_until: Date; max_participants: number; room_id: number | null },
     ): Promise<SessionRecord> {
       const [row] = await trx('service_sessions').insert(session).returning('*');
       return row;
@@ -241,8 +245,8 @@ export function createCatalogRepository(db: Knex) {
       return fetchPage<LocationRecord>(query, page);
     },
 
-    async findLocation(id: number): Promise<LocationRecord | undefined> {
-      return db('locations').where({ id }).first();
+    async findLocation(id: number, q: Knex | Knex.Transaction = db): Promise<LocationRecord | undefined> {
+      return q('locations').where({ id }).first();
     },
 
     async insertLocation(location: Omit<LocationRecord, 'id' | 'created_at' | 'updated_at'>): Promise<LocationRecord> {
@@ -255,8 +259,10 @@ export function createCatalogRepository(db: Knex) {
       return row;
     },
 
-    async deleteLocation(id: number): Promise<void> {
-      await db('locations').where({ id }).delete();
+    async deleteLocation(id: number, q: Knex | Knex.Transaction = db): Promise<void> {
+      // Its services no longer have a location, so they cannot require a room there.
+      await q('services').where({ location_id: id }).update({ requires_room: false });
+      await q('locations').where({ id }).delete();
     },
   };
 }

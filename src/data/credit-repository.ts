@@ -102,6 +102,12 @@ export function createCreditRepository(db: Knex) {
       return { credits, entries };
     },
 
+    /** The credits a booking paid with and kept: 1 for a redemption, 0 once its credit came back. */
+    async creditsSpentBy(bookingId: number, q: Knex | Knex.Transaction = db): Promise<number> {
+      const row = await q('credit_ledger').where({ booking_id: bookingId }).sum<{ n: string | null }>({ n: 'credits' }).first();
+      return -Number(row?.n ?? 0);
+    },
+
     /** Bundles whose credits are due to expire at `now` and have not: what the reconciler repairs. */
     async findDueExpiries(now: Date, limit: number): Promise<number[]> {
       const rows: Array<{ bundle_booking_id: number }> = await db('bundle_credits')

@@ -30,6 +30,7 @@ export class ServiceModel extends Model {
   currency!: string;
   max_participants!: number;
   location_id!: number | null;
+  requires_room!: boolean;
   is_active!: boolean;
   cancellation_notice_hours!: number;
   sessions_included!: number | null;

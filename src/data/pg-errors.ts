@@ -14,6 +14,9 @@ export const isExclusionViolation = (error: unknown, constraint?: string): boole
 export const isCalendarOverlap = (error: unknown): boolean =>
   isExclusionViolation(error, 'bookings_no_overlap') || isExclusionViolation(error, 'calendar_blocks_no_overlap');
 
+/** Two ranges on one room would overlap, whoever's bookings or sessions they are. */
+export const isRoomOverlap = (error: unknown): boolean => isExclusionViolation(error, 'room_blocks_no_overlap');
+
 export const isUniqueViolation = (error: unknown, constraint?: string): boolean =>
   asPg(error).code === '23505' && (!constraint || asPg(error).constraint === constraint);
 

@@ -37,8 +37,21 @@ export type BusyRange = Interval;
 export type SlotRejection = 'outside_hours' | 'time_off' | 'too_soon' | 'too_far' | 'overlap';
 export type SlotCheck = { ok: true } | { ok: false; reason: SlotRejection; detail: string };
 export interface SlotCheckInput { schedule: Schedule; busy: BusyRange[]; start: Date; end: Date; now: Date }
-/** `date` ("YYYY-MM-DD") and `days` (1..31) are read in `zone`, the client's zone; a slot is kept when its start is in that window. */
-export interface FreeSlotsInput { schedule: Schedule; busy: BusyRange[]; durationMinutes: number; date: string; days: number; zone: string; now: Date }
+/**
+ * `date` ("YYYY-MM-DD") and `days` (1..31) are read in `zone`, the client's zone; a slot is kept when its start is in that window.
+ * `rooms`, for a service that requires a room: each room's busy ranges (with their holders' buffers); a slot is
+ * offered only when at least one of them is free for the slot plus the practitioner's buffer. An empty list offers nothing.
+ */
+export interface FreeSlotsInput {
+  schedule: Schedule;
+  busy: BusyRange[];
+  durationMinutes: number;
+  date: string;
+  days: number;
+  zone: string;
+  now: Date;
+  rooms?: Array<{ busy: BusyRange[] }>;
+}
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -257,6 +270,8 @@ export function findFreeSlots(input: FreeSlotsInput): Interval[] {
   const inTimeOff = overlapIndex(toSpans(schedule.timeOff, 'timeOff'));
   // Each busy range already carries its own trailing buffer; the new slot adds ours after its end.
   const inBusy = overlapIndex(toSpans(input.busy, 'busy'));
+  const roomTaken = input.rooms?.map((room) => overlapIndex(toSpans(room.busy, 'rooms')));
+  const someRoomFree = (s: number, e: number) => roomTaken === undefined || roomTaken.some((taken) => !taken(s, e));
 
   const starts: number[] = [];
   // One practitioner-local day either side: a client's day can straddle two practitioner dates.
@@ -266,7 +281,7 @@ export function findFreeSlots(input: FreeSlotsInput): Interval[] {
       const skip = span.start < earliest ? Math.ceil((earliest - span.start) / step) : 0;
       for (let s = span.start + skip * step; s + duration <= span.end && s <= latest; s += step) {
         const e = s + duration;
-        if (!inTimeOff(s, e) && !inBusy(s, e + buffer)) starts.push(s);
+        if (!inTimeOff(s, e) && !inBusy(s, e + buffer) && someRoomFree(s, e + buffer)) starts.push(s);
       }
     }
   }

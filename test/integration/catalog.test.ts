@@ -514,13 +514,15 @@ describe('catalog', () => {
       expect(res.body.results.map((l: { id: number }) => l.id)).to.deep.equal([mine.id]);
     });
 
-    it('when a service names another practitioner\'s location, then 400 naming location_id', async () => {
+    // CONTRACT §15: another practitioner's location that is not shared with them is a 403 (was 400 before locations had members).
+    it('when a service names another practitioner\'s location, then 403 naming location_id', async () => {
       const foreign = await aLocation(other);
       const res = await h.http
         .post(SERVICES)
         .set(practitioner.auth)
         .send({ name: 'Svc', service_type: 'session', duration_minutes: 60, price_cents: 0, location_id: foreign.id });
-      expect(res.status).to.equal(400);
+      expect(res.status).to.equal(403);
+      expect(res.body.code).to.equal('not_a_member');
       expect(res.body.errors).to.have.property('location_id');
     });
 

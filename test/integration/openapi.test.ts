@@ -63,6 +63,9 @@ describe('OpenAPI document and docs UI', () => {
         '/api/v1/calendar/{token}.ics': ['get'],
         '/api/v1/drf/locations/': ['get', 'post'],
         '/api/v1/drf/locations/{id}/': ['get', 'patch', 'put', 'delete'],
+        '/api/v1/drf/locations/{id}/rooms/': ['get', 'post'],
+        '/api/v1/drf/locations/{id}/rooms/{room_id}/': ['get', 'patch', 'put', 'delete'],
+        '/api/v1/drf/locations/{id}/members/': ['get', 'put'],
         '/api/v1/drf/practitioners/': ['get'],
         '/api/v1/drf/practitioners/{id}/': ['get'],
         '/api/v1/drf/practitioners/me/schedule/': ['get', 'put'],
@@ -96,6 +99,17 @@ describe('OpenAPI document and docs UI', () => {
         expect(paths, path).to.have.property(path);
         for (const method of methods) expect(paths[path], `${method.toUpperCase()} ${path}`).to.have.property(method);
       }
+    });
+
+    it('when read, then rooms, the detail\'s room and pricing, and the room conflicts are documented (CONTRACT §15)', () => {
+      const components = doc.components as { schemas: Record<string, Json> };
+      expect(components.schemas).to.include.keys('Room', 'RoomList', 'LocationMembers');
+      const detail = JSON.stringify(components.schemas.BookingDetail);
+      for (const field of ['"room"', '"pricing"', 'list_price_cents', 'discount_cents', 'credits_used', 'charged_cents', 'refunded_cents']) expect(detail).to.include(field);
+      const paths = doc.paths as Record<string, Record<string, Json>>;
+      expect(JSON.stringify(paths['/api/v1/drf/bookings/']!.post!.responses)).to.include('no_room_available');
+      expect(JSON.stringify(paths['/api/v1/drf/locations/{id}/rooms/{room_id}/']!.delete!.responses)).to.include('room_in_use');
+      expect(JSON.stringify(components.schemas.Service)).to.include('requires_room');
     });
 
     it('when read, then every operation has a unique operationId and a success response', () => {

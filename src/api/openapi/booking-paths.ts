@@ -129,10 +129,14 @@ export const BOOKING_PATHS: PathTable = {
         'nothing until POST {id}/submit/. Packages, bundles and courses are bought with create-package/, create-bundle/ and create-course/ (here: 400 `wrong_endpoint`). ' +
         'With `bundle_booking_id` the session is paid with one credit of the caller\'s confirmed bundle: price 0, confirmed at once, the credit taken in the same ' +
         'transaction (409 `no_credits_left`, `bundle_expired`, `bundle_not_confirmed`; 400 `service_not_in_bundle`; 404 for a bundle that is not the caller\'s). ' +
+        'A service that `requires_room` takes one room of its location for the booking\'s time plus the buffer: the `room_id` asked for ' +
+        '(404 for a room of another location; 409 `no_room_available` when it is taken), else the smallest free room; none free → 409 `no_room_available`. ' +
+        'A room is never double-booked, across practitioners too: the database refuses it. `room_id` for a service without a location, one that needs no ' +
+        'room, or a workshop seat (its session holds the room) is a 400 `room_not_used`. ' +
         'The answer adds `payment`: what the client needs to pay a pending_payment booking (a Stripe `client_secret`, or offline instructions), ' +
         'null otherwise. It is given only here and by submit/: keep it.',
       body: createBookingSchema,
-      conflicts: ['slot_unavailable', 'session_full', 'already_booked', 'too_many_unpaid_holds', 'no_credits_left', 'bundle_expired', 'bundle_not_confirmed'],
+      conflicts: ['slot_unavailable', 'no_room_available', 'session_full', 'already_booked', 'too_many_unpaid_holds', 'no_credits_left', 'bundle_expired', 'bundle_not_confirmed'],
       ok: [201, 'The booking (also in the Location header), with `payment`.', 'BookingWithPayment'],
     },
   },
@@ -171,9 +175,11 @@ export const BOOKING_PATHS: PathTable = {
         'The client or the practitioner (or an admin), before the start. Same duration and the same checks as create, ignoring the booking ' +
           'itself. The status stays; status_history records the move. Workshop and course bookings follow their session and cannot be rescheduled. A client cannot reschedule within the booking\u2019s cancellation notice (409 invalid_transition): that would turn a forfeiting late cancel into a full refund; the practitioner still can. ' +
           'An unscheduled package item (draft, no times) is scheduled here the first time, once its package is confirmed (409 `parent_not_confirmed` before): ' +
-          'every check of a create, then it is confirmed; a workshop item takes a seat in the session named by `service_session_id` instead.',
+          'every check of a create, then it is confirmed; a workshop item takes a seat in the session named by `service_session_id` instead. ' +
+          'A booking that holds a room keeps it when it is free at the new time, else takes another free room of the location (or the `room_id` named); ' +
+          'none free → 409 `no_room_available`, and nothing moves.',
         rescheduleSchema,
-        ['invalid_transition', 'slot_unavailable', 'parent_not_confirmed', 'session_full', 'already_booked'],
+        ['invalid_transition', 'slot_unavailable', 'no_room_available', 'parent_not_confirmed', 'session_full', 'already_booked'],
       ),
       bodyRequired: true,
     },
@@ -188,7 +194,7 @@ export const BOOKING_PATHS: PathTable = {
         '(409 `too_many_unpaid_holds`). A draft whose start has passed is a 400: reschedule it first. Like create, the answer adds `payment` (null when the booking is free).',
       badRequest: true,
       forbidden: true,
-      conflicts: ['invalid_transition', 'slot_unavailable', 'session_full', 'too_many_unpaid_holds'],
+      conflicts: ['invalid_transition', 'slot_unavailable', 'no_room_available', 'session_full', 'too_many_unpaid_holds'],
       ok: [200, 'The booking, as GET {id}/ shows it, with `payment`.', 'BookingWithPayment'],
     },
   },
@@ -226,7 +232,8 @@ export const BOOKING_PATHS: PathTable = {
       description:
         'Slots of the service\'s duration, on the practitioner\'s slot grid, within their hours, outside time off and buffered bookings, ' +
         'respecting minimum notice and maximum advance. `date` and `days` are read in `timezone`; each slot is given in UTC and in that zone. ' +
-        'Workshops and courses are booked by session (GET services/{id}/sessions/).',
+        'Workshops and courses are booked by session (GET services/{id}/sessions/). For a service that `requires_room`, only slots where one of ' +
+        'its location\'s rooms is free (for the slot plus the buffer) are offered.',
       body: checkAvailabilitySchema,
       ok: [200, 'The free slots, earliest first.', 'Availability'],
     },

@@ -25,7 +25,8 @@ export const CATALOG_PATHS: PathTable = {
       summary: 'Create a service',
       description:
         'Practitioners create their own services; admins may name `practitioner_id`. Packages need `included_services` ' +
-        '(session or workshop services of the same practitioner); bundles need `sessions_included` and `validity_days`.',
+        '(session or workshop services of the same practitioner); bundles need `sessions_included` and `validity_days`. `location_id` is the ' +
+        'practitioner\'s own location or one shared with them (PUT locations/{id}/members/); another\'s is a 403 `not_a_member`. `requires_room` needs a location.',
       body: catalog.createServiceSchema,
       forbidden: true,
       ok: [201, 'The service.', 'Service'],
@@ -74,9 +75,11 @@ export const CATALOG_PATHS: PathTable = {
       description:
         'Owner or admin. `end_time` defaults to start + the service duration; `max_participants` to the service\'s. A session takes the ' +
         'practitioner\'s time like a booking: it must keep their current `buffer_minutes` clear of every active booking and other session, ' +
-        'before and after it (409 `slot_unavailable`). The database refuses an overlap whatever the application checked.',
+        'before and after it (409 `slot_unavailable`). The database refuses an overlap whatever the application checked. A session of a service that ' +
+        '`requires_room` holds one room of its location seating `max_participants` (the `room_id` named: 400 `room_too_small`, 404 for a room of another ' +
+        'location; else the smallest free one that fits); none → 409 `no_room_available`.',
       body: catalog.createSessionSchema,
-      conflicts: ['slot_unavailable'],
+      conflicts: ['slot_unavailable', 'no_room_available'],
       ok: [201, 'The session.', 'ServiceSession'],
     },
   },
@@ -107,7 +110,10 @@ export const CATALOG_PATHS: PathTable = {
       id: 'deleteLocation',
       tag: 'locations',
       summary: 'Delete a location',
-      description: 'Owner or admin. Services and bookings that named it keep no location (`location_id` becomes null).',
+      description:
+        'Owner or admin. Services and bookings that named it keep no location (`location_id` becomes null; services no longer require a room). ' +
+        'A location whose rooms hold bookings or sessions still to come is kept: 409 `room_in_use`.',
+      conflicts: ['room_in_use'],
       ok: [204, 'Deleted.'],
     },
   },
@@ -135,7 +141,8 @@ export const CATALOG_PATHS: PathTable = {
         '`buffer_minutes` is the least gap between two active bookings or workshop/course sessions (one gap, not one on each side), and it is ' +
         'always the CURRENT buffer: changing it applies to the bookings and sessions already on the calendar too. Lowering it frees the time ' +
         'after them at once; raising it is refused with 409 `buffer_conflicts` (nothing is changed) when two existing active bookings or ' +
-        'sessions whose blocked time still reaches past now are closer than the new buffer; the answer names each pair (in `detail` and in ' +
+        'sessions whose blocked time still reaches past now are closer than the new buffer, or when a longer hold of a room would reach another ' +
+        'practitioner\'s booking in it; the answer names each pair of the caller\'s own (in `detail` and in ' +
         '`errors.buffer_minutes`): move or cancel one of each, or choose a smaller buffer. `min_notice_hours` and ' +
         '`max_advance_days` bound how soon and how far ahead a client may book. A date override either closes the day (`unavailable: true`) ' +
         'or replaces its hours (`start`, `end`).',

@@ -48,6 +48,7 @@ const service = object({
   currency: { type: 'string', example: 'USD' },
   max_participants: int,
   location_id: nullable(int),
+  requires_room: { ...bool, description: 'Every booking and workshop/course session of it takes one room of its location (CONTRACT §15).' },
   is_active: bool,
   cancellation_notice_hours: int,
   included_services: { type: 'array', description: 'Packages only.', items: object({ service_id: int, quantity: int }) },
@@ -67,9 +68,16 @@ const session = object({
   max_participants: int,
   seats_taken: int,
   seats_available: int,
+  room_id: nullable({ ...int, description: 'The room it holds (a service that requires a room), for its time plus the buffer.' }),
 });
 
 const location = object({ id: int, practitioner_id: int, name: str, address: str, timezone: str, created_at: time, updated_at: time });
+const room = object({ id: int, location_id: int, name: str, capacity: { ...int, description: 'How many it seats: a session needs capacity ≥ its max_participants.' }, created_at: time, updated_at: time });
+const locationMembers = object({
+  location_id: int,
+  owner_id: { ...int, description: 'The practitioner who owns the location (always a member, not listed).' },
+  practitioner_ids: { type: 'array', items: int, description: 'Practitioners who may put services there and read its rooms.' },
+});
 
 const hhmm: Json = { type: 'string', pattern: '^([01]\\d|2[0-3]):[0-5]\\d$', example: '09:00' };
 const schedule = object({
@@ -149,6 +157,22 @@ const bookingDetail: Json = {
     object({
       location: nullable(object({ id: int, name: str, address: str, timezone: str })),
       location_id: nullable(int),
+      room: nullable({
+        ...object({ id: int, name: str }),
+        description: 'The room it holds (a service that requires a room), or its session\'s for a workshop/course seat; null otherwise.',
+      }),
+      room_id: nullable(int),
+      pricing: {
+        ...object({
+          list_price_cents: { ...int, description: 'The service\'s price when it was priced (0 for children of courses and packages, priced with their parent).' },
+          discount_cents: int,
+          credits_used: { ...int, description: '1 for a session paid with a bundle credit (0 once the credit came back on an early cancel).' },
+          charged_cents: { ...int, description: 'What the client pays in money: list − discount, or 0 when a credit paid.' },
+          refunded_cents: { ...int, description: 'Succeeded refunds in the payments ledger (a duplicate payment\'s refund aside).' },
+          currency: { type: 'string', example: 'USD' },
+        }),
+        description: 'The pricing breakdown (CONTRACT §15).',
+      },
       description: str,
       client_notes: str,
       meeting_url: str,
@@ -373,6 +397,9 @@ export const schemas: Record<string, Json> = {
   Service: service,
   ServiceSession: session,
   Location: location,
+  Room: room,
+  RoomList: { type: 'array', items: ref('Room') },
+  LocationMembers: locationMembers,
   Schedule: schedule,
   PractitionerProfile: profile,
   PractitionerDetail: { allOf: [ref('PractitionerProfile'), object({ services: { type: 'array', items: ref('Service'), description: 'Active services.' } })] },
@@ -493,6 +520,8 @@ export const CONFLICTS = {
   already_waiting: 'You are already on the waitlist of this session.',
   session_started: 'This session has already started.',
   below_seats_taken: '3 seats are taken; max_participants cannot be lower.',
+  no_room_available: 'No room of this location is free then.',
+  room_in_use: 'This room is held by bookings or sessions still to come; cancel or move them first.',
 } as const;
 
 export const securitySchemes: Record<string, Json> = {

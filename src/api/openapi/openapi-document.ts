@@ -2,6 +2,7 @@ import Joi from 'joi';
 import { credentialsSchema, registerSchema } from '../routes/auth.routes';
 import { BOOKING_PATHS } from './booking-paths';
 import { CATALOG_PATHS } from './catalog-paths';
+import { ROOM_PATHS } from './room-paths';
 import { ref, responses, schemas, securitySchemes } from './openapi-components';
 import { paginationKeys } from '../validation';
 import { queryParametersOf } from './joi-openapi';
@@ -172,7 +173,7 @@ const TAGS = [
 /** The OpenAPI 3.0 document of the API, built from the Joi schemas the routes validate with. */
 export function buildOpenApiDocument(): Json {
   const paths: Record<string, Json> = {};
-  for (const group of [AUTH_PATHS, CATALOG_PATHS, BOOKING_PATHS, CALENDAR_WAITLIST_PATHS, NOTIFICATION_PATHS, WEBHOOK_ENDPOINT_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
+  for (const group of [AUTH_PATHS, CATALOG_PATHS, ROOM_PATHS, BOOKING_PATHS, CALENDAR_WAITLIST_PATHS, NOTIFICATION_PATHS, WEBHOOK_ENDPOINT_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
     for (const [path, methods] of Object.entries(group)) {
       paths[path] ??= {};
       for (const [method, op] of Object.entries(methods)) paths[path][method] = operation(path, method as Method, op);

@@ -57,7 +57,7 @@ export function addBookingActions(app: AppContext, router: Router): Router {
 
   router.post('/:id/reschedule/', async (ctx) => {
     const caller = requireCaller(ctx.state);
-    const input = validate<{ start_time: Date; end_time: Date; reason?: string }>(rescheduleSchema, ctx.request.body);
+    const input = validate<{ start_time: Date; end_time: Date; room_id?: number; reason?: string }>(rescheduleSchema, ctx.request.body);
     const id = parseId(ctx.params.id);
     await rescheduleBooking(app, { caller }, id, input);
     await respondWithDetail(ctx, caller, id);

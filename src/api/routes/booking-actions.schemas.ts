@@ -29,6 +29,9 @@ export const rescheduleSchema = Joi.object({
   service_session_id: id().description(
     'Only to schedule a package item that is a workshop: the session to take a seat in (its times are the session\'s; omit start_time and end_time).',
   ),
+  room_id: id().description(
+    'For a service that requires a room: the room to move to. Without it the booking keeps its room if free at the new time, else takes another; 409 `no_room_available` when none is free.',
+  ),
   reason: reason(),
 });
 

@@ -39,6 +39,10 @@ export const createBookingSchema = Joi.object({
   client_notes: text(5000),
   timezone: timezone(),
   draft: bool(),
+  room_id: id().description(
+    'For a service that requires a room: the room of its location to take (404 for a room of another location; 400 `room_not_used` for a service without a location or that needs no room, or a workshop seat; 409 `no_room_available` when it is taken). ' +
+      'Without it the server takes the smallest free room.',
+  ),
   bundle_booking_id: id().description(
     'Pay with one credit of your confirmed bundle (a service the bundle names): the booking is free and confirmed at once. ' +
       '409 `no_credits_left`, `bundle_expired` or `bundle_not_confirmed`; 404 for a bundle that is not yours.',

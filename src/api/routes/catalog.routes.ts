@@ -80,7 +80,7 @@ export function catalogRoutes(app: AppContext): Router {
   });
 
   router.post('/services/:id/sessions/', async (ctx) => {
-    const input = validate<{ start_time: Date; end_time?: Date; max_participants?: number }>(schemas.createSessionSchema, ctx.request.body);
+    const input = validate<{ start_time: Date; end_time?: Date; max_participants?: number; room_id?: number }>(schemas.createSessionSchema, ctx.request.body);
     ctx.status = 201;
     ctx.body = serializeSession(await createSession(app, requireCaller(ctx.state), parseId(ctx.params.id), input));
   });

@@ -9,6 +9,10 @@ const serviceFields = {
   price_cents: Joi.number().integer().min(0).max(100_000_000).strict(),
   max_participants: Joi.number().integer().min(1).max(10_000).strict(),
   location_id: id().allow(null),
+  requires_room: bool().description(
+    'Every booking and workshop/course session of this service takes one room of its location (needs location_id). ' +
+      'Only slots with a free room are offered; none free → 409 `no_room_available`.',
+  ),
   is_active: bool(),
   cancellation_notice_hours: Joi.number().integer().min(0).max(8760).strict(),
   included_services: Joi.array()
@@ -44,6 +48,10 @@ export const createSessionSchema = Joi.object({
   start_time: isoTime().required(),
   end_time: isoTime(),
   max_participants: Joi.number().integer().min(1).max(10_000).strict(),
+  room_id: id().description(
+    'For a service that requires a room: a room of its location seating max_participants (400 `room_too_small`, 404 for a room elsewhere, 409 `no_room_available` when taken). ' +
+      'Without it the smallest free room that seats everyone is taken.',
+  ),
 });
 
 export const updateSessionSchema = Joi.object({

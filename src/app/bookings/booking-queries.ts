@@ -1,6 +1,8 @@
 import { actorFor, type BookingFacts } from '../../domain/booking-status';
 import { UPCOMING_STATUSES } from '../../domain/booking-lists';
 import { notFound } from '../../domain/errors';
+import { settledAmounts } from '../../domain/payment-ledger';
+import { pricingBreakdown, type PricingBreakdown } from '../../domain/pricing';
 import { creditSummary, type CreditEntry } from '../../domain/parent-bookings';
 import type { BundleCreditsRow } from '../../data/credit-repository';
 import type { Actor, Caller } from '../../domain/types';
@@ -31,6 +33,7 @@ export interface BookingDetail {
   payments: PaymentRow[];
   /** Bundles: their credits, once granted. */
   credits: { total: number; used: number; remaining: number; expires_at: Date; expired_at: Date | null } | null;
+  pricing: PricingBreakdown;
 }
 
 /** The caller's relation to a booking; a booking the caller is no party to does not exist for them. */
@@ -55,12 +58,23 @@ function creditsOf({ credits, entries }: { credits: BundleCreditsRow; entries: C
 export async function getBookingDetail(app: AppContext, caller: Caller, id: number): Promise<BookingDetail> {
   const booking = await app.bookings.findView(id);
   const actor = requireActor(booking, caller);
-  const [children, notes, history, payments, credits] = await Promise.all([
+  const b = booking!;
+  const [children, notes, history, payments, credits, creditsUsed] = await Promise.all([
     app.bookings.findChildren(id),
     app.bookings.notesVisibleTo(id, caller.id),
     app.bookings.history(id),
     app.payments.ledger(app.db, id),
-    booking!.booking_type === 'bundle' ? app.credits.find(id) : undefined,
+    b.booking_type === 'bundle' ? app.credits.find(id) : undefined,
+    b.bundle_booking_id === null ? 0 : app.credits.creditsSpentBy(id),
   ]);
-  return { booking: booking!, actor, children, notes, history, payments, credits: credits ? creditsOf(credits) : null };
+  const pricing = pricingBreakdown({
+    // A redemption is a session of the bundle's service list at its price, paid by a credit.
+    listPriceCents: b.list_price_cents ?? (b.bundle_booking_id === null ? null : b.service.price_cents),
+    chargedCents: b.price_charged_cents,
+    discountCents: b.discount_amount_cents,
+    creditsUsed,
+    refundedCents: settledAmounts(payments).refundedCents,
+    currency: b.currency,
+  });
+  return { booking: b, actor, children, notes, history, payments, credits: credits ? creditsOf(credits) : null, pricing };
 }

@@ -28,9 +28,16 @@ export async function checkAvailability(app: AppContext, query: AvailabilityQuer
   const from = new Date(windowStart.toMillis() - DAY_MS);
   const to = new Date(windowStart.plus({ days: query.days }).toMillis() + DAY_MS);
   const busy = await app.bookings.busyRanges(service.practitioner_id, { from, to });
+  // A service that requires a room is offered only where one of its location's rooms is free too.
+  const rooms = !service.requires_room
+    ? undefined
+    : service.location_id === null
+      ? []
+      : await app.rooms.roomCalendars(app.db, service.location_id, { from, to });
   const slots = findFreeSlots({
     schedule,
     busy,
+    rooms,
     durationMinutes: service.duration_minutes,
     date: query.date,
     days: query.days,

@@ -8,6 +8,8 @@ import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { recordCreation } from './record-creation';
+import { assertRoomRequestValid, ROOM_CONFLICTS, takeRoom } from './take-room';
+import { mayUseLocation } from '../catalog/rooms';
 
 export interface CreateBookingInput {
   practitioner_id: number;
@@ -23,6 +25,8 @@ export interface CreateBookingInput {
   draft?: boolean;
   /** Pay with one credit of the caller's confirmed bundle. */
   bundle_booking_id?: number;
+  /** A room of the service's location (a service that requires a room); without it the server picks one. */
+  room_id?: number;
 }
 
 /** The caller's bundle, if it can pay for this service (404 for a bundle that is not theirs). */
@@ -52,10 +56,15 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
   if (caller.id === service.practitioner_id) throw invalid('Practitioners cannot book their own services.', undefined, 'self_booking');
   if (input.location_id !== undefined && input.location_id !== service.location_id) {
     const location = await app.catalog.findLocation(input.location_id);
-    if (!location || location.practitioner_id !== service.practitioner_id) {
+    if (!location || !(await mayUseLocation(app, location, service.practitioner_id))) {
       throw invalidField('location_id', `Location ${input.location_id} is not one of this practitioner's locations.`);
     }
+    if (service.requires_room) throw invalidField('location_id', `Service ${service.id} takes a room at its own location, ${service.location_id}.`);
   }
+  if (input.room_id !== undefined && service.service_type === 'workshop') {
+    throw invalidField('room_id', "A workshop seat is in its session's room; room_id is not sent.", 'room_not_used');
+  }
+  await assertRoomRequestValid(app, service, input.room_id);
   const session = input.service_session_id === undefined ? undefined : await app.catalog.findSession(input.service_session_id);
   if (input.service_session_id !== undefined && (!session || session.service_id !== service.id)) {
     throw invalidField('service_session_id', `Session ${input.service_session_id} is not a session of service ${service.id}.`);
@@ -77,9 +86,12 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
   return app.db.transaction(async (trx) => {
     // The buffer in force under the calendar lock, not the one read before it.
     let blockedUntil = plan.blockedUntil;
+    // A draft holds nothing: it keeps the room asked for (if any) until it is submitted.
+    let roomId = input.room_id ?? null;
     if (plan.bookingType === 'individual' && plan.holdsTime) {
       const bufferMinutes = await assertTimeIsFree(app, trx, { practitioner_id: service.practitioner_id }, plan.start, plan.end);
       blockedUntil = new Date(plan.end.getTime() + bufferMinutes * 60_000);
+      ({ roomId } = await takeRoom(app, trx, service, { start: plan.start, until: blockedUntil, seats: 1, roomId: input.room_id }));
     }
     if (plan.bookingType === 'group' && plan.holdsTime) {
       const taken = await app.catalog.takeSeat(trx, session!.id);
@@ -112,8 +124,11 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
           hold_expires_at: plan.holdExpiresAt,
           confirmed_at: plan.status === 'confirmed' ? now : null,
           bundle_booking_id: bundle?.id ?? null,
+          room_id: roomId,
+          list_price_cents: service.price_cents,
         }),
       [
+        ...ROOM_CONFLICTS,
         { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
         { when: (e) => isUniqueViolation(e, 'bookings_one_seat_per_client'), then: () => conflict('already_booked', 'You already hold a seat in this session.') },
       ],

@@ -64,6 +64,7 @@ export async function createParentBooking(app: AppContext, caller: Caller, type:
           hold_expires_at: plan.holdExpiresAt,
           confirmed_at: plan.status === 'confirmed' ? now : null,
           expansion_status: plan.components.length ? 'pending' : null,
+          list_price_cents: service.price_cents,
         }),
       [{ when: (e) => isUniqueViolation(e, 'bookings_one_course_per_client'), then: () => conflict('already_booked', 'You already hold this course.') }],
     );

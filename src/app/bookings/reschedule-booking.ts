@@ -6,6 +6,7 @@ import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-erro
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
+import { assertRoomRequestValid, ROOM_CONFLICTS, takeRoom } from './take-room';
 import { recordBookingEvents } from '../events/record-events';
 import { lifecycleJobsFor } from './booking-jobs';
 import { factsOf } from './booking-queries';
@@ -39,11 +40,19 @@ export async function rescheduleBooking(
     const { start, end } = timesFromRequest({ duration_minutes: durationMinutes }, { start: input.start_time ?? null, end: input.end_time ?? null });
     if (start.getTime() <= now.getTime()) throw invalidField('start_time', 'start_time must be in the future.');
 
-    // A draft holds nothing, so only its times change; it is checked again on submit.
+    const service = await app.catalog.findService(booking.service_id, trx);
+    if (service) await assertRoomRequestValid(app, service, input.room_id, trx);
+    // A draft holds nothing, so only its times (and the room it asks for) change; it is checked again on submit.
     const bufferMinutes = booking.status === 'draft' ? 0 : await assertTimeIsFree(app, trx, booking, start, end);
+    const until = new Date(end.getTime() + bufferMinutes * MINUTE_MS);
+    // The room moves with the booking: the same one if it is free at the new time, else another (CONTRACT §15).
+    const { roomId } =
+      booking.status === 'draft' || !service
+        ? { roomId: input.room_id ?? booking.room_id }
+        : await takeRoom(app, trx, service, { start, until, seats: 1, roomId: input.room_id, preferRoomId: booking.room_id, exclude: { bookingId: booking.id } });
     const updated = await translateConstraintErrors(
-      () => app.bookings.update(trx, booking.id, { start_time: start, end_time: end, blocked_until: new Date(end.getTime() + bufferMinutes * MINUTE_MS) }),
-      [{ when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() }],
+      () => app.bookings.update(trx, booking.id, { start_time: start, end_time: end, blocked_until: until, room_id: roomId }),
+      [...ROOM_CONFLICTS, { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() }],
     );
     await app.bookings.recordHistory(trx, booking.id, {
       from_status: booking.status,
@@ -53,7 +62,11 @@ export async function rescheduleBooking(
       reason: input.reason ?? 'rescheduled',
       created_at: now,
       details: {
-        rescheduled: { from: { start_time: booking.start_time, end_time: booking.end_time }, to: { start_time: start, end_time: end } },
+        rescheduled:
+          // The rooms only when one is involved: a booking without rooms records what it always did.
+          booking.room_id === null && roomId === null
+            ? { from: { start_time: booking.start_time, end_time: booking.end_time }, to: { start_time: start, end_time: end } }
+            : { from: { start_time: booking.start_time, end_time: booking.end_time, room_id: booking.room_id }, to: { start_time: start, end_time: end, room_id: roomId } },
       },
     });
     if (updated.status !== 'draft') {

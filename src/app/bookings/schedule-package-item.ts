@@ -7,6 +7,7 @@ import type { BookingRow } from '../../data/booking-repository';
 import { isCalendarOverlap, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
+import { assertRoomRequestValid, ROOM_CONFLICTS, takeRoom } from './take-room';
 import { factsOf } from './booking-queries';
 import { writeMove } from './transition-booking';
 
@@ -16,6 +17,8 @@ export interface ScheduleInput {
   start_time?: Date;
   end_time?: Date;
   service_session_id?: number;
+  /** A room of the service's location, for a service that requires one; without it the server picks one. */
+  room_id?: number;
   reason?: string;
 }
 
@@ -37,6 +40,10 @@ export async function schedulePackageItem(
   const service = await app.catalog.findService(child.service_id, trx);
   if (!service) throw conflict('invalid_transition', 'The service of this package item no longer exists.');
   const changes: Partial<BookingRow> = {};
+  if (input.room_id !== undefined && service.service_type === 'workshop') {
+    throw invalidField('room_id', "A workshop seat is in its session's room; room_id is not sent.", 'room_not_used');
+  }
+  await assertRoomRequestValid(app, service, input.room_id, trx);
   if (service.service_type === 'workshop') {
     if (input.service_session_id === undefined) throw invalidField('service_session_id', 'This package item is a workshop: name the session to attend.', 'required');
     const session = await app.catalog.findSession(input.service_session_id, trx);
@@ -49,7 +56,9 @@ export async function schedulePackageItem(
     const { start, end } = timesFromRequest(service, { start: input.start_time ?? null, end: input.end_time ?? null });
     if (start.getTime() <= now.getTime()) throw invalidField('start_time', 'start_time must be in the future.');
     const bufferMinutes = await assertTimeIsFree(app, trx, child, start, end);
-    Object.assign(changes, { start_time: start, end_time: end, blocked_until: new Date(end.getTime() + bufferMinutes * MINUTE_MS) });
+    const until = new Date(end.getTime() + bufferMinutes * MINUTE_MS);
+    const { roomId } = await takeRoom(app, trx, service, { start, until, seats: 1, roomId: input.room_id });
+    Object.assign(changes, { start_time: start, end_time: end, blocked_until: until, room_id: roomId });
   }
   return translateConstraintErrors(
     () =>
@@ -58,6 +67,7 @@ export async function schedulePackageItem(
         details: { scheduled: { start_time: changes.start_time, end_time: changes.end_time, service_session_id: changes.service_session_id ?? null } },
       }),
     [
+      ...ROOM_CONFLICTS,
       { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
       { when: (e) => isUniqueViolation(e, 'bookings_one_seat_per_client'), then: () => conflict('already_booked', 'You already hold a seat in this session.') },
     ],

@@ -7,6 +7,7 @@ import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-erro
 import type { AppContext } from '../app-context';
 import { factsOf } from './booking-queries';
 import { assertTimeIsFree } from './assert-time-is-free';
+import { ROOM_CONFLICTS, takeRoom } from './take-room';
 import { recordBookingEvents } from '../events/record-events';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { SYSTEM_ACTOR } from '../../domain/types';
@@ -37,6 +38,7 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
     const priceCents = priceForService(service);
     const changes: Partial<BookingRow> = {
       price_charged_cents: priceCents,
+      list_price_cents: service.price_cents,
       payment_status: priceCents > 0 ? 'unpaid' : 'not_required',
       cancellation_notice_hours: service.cancellation_notice_hours,
     };
@@ -45,6 +47,9 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
     } else {
       const buffer = await assertTimeIsFree(app, trx, draft, start, draft.end_time!);
       changes.blocked_until = new Date(draft.end_time!.getTime() + buffer * MINUTE_MS);
+      // The room the draft asked for if it is still free, else the smallest free one (a draft held none until now).
+      const room = await takeRoom(app, trx, service, { start, until: changes.blocked_until, seats: 1, preferRoomId: service.requires_room ? draft.room_id : null, exclude: { bookingId: draft.id } });
+      changes.room_id = room.roomId;
     }
     if (priceCents > 0) {
       changes.hold_expires_at = holdExpiry(now, app.config.paymentHoldMinutes, start);
@@ -53,6 +58,7 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
     const priced = await app.bookings.update(trx, draft.id, changes);
 
     const submitted = await translateConstraintErrors(() => applyTransition(app, trx, priced, actor, 'submit', { reason: 'submitted' }), [
+      ...ROOM_CONFLICTS,
       { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
     ]);
     // Until now the booking was the client's private draft: for everyone else it is created now.

@@ -4,6 +4,7 @@ import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import type { AppContext } from '../app-context';
 import { requireActor } from './booking-queries';
+import { mayUseLocation } from '../catalog/rooms';
 
 /** The spec's updatable fields, and nothing else. */
 export interface BookingPatch {
@@ -29,9 +30,12 @@ export async function updateBooking(app: AppContext, caller: Caller, id: number,
     if (isTerminal(current.status)) throw conflict('booking_closed', `A ${current.status} booking can no longer be edited.`);
     if (patch.location_id !== undefined && patch.location_id !== null) {
       const location = await app.catalog.findLocation(patch.location_id);
-      if (!location || location.practitioner_id !== current.practitioner_id) {
+      if (!location || !(await mayUseLocation(app, location, current.practitioner_id))) {
         throw invalidField('location_id', `Location ${patch.location_id} is not one of this practitioner's locations.`);
       }
+    }
+    if (patch.location_id !== undefined && current.room_id !== null && patch.location_id !== current.location_id) {
+      throw invalidField('location_id', 'This booking holds a room at its location; reschedule or cancel it instead of moving it elsewhere.');
     }
     await app.bookings.update(trx, id, patch);
   });

@@ -1,4 +1,4 @@
-import { forbidden, notFound } from '../../domain/errors';
+import { conflict, forbidden, notFound } from '../../domain/errors';
 import type { Caller } from '../../domain/types';
 import type { LocationRecord } from '../../data/catalog-repository';
 import type { AppContext } from '../app-context';
@@ -27,7 +27,14 @@ export async function updateLocation(app: AppContext, caller: Caller, id: number
   return app.catalog.updateLocation(id, input);
 }
 
+/** A location whose rooms hold bookings or sessions still to come is kept (409 room_in_use), as each room is. */
 export async function deleteLocation(app: AppContext, caller: Caller, id: number): Promise<void> {
   await getOwnedLocation(app, caller, id);
-  await app.catalog.deleteLocation(id);
+  await app.db.transaction(async (trx) => {
+    await app.rooms.lockLocationRooms(trx, id);
+    if (await app.rooms.isLocationInUse(trx, id, app.clock.now())) {
+      throw conflict('room_in_use', "This location's rooms are held by bookings or sessions still to come; cancel or move them first.");
+    }
+    await app.catalog.deleteLocation(id, trx);
+  });
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Schedule } from '../../domain/availability';
 import { bufferConflicts, planBufferChange } from '../../domain/buffer-change';
 import { forbidden, notFound } from '../../domain/errors';
-import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
+import { isCalendarOverlap, isRoomOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import { assertClosedDatesStandAlone, assertNoOverlappingRanges, assertWeeklyHoursDoNotOverlap } from '../../domain/schedule-rules';
 import type { Caller } from '../../domain/types';
 import type { AppContext } from '../app-context';
@@ -50,7 +50,13 @@ async function applyBufferChange(app: AppContext, trx: Knex.Transaction, practit
   const blocks = await app.calendar.blocksEndingAfter(trx, practitionerId, after);
   const plan = planBufferChange({ blocks, bufferMinutes, now });
   if (plan.conflicts.length) throw bufferConflicts(plan.conflicts, bufferMinutes);
+  // Rooms the rewritten ranges hold are shared with other practitioners: their locations are locked
+  // (in id order, after the calendar, as every room writer does) and room_blocks refuses a raise that
+  // would reach another's booking in the same room.
+  for (const locationId of await app.rooms.locationsHoldingPractitioner(trx, practitionerId, after)) {
+    await app.rooms.lockLocationRooms(trx, locationId);
+  }
   await translateConstraintErrors(() => app.calendar.storeBlockedUntil(trx, plan.rewrite), [
-    { when: isCalendarOverlap, then: () => bufferConflicts([], bufferMinutes) },
+    { when: (e) => isCalendarOverlap(e) || isRoomOverlap(e), then: () => bufferConflicts([], bufferMinutes) },
   ]);
 }

@@ -1,11 +1,13 @@
 import { blockedUntil } from '../../domain/buffer-change';
-import { conflict, forbidden, invalid, invalidField, notFound } from '../../domain/errors';
+import { conflict, DomainError, forbidden, invalid, invalidField, notFound } from '../../domain/errors';
 import type { Caller, ServiceType } from '../../domain/types';
 import type { ServiceColumns, ServiceRecord, SessionRecord } from '../../data/catalog-repository';
 import type { Page, PageRequest } from '../../data/pagination';
 import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { offerSeatIfAwaited } from '../waitlists/waitlist-jobs';
+import { ROOM_CONFLICTS, takeRoom } from '../bookings/take-room';
+import { mayUseLocation } from './rooms';
 
 export interface ServiceInput extends ServiceColumns {
   included_services?: Array<{ service_id: number; quantity: number }>;
@@ -43,10 +45,22 @@ async function assertComponentsValid(app: AppContext, practitionerId: number, ty
   }
 }
 
-async function assertLocationOwned(app: AppContext, practitionerId: number, locationId: number | null | undefined): Promise<void> {
+/** A service is held at its practitioner's own location or one shared with them (CONTRACT §15); another's is a 403. */
+async function assertLocationUsable(app: AppContext, practitionerId: number, locationId: number | null | undefined): Promise<void> {
   if (locationId === null || locationId === undefined) return;
   const location = await app.catalog.findLocation(locationId);
-  if (!location || location.practitioner_id !== practitionerId) throw invalidField('location_id', `Location ${locationId} is not one of this practitioner's locations.`);
+  if (!location) throw invalidField('location_id', `Location ${locationId} does not exist.`, 'does_not_exist');
+  if (!(await mayUseLocation(app, location, practitionerId))) {
+    throw new DomainError('forbidden', 'not_a_member', `Location ${locationId} is not one of this practitioner's locations, nor shared with them.`, {
+      location_id: [`Location ${locationId} is not one of this practitioner's locations, nor shared with them.`],
+    });
+  }
+}
+
+function assertRoomNeedsLocation(merged: { requires_room?: boolean; location_id?: number | null }): void {
+  if (merged.requires_room && (merged.location_id === null || merged.location_id === undefined)) {
+    throw invalidField('requires_room', 'A service that requires a room needs a location_id (its rooms are the location\'s).');
+  }
 }
 
 function assertTypeFields(type: ServiceType, merged: ServiceInput & { included_count: number }): void {
@@ -68,7 +82,8 @@ export async function createService(app: AppContext, caller: Caller, input: Serv
   const type = input.service_type as ServiceType;
   assertTypeFields(type, { ...input, included_count: input.included_services?.length ?? 0 });
   await assertComponentsValid(app, practitionerId, type, input);
-  await assertLocationOwned(app, practitionerId, input.location_id);
+  assertRoomNeedsLocation(input);
+  await assertLocationUsable(app, practitionerId, input.location_id);
   const { included_services, bundle_service_ids, ...columns } = input;
   const id = await app.db.transaction((trx) =>
     app.catalog.insertService(trx, {
@@ -88,7 +103,8 @@ export async function updateService(app: AppContext, caller: Caller, id: number,
   const merged = { ...service, ...input };
   assertTypeFields(type, { ...merged, included_count: (input.included_services ?? service.included_services).length });
   await assertComponentsValid(app, service.practitioner_id, type, input);
-  await assertLocationOwned(app, service.practitioner_id, input.location_id);
+  assertRoomNeedsLocation(merged);
+  await assertLocationUsable(app, service.practitioner_id, input.location_id);
   const { included_services, bundle_service_ids, ...columns } = input;
   await app.db.transaction((trx) =>
     app.catalog.updateService(trx, id, { columns, includedServices: included_services, bundleServiceIds: bundle_service_ids }),
@@ -111,7 +127,7 @@ export async function createSession(
   app: AppContext,
   caller: Caller,
   serviceId: number,
-  input: { start_time: Date; end_time?: Date; max_participants?: number },
+  input: { start_time: Date; end_time?: Date; max_participants?: number; room_id?: number },
 ): Promise<SessionRecord> {
   const service = await getService(app, caller, serviceId);
   assertCanWrite(caller, service.practitioner_id);
@@ -131,6 +147,9 @@ export async function createSession(
     const busy = await app.bookings.busyRanges(service.practitioner_id, { from: input.start_time, to: until }, { trx });
     const taken = () => conflict('slot_unavailable', 'Time slot not available: the practitioner has a booking or another session then.');
     if (busy.some((range) => range.start < until && input.start_time < range.end)) throw taken();
+    const seats = input.max_participants ?? service.max_participants;
+    // A room that seats everyone, for the session's time plus the buffer (CONTRACT §15).
+    const room = await takeRoom(app, trx, service, { start: input.start_time, until, seats, roomId: input.room_id });
     return translateConstraintErrors(
       () =>
         app.catalog.insertSession(trx, {
@@ -138,9 +157,10 @@ export async function createSession(
           start_time: input.start_time,
           end_time: end,
           blocked_until: until,
-          max_participants: input.max_participants ?? service.max_participants,
+          max_participants: seats,
+          room_id: room.roomId,
         }),
-      [{ when: isCalendarOverlap, then: taken }],
+      [{ when: isCalendarOverlap, then: taken }, ...ROOM_CONFLICTS],
     );
   });
 }

@@ -61,6 +61,7 @@ describe('queues: operations endpoints (dashboard, metrics, probes)', () => {
       const page = await h.http.get(DASHBOARD).set(admin.auth);
       expect(page.status).to.equal(200);
       expect(page.headers['content-type']).to.match(/html/);
+      expect(page.text, 'no request leaves for another host (web fonts)').to.not.match(/(href|src)="https?:\/\//);
       const api = await h.http.get(`${DASHBOARD}/api/queues`).set(admin.auth);
       expect(api.status).to.equal(200);
       expect(api.body.queues.map((q: { name: string }) => q.name)).to.have.members(['payments', 'lifecycle', 'expansion', 'notifications', 'webhooks']);

@@ -285,7 +285,7 @@ const paymentEvent: Json = {
   required: ['id', 'type', 'data'],
   additionalProperties: true,
   description:
-    'A Stripe event (CONTRACT §9). Only the fields below are read; anything else the provider sends is accepted and stored. ' +
+    'A Stripe event (docs/api-conventions.md#payment-webhooks). Only the fields below are read; anything else the provider sends is accepted and stored. ' +
     'Signed JSON that is not shaped like this is a 400 `invalid`, and nothing is stored.',
   properties: {
     id: { type: 'string', minLength: 1, maxLength: 255, description: 'The provider\'s event id: each id is applied once.', example: 'evt_1NxYz' },

@@ -13,7 +13,7 @@ const BOOKABLE_DAYS = 720;
  * POST /bookings/ (schedule and busy-range check, insert under the exclusion constraint, history, detail).
  * Contention (many clients, few slots) is a separate scenario.
  *
- * A second case books the same way a service that requires a room (CONTRACT §15): the practitioners
+ * A second case books the same way a service that requires a room (docs/api-conventions.md#rooms-and-pricing): the practitioners
  * share one location with one room each, so every request finds a free room, and the row shows what
  * the room check costs on create (the location's room lock, the rooms' busy ranges, the room_blocks
  * trigger and its exclusion constraint). Its details give the ratio to the first case.

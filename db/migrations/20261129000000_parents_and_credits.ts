@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Packages, courses and bundles (CONTRACT §11).
+// Packages, courses and bundles (docs/api-conventions.md#packages-courses-and-bundles).
 //
 // - A parent's plan is stored with it (booking_components): what its expansion must create, and, for a
 //   course, which session seats it holds until a child takes each one over.

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Booking events (CONTRACT §12): one row per change, written by the use case that makes the change, in
+// Booking events (docs/api-conventions.md#booking-events): one row per change, written by the use case that makes the change, in
 // its transaction. `sequence` rises per booking (from bookings.event_sequence, bumped under the row
 // lock), so a receiver can drop an event older than one it already has. Notifications and webhook
 // deliveries hang off these rows.

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Outgoing webhooks (CONTRACT §12). An endpoint belongs to a user: a practitioner's hears about their own
+// Outgoing webhooks (docs/api-conventions.md#outgoing-webhooks). An endpoint belongs to a user: a practitioner's hears about their own
 // bookings (practitioner_id set), an admin's about every booking (practitioner_id NULL). The signing
 // secret is stored encrypted: we must sign with it, so it cannot be a one-way hash. One delivery per
 // (endpoint, event): a fan-out job that runs twice creates nothing twice. The body is kept as signed,

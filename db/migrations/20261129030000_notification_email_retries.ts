@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// E-mail delivery with retries (CONTRACT §12). A notification row is recorded first (email_status
+// E-mail delivery with retries (docs/api-conventions.md#e-mail). A notification row is recorded first (email_status
 // 'pending'); a send-email job then claims it ('sending'), and it ends 'sent' (or 'logged' without
 // SMTP_URL), or 'failed' once the retries are spent, for an operator to look at and retry.
 // 'skipped': a reminder whose booking moved on before its e-mail could go out.

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// CONTRACT §14 calendar feeds. One secret feed per user: the token is looked up by its SHA-256 hash
+// docs/api-conventions.md#calendar-feeds calendar feeds. One secret feed per user: the token is looked up by its SHA-256 hash
 // (like API keys); it is also kept sealed (AES-256-GCM, like webhook secrets) so that GET calendar/feed/
 // can show the same URL again without the database alone revealing it.
 //

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// CONTRACT §14 waitlists (workshop sessions). One row per client per turn in a session's queue:
+// docs/api-conventions.md#waitlists waitlists (workshop sessions). One row per client per turn in a session's queue:
 // `waiting` in id order (the order they joined), then `offered` (a booking was made for them,
 // offered_booking_id) or `left`. A client waits at most once per session at a time.
 export async function up(knex: Knex): Promise<void> {

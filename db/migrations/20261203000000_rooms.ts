@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 
-// Rooms per location, shared by the location's members, never double-booked (CONTRACT §15).
+// Rooms per location, shared by the location's members, never double-booked (docs/api-conventions.md#rooms-and-pricing).
 //
 // - location_members: the practitioners (besides the owner) who may put services at a location.
 // - rooms: {name, capacity} per location; a deleted room is kept (deleted_at) so past bookings still

@@ -62,7 +62,7 @@ export async function seedDemo(app: AppContext) {
 }
 
 /**
- * A location with two rooms and a service that requires one (CONTRACT §15). Added once, also to a
+ * A location with two rooms and a service that requires one (docs/api-conventions.md#rooms-and-pricing). Added once, also to a
  * database seeded before rooms existed.
  */
 async function seedStudio(app: AppContext, practitionerId: number) {

@@ -45,7 +45,7 @@ export interface AppContext {
   paymentProvider: PaymentProvider;
   sessions: SessionStore;
   webhooks: WebhookRepository;
-  /** Outgoing webhook HTTP, with the address checks (CONTRACT §12). */
+  /** Outgoing webhook HTTP, with the address checks (docs/api-conventions.md#outgoing-webhooks). */
   webhookTransport: WebhookTransport;
   /** Seals secrets stored in the database (webhook signing secrets). */
   secretBox: SecretBox;

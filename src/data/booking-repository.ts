@@ -50,7 +50,7 @@ export interface BookingRow {
   component_key: string | null;
   /** A booking paid with a bundle credit. */
   bundle_booking_id: number | null;
-  /** 1 at creation, +1 on every change (CONTRACT §13): the SEQUENCE of its calendar event. */
+  /** 1 at creation, +1 on every change (docs/api-conventions.md#booking-versions): the SEQUENCE of its calendar event. */
   version: number;
   /** The room it holds (an individual booking of a service that requires one). */
   room_id: number | null;

@@ -15,7 +15,7 @@ export interface ServiceRecord {
   currency: string;
   max_participants: number;
   location_id: number | null;
-  /** Every booking and session of it takes one room of its location (CONTRACT §15). */
+  /** Every booking and session of it takes one room of its location (docs/api-conventions.md#rooms-and-pricing). */
   requires_room: boolean;
   is_active: boolean;
   cancellation_notice_hours: number;

@@ -1,5 +1,5 @@
 /**
- * What happened to a booking, as events (CONTRACT §12): recorded by the use case that made the change,
+ * What happened to a booking, as events (docs/api-conventions.md#booking-events): recorded by the use case that made the change,
  * told to its client and practitioner, delivered to webhooks. Pure vocabulary and rules.
  */
 import type { BookingStatus } from './types';

@@ -88,7 +88,7 @@ export interface BookingFacts {
 
 /**
  * A course or package in progress can still be canceled: its sessions not yet run are canceled and
- * refunded pro rata (CONTRACT §11). The spec's table has no in_progress → canceled for a single
+ * refunded pro rata (docs/api-conventions.md#packages-courses-and-bundles). The spec's table has no in_progress → canceled for a single
  * session, whose time has begun; for a parent, "in progress" means only that its first session has.
  */
 const PARENT_EXTRA_FROM: Partial<Record<BookingAction, readonly BookingStatus[]>> = { cancel: ['in_progress'] };

@@ -1,5 +1,5 @@
 /**
- * Packages, courses and bundles (CONTRACT §11): what a purchase creates, how a parent follows its
+ * Packages, courses and bundles (docs/api-conventions.md#packages-courses-and-bundles): what a purchase creates, how a parent follows its
  * children, and what canceling one gives back. Pure: the caller passes `now`.
  */
 import { holdExpiry } from './booking-rules';
@@ -126,7 +126,7 @@ export interface ChildFacts {
 }
 
 /**
- * Refund due when a course or package parent is canceled (CONTRACT §11), rounded down to the cent:
+ * Refund due when a course or package parent is canceled (docs/api-conventions.md#packages-courses-and-bundles), rounded down to the cent:
  * - practitioner, admin or system: price × (children neither completed nor no-show) / children;
  * - client: price × (children not started whose start is outside the notice, unscheduled ones and ones
  *   the practitioner canceled included) / children.

@@ -20,7 +20,7 @@ export interface PricingBreakdown {
 }
 
 /**
- * The detail's `pricing` (CONTRACT §15). list − discount is what the client would pay in money; a
+ * The detail's `pricing` (docs/api-conventions.md#rooms-and-pricing). list − discount is what the client would pay in money; a
  * bundle credit pays for all of it (charged 0, credits_used 1). Children of courses and packages are
  * priced with their parent (list 0). A booking priced before list prices were stored shows charged +
  * discount as its list price.

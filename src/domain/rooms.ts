@@ -1,5 +1,5 @@
 /**
- * The room rule (CONTRACT §15), pure: which room of a location a booking or a session takes.
+ * The room rule (docs/api-conventions.md#rooms-and-pricing), pure: which room of a location a booking or a session takes.
  * A room's busy ranges already carry the trailing buffer of whoever holds them; the range asked for
  * is [start, until) with `until` = end + the asking practitioner's buffer, as the database compares
  * them (room_blocks_no_overlap).

@@ -1,5 +1,5 @@
 /**
- * Rules of outgoing webhooks (CONTRACT §12): which URLs and target addresses are allowed, when a failed
+ * Rules of outgoing webhooks (docs/api-conventions.md#outgoing-webhooks): which URLs and target addresses are allowed, when a failed
  * delivery is tried again, when an endpoint that keeps failing is disabled. Pure: DNS and HTTP live in
  * src/platform/webhook-transport.ts.
  */

@@ -15,7 +15,7 @@ export const DEFAULT_JOB_OPTIONS: DefaultJobOptions = {
 };
 
 /**
- * Webhook deliveries are tried for about a day (CONTRACT §12). The number of tries and their spacing
+ * Webhook deliveries are tried for about a day (docs/api-conventions.md#outgoing-webhooks). The number of tries and their spacing
  * come from the configuration, which the workers hold: the job allows at most MAX_WEBHOOK_JOB_ATTEMPTS,
  * the processor gives up after WEBHOOK_MAX_ATTEMPTS, and the workers' backoff strategy spaces them.
  */

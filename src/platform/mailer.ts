@@ -26,7 +26,7 @@ export interface Mailer {
 
 const DEFAULT_FROM = 'Estuary Bookings <no-reply@estuary.example>';
 
-/** SMTP when SMTP_URL is set; otherwise e-mails are recorded and logged, not sent (CONTRACT §3). */
+/** SMTP when SMTP_URL is set; otherwise e-mails are recorded and logged, not sent (docs/api-conventions.md#e-mail). */
 export function createMailer(smtpUrl: string | null, logger: Logger, from = DEFAULT_FROM): Mailer {
   if (!smtpUrl) {
     return {

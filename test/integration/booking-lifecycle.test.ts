@@ -84,7 +84,7 @@ describe('booking lifecycle: actions', () => {
       reschedule: {
         arrange: confirmed,
         request: post('reschedule', slot('2030-01-08T14:00:00Z')),
-        // CONTRACT §5: admins may do everything.
+        // docs/api-conventions.md#roles: admins may do everything.
         allowed: { client: 200, practitioner: 200, otherPractitioner: 404, otherClient: 404, admin: 200 },
         then: 'confirmed',
       },

@@ -514,7 +514,7 @@ describe('catalog', () => {
       expect(res.body.results.map((l: { id: number }) => l.id)).to.deep.equal([mine.id]);
     });
 
-    // CONTRACT §15: another practitioner's location that is not shared with them is a 403 (was 400 before locations had members).
+    // docs/api-conventions.md#rooms-and-pricing: another practitioner's location that is not shared with them is a 403 (was 400 before locations had members).
     it('when a service names another practitioner\'s location, then 403 naming location_id', async () => {
       const foreign = await aLocation(other);
       const res = await h.http

@@ -9,7 +9,7 @@ const FAILED = '/api/v1/admin/notifications/failed/';
 const retryPath = (id: number) => `/api/v1/admin/notifications/${id}/retry/`;
 
 /** Retries spent (5 tries, 50 ms base backoff), failed e-mails for operators, and their retry. */
-describe('e-mails that fail after every retry, for operators (CONTRACT §12)', function () {
+describe('e-mails that fail after every retry, for operators (docs/api-conventions.md#e-mail)', function () {
   this.timeout(60_000);
   const smtp = new SmtpCatcher();
   let h: Harness;

@@ -8,10 +8,10 @@ import { deleteRedisKeys, eventually, killSpawnedWorkers, spawnWorker, type Spaw
 const BOOKINGS = '/api/v1/drf/bookings/';
 
 /**
- * E-mail over real SMTP (CONTRACT §12): a loopback SMTP server started here, a spawned worker process
+ * E-mail over real SMTP (docs/api-conventions.md#e-mail): a loopback SMTP server started here, a spawned worker process
  * sending to it with a short retry backoff, mail parsed back with mailparser and the .ics with ical.js.
  */
-describe('e-mail through SMTP, with calendar invites and retries (CONTRACT §12)', function () {
+describe('e-mail through SMTP, with calendar invites and retries (docs/api-conventions.md#e-mail)', function () {
   this.timeout(60_000);
   const smtp = new SmtpCatcher();
   let h: Harness;

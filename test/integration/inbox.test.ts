@@ -8,7 +8,7 @@ import { deleteRedisKeys, eventually, startWorkersInProcess } from '../support/w
 const INBOX = '/api/v1/drf/notifications/';
 const BOOKINGS = '/api/v1/drf/bookings/';
 
-describe('events and the in-app inbox (CONTRACT §12)', () => {
+describe('events and the in-app inbox (docs/api-conventions.md#notifications)', () => {
   let h: Harness;
   let workers: Awaited<ReturnType<typeof startWorkersInProcess>>;
   before(async () => {

@@ -101,7 +101,7 @@ describe('OpenAPI document and docs UI', () => {
       }
     });
 
-    it('when read, then rooms, the detail\'s room and pricing, and the room conflicts are documented (CONTRACT §15)', () => {
+    it('when read, then rooms, the detail\'s room and pricing, and the room conflicts are documented (docs/api-conventions.md#rooms-and-pricing)', () => {
       const components = doc.components as { schemas: Record<string, Json> };
       expect(components.schemas).to.include.keys('Room', 'RoomList', 'LocationMembers');
       const detail = JSON.stringify(components.schemas.BookingDetail);

@@ -4,7 +4,7 @@ import { startHarness, type Harness } from '../support/harness';
 import { BOOKINGS, bought, expanded, expectError, footprint } from '../support/parent-fixtures';
 import { eventually, startWorkersInProcess } from '../support/workers';
 
-// CONTRACT §15 / issue 16: the detail's pricing breakdown for sessions, workshops, courses, packages and
+// docs/api-conventions.md#rooms-and-pricing / issue 16: the detail's pricing breakdown for sessions, workshops, courses, packages and
 // bundle redemptions (refunds from the payments ledger), and rooms taken by package items and course
 // sessions. HTTP and real in-process workers against real Postgres and Redis.
 
@@ -12,7 +12,7 @@ const LOCATIONS = '/api/v1/drf/locations';
 const at = (hhmm: string, date = '2030-01-08') => `${date}T${hhmm}:00.000Z`;
 const USD = { currency: 'USD' };
 
-describe('pricing breakdown and rooms of parents (CONTRACT §15)', () => {
+describe('pricing breakdown and rooms of parents (docs/api-conventions.md#rooms-and-pricing)', () => {
   let h: Harness;
   let workers: Awaited<ReturnType<typeof startWorkersInProcess>>;
   let practitioner: TestUser;

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { aUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
-describe('rate limits (CONTRACT §4)', () => {
+describe('rate limits (docs/api-conventions.md#rate-limits)', () => {
   let h: Harness;
   before(async () => {
     h = await startHarness({

@@ -6,7 +6,7 @@ import { aSchedule, aService, aUser, slot, type TestUser } from '../support/buil
 import { startHarness, type Harness } from '../support/harness';
 import { expectError, footprint } from '../support/parent-fixtures';
 
-// CONTRACT §15 / issue 16: rooms per location, shared with members, never double-booked, through HTTP
+// docs/api-conventions.md#rooms-and-pricing / issue 16: rooms per location, shared with members, never double-booked, through HTTP
 // against real Postgres (the harness listens on a real port, so Promise.all really races).
 
 const BOOKINGS = '/api/v1/drf/bookings/';
@@ -21,7 +21,7 @@ interface Studio {
   rooms: Array<{ id: number; name: string; capacity: number }>;
 }
 
-describe('rooms (CONTRACT §15, issue 16)', () => {
+describe('rooms (docs/api-conventions.md#rooms-and-pricing, issue 16)', () => {
   let h: Harness;
   let client: TestUser;
   before(async () => {

@@ -3,13 +3,13 @@ import type supertest from 'supertest';
 import { aUser, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
-/** The headers every response carries (CONTRACT §13), framing aside. */
+/** The headers every response carries (docs/api-conventions.md#security-headers), framing aside. */
 function expectBaseHeaders(res: supertest.Response, what: string): void {
   expect(res.headers['x-content-type-options'], what).to.equal('nosniff');
   expect(res.headers['referrer-policy'], what).to.equal('no-referrer');
 }
 
-describe('security headers (issue 10, item 16; CONTRACT §13)', () => {
+describe('security headers (issue 10, item 16; docs/api-conventions.md#security-headers)', () => {
   let h: Harness;
   let admin: TestUser;
   before(async () => {

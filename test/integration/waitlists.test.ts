@@ -8,7 +8,7 @@ import { deleteRedisKeys, eventually, startWorkersInProcess } from '../support/w
 const BOOKINGS = '/api/v1/drf/bookings/';
 const MINUTE_MS = 60_000;
 
-describe('Waitlists for full workshop sessions (CONTRACT §14)', () => {
+describe('Waitlists for full workshop sessions (docs/api-conventions.md#waitlists)', () => {
   let h: Harness;
   let workers: Awaited<ReturnType<typeof startWorkersInProcess>>;
   let target: Awaited<ReturnType<typeof aBookablePractitioner>>;

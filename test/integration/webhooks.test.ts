@@ -22,7 +22,7 @@ interface Delivery {
   next_attempt_at: string | null;
 }
 
-describe('outgoing webhooks (CONTRACT §12)', () => {
+describe('outgoing webhooks (docs/api-conventions.md#outgoing-webhooks)', () => {
   let h: Harness;
   let workers: Awaited<ReturnType<typeof startWorkersInProcess>>;
   const receivers: WebhookReceiver[] = [];

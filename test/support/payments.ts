@@ -15,7 +15,7 @@ export interface ProviderEventBody {
 
 const unique = () => randomBytes(6).toString('hex');
 
-/** A provider event as CONTRACT §9 describes it; booking_id is a string, as Stripe metadata values are. */
+/** A provider event as docs/api-conventions.md#payment-webhooks describes it; booking_id is a string, as Stripe metadata values are. */
 export function anEvent(type: string, object: { bookingRef?: string | number | null; id?: string } & Record<string, unknown>): ProviderEventBody {
   const { bookingRef, id, ...rest } = object;
   return {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import { findFreeSlots, type Schedule } from '../../src/domain/availability';
 import { chooseRoom, isRoomFree, type RoomCalendar } from '../../src/domain/rooms';
 
-// The room rule (CONTRACT §15), pure: literal inputs and a fixed `now`.
+// The room rule (docs/api-conventions.md#rooms-and-pricing), pure: literal inputs and a fixed `now`.
 
 const NOW = new Date('2030-01-07T08:00:00Z');
 const t = (hhmm: string) => new Date(`2030-01-08T${hhmm}:00Z`);

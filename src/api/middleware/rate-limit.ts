@@ -7,7 +7,7 @@ import { DomainError } from '../../domain/errors';
 /** How long a request with a good token may wait for its IP's lookups in flight to finish. */
 const TOKEN_WAIT_MS = 10_000;
 
-/** Paths never limited: provider webhooks (CONTRACT §4) and the probes operators' tools poll. */
+/** Paths never limited: provider webhooks (docs/api-conventions.md#rate-limits) and the probes operators' tools poll. */
 const EXEMPT = [/^\/api\/v1\/webhooks\//, /^\/(healthz|readyz|metrics)$/];
 
 function limiter(store: Redis | undefined, keyPrefix: string, points: number, durationSeconds: number): RateLimiterAbstract {

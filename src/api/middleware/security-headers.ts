@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 
 /**
  * helmet's headers on every response: X-Content-Type-Options: nosniff and Referrer-Policy: no-referrer
- * everywhere (CONTRACT §13), plus helmet's other defaults (HSTS, COOP, CORP, …), kept current by the library.
+ * everywhere (docs/api-conventions.md#security-headers), plus helmet's other defaults (HSTS, COOP, CORP, …), kept current by the library.
  * API responses are JSON that no page should frame or run: X-Frame-Options: DENY and a CSP that allows
  * nothing. The HTML apps (the docs at /api/v1/docs/, bull-board) get neither: they load their own
  * scripts and styles (bull-board inline ones), and their cookies are SameSite=Lax, so a page framed by

@@ -1,7 +1,7 @@
 import type { Middleware } from 'koa';
 
 /**
- * CONTRACT §4: the trailing slash is optional. Routes are declared with it, as in the spec, and
+ * docs/api-conventions.md#paths: the trailing slash is optional. Routes are declared with it, as in the spec, and
  * @koa/router only forgives a slash too many, not one missing; so an API path without it is routed
  * as if it had it. File names (docs assets) are left alone.
  */

@@ -98,7 +98,7 @@ const cancelDescription =
   '`partially_refunded` booking has anything to refund; a duplicate payment is refunded on its own, whatever the cancel). The payments worker ' +
   'then pays it: through Stripe when the booking was paid through Stripe, otherwise it is recorded `awaiting_operator` for an operator to pay ' +
   'and settle (GET /api/v1/admin/refunds/); either way it shows in the booking\'s `payments`. ' +
-  'Packages and courses (CONTRACT §11): canceling the parent cancels its children that have not happened (a course in_progress can be canceled too) and ' +
+  'Packages and courses (docs/api-conventions.md#packages-courses-and-bundles): canceling the parent cancels its children that have not happened (a course in_progress can be canceled too) and ' +
   'refunds pro rata, rounded down to the cent — by the practitioner/admin: price × (children neither completed nor no-show) / children; by the client: ' +
   'price × (children not started whose start is at least the notice away, unscheduled ones and ones the practitioner canceled included) / children. ' +
   'A client cannot cancel a child alone (409 `cancel_the_parent`); the practitioner or an admin can, which refunds that child\'s share of a paid parent at once. ' +

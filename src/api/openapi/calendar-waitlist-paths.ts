@@ -17,7 +17,7 @@ const position: Json = {
 const WAITLIST = `${DRF}/services/{id}/sessions/{sid}/waitlist/`;
 const waitlistOp = (op: Omit<Operation, 'tag' | 'params'>): Operation => ({ ...op, tag: 'waitlists', params: [sidParam] });
 
-/** CONTRACT §14: calendar feeds and waitlists. */
+/** docs/api-conventions.md#calendar-feeds and #waitlists. */
 export const CALENDAR_WAITLIST_PATHS: PathTable = {
   [`${DRF}/calendar/feed/`]: {
     get: {

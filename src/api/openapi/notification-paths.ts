@@ -47,7 +47,7 @@ const unreadCount: Operation = {
   ok: [200, 'The number of unread notifications.', { type: 'object', required: ['count'], properties: { count: { type: 'integer', example: 2 } } }],
 };
 
-/** The caller's in-app inbox (CONTRACT §12). Another user's notification is a 404. */
+/** The caller's in-app inbox (docs/api-conventions.md#notifications). Another user's notification is a 404. */
 export const NOTIFICATION_PATHS: PathTable = {
   [`${NOTIFICATIONS}/`]: {
     get: {

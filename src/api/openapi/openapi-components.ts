@@ -48,7 +48,7 @@ const service = object({
   currency: { type: 'string', example: 'USD' },
   max_participants: int,
   location_id: nullable(int),
-  requires_room: { ...bool, description: 'Every booking and workshop/course session of it takes one room of its location (CONTRACT §15).' },
+  requires_room: { ...bool, description: 'Every booking and workshop/course session of it takes one room of its location (docs/api-conventions.md#rooms-and-pricing).' },
   is_active: bool,
   cancellation_notice_hours: int,
   included_services: { type: 'array', description: 'Packages only.', items: object({ service_id: int, quantity: int }) },
@@ -171,7 +171,7 @@ const bookingDetail: Json = {
           refunded_cents: { ...int, description: 'Succeeded refunds in the payments ledger (a duplicate payment\'s refund aside).' },
           currency: { type: 'string', example: 'USD' },
         }),
-        description: 'The pricing breakdown (CONTRACT §15).',
+        description: 'The pricing breakdown (docs/api-conventions.md#rooms-and-pricing).',
       },
       description: str,
       client_notes: str,
@@ -310,7 +310,7 @@ const paymentEvent: Json = {
   required: ['id', 'type', 'data'],
   additionalProperties: true,
   description:
-    'A Stripe event (CONTRACT §9). Only the fields below are read; anything else the provider sends is accepted and stored. ' +
+    'A Stripe event (docs/api-conventions.md#payment-webhooks). Only the fields below are read; anything else the provider sends is accepted and stored. ' +
     'Signed JSON that is not shaped like this is a 400 `invalid`, and nothing is stored.',
   properties: {
     id: { type: 'string', minLength: 1, maxLength: 255, description: 'The provider\'s event id: each id is applied once.', example: 'evt_1NxYz' },

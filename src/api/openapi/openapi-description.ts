@@ -1,6 +1,6 @@
 // The prose at the top of /api/v1/docs/: conventions that hold for every operation, and the decisions
-// we took where the customer's spec and CONTRACT.md are silent (CONTRACT: "document it in the OpenAPI
-// document").
+// we took where the customer's spec and docs/api-conventions.md are silent (those are documented in the
+// OpenAPI document).
 export const API_DESCRIPTION = `
 Booking service of the Estuary wellness marketplace: practitioners publish services and a schedule,
 clients book sessions and workshop seats, and bookings move through a recorded lifecycle.

@@ -5,7 +5,7 @@ import type { PathTable } from './openapi-operation';
 const roomIdParameter = { name: 'room_id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 }, description: 'A room of this location.' };
 const ownerOnly = 'Only the location\'s owner (or an admin); anyone else is a 403.';
 
-/** A location's rooms and members (CONTRACT §15). */
+/** A location's rooms and members (docs/api-conventions.md#rooms-and-pricing). */
 export const ROOM_PATHS: PathTable = {
   [`${DRF}/locations/{id}/rooms/`]: {
     get: {

@@ -82,7 +82,7 @@ const rotate: Operation = {
   ok: [200, 'The endpoint with its new secret.', 'WebhookEndpointWithSecret'],
 };
 
-/** Outgoing webhook endpoints (CONTRACT §12). Practitioners and admins; clients get 403; another's id is a 404. */
+/** Outgoing webhook endpoints (docs/api-conventions.md#outgoing-webhooks). Practitioners and admins; clients get 403; another's id is a 404. */
 export const WEBHOOK_ENDPOINT_PATHS: PathTable = {
   [`${ENDPOINTS}/`]: {
     get: { ...base, id: 'listWebhookEndpoints', summary: 'List my webhook endpoints', query: queryParametersOf(pageQuery, {}), ok: [200, 'A page of endpoints, newest first.', 'WebhookEndpointPage'] },

@@ -17,7 +17,7 @@ import { cancelSchema, checkAvailabilitySchema, noBodySchema, noteSchema, reason
 
 /**
  * The spec's custom actions on a booking, added to the bookings router (one router per resource, so
- * 405 answers list every method of a path). Underscore spellings are accepted as aliases (CONTRACT §4).
+ * 405 answers list every method of a path). Underscore spellings are accepted as aliases (docs/api-conventions.md#paths).
  */
 export function addBookingActions(app: AppContext, router: Router): Router {
   const respondWithDetail = async (ctx: RouterContext, caller: Caller, id: number) => {

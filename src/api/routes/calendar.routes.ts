@@ -4,7 +4,7 @@ import { feedPath, feedToken, readFeed, rotateFeedToken } from '../../app/calend
 import { notFound } from '../../domain/errors';
 import { requireCaller } from '../auth';
 
-/** CONTRACT §14: the caller's secret calendar feed URL, and the feed itself (no auth: the token is the key). */
+/** docs/api-conventions.md#calendar-feeds: the caller's secret calendar feed URL, and the feed itself (no auth: the token is the key). */
 export function calendarRoutes(app: AppContext): Router {
   const router = new Router();
 

@@ -26,7 +26,7 @@ export const serializeNotification = (n: NotificationRow) => ({
   read_at: n.read_at,
 });
 
-/** The caller's in-app inbox (CONTRACT §12). */
+/** The caller's in-app inbox (docs/api-conventions.md#notifications). */
 export function notificationsRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/drf/notifications' });
   const noBody = Joi.object({});

@@ -6,7 +6,7 @@ import { serializeRoom } from '../catalog-serializers';
 import { parseId, validate } from '../validation';
 import { createRoomSchema, membersSchema, updateRoomSchema } from './rooms.schemas';
 
-/** A location's rooms and members (CONTRACT §15). Rooms are few per location: the list is not paginated. */
+/** A location's rooms and members (docs/api-conventions.md#rooms-and-pricing). Rooms are few per location: the list is not paginated. */
 export function roomsRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/drf/locations/:id' });
 

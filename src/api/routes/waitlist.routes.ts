@@ -4,7 +4,7 @@ import { joinWaitlist, leaveWaitlist, waitlistPosition } from '../../app/waitlis
 import { requireCaller } from '../auth';
 import { parseId } from '../validation';
 
-/** CONTRACT §14: the caller's place in a full workshop session's queue. */
+/** docs/api-conventions.md#waitlists: the caller's place in a full workshop session's queue. */
 export function waitlistRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/drf/services/:id/sessions/:sid/waitlist' });
 

@@ -49,7 +49,7 @@ export const serializeWebhookDelivery = (d: WebhookDeliveryRow) => ({
 
 const withSecret = ({ endpoint, secret }: { endpoint: WebhookEndpointRow; secret: string }) => ({ ...serializeWebhookEndpoint(endpoint), secret });
 
-/** Outgoing webhook endpoints (CONTRACT §12): practitioners' (their bookings) and admins' (all); another's id is a 404. */
+/** Outgoing webhook endpoints (docs/api-conventions.md#outgoing-webhooks): practitioners' (their bookings) and admins' (all); another's id is a 404. */
 export function webhookEndpointsRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/drf/webhook-endpoints' });
   const noBody = Joi.object({});

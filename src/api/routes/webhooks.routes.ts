@@ -17,7 +17,7 @@ const eventSchema = Joi.object({
     .required(),
 }).unknown(true);
 
-/** Payment provider webhooks (CONTRACT §9): unauthenticated, signed; answered fast, applied by the payments worker. */
+/** Payment provider webhooks (docs/api-conventions.md#payment-webhooks): unauthenticated, signed; answered fast, applied by the payments worker. */
 export function webhooksRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/webhooks' });
   router.post('/payments/', async (ctx) => {

@@ -25,7 +25,7 @@ function expansionFlow(parent: BookingRow, componentKeys: string[]): OutboxJob {
 }
 
 /**
- * Buys a course, a package or a bundle (CONTRACT §11). A course takes a seat in every future session
+ * Buys a course, a package or a bundle (docs/api-conventions.md#packages-courses-and-bundles). A course takes a seat in every future session
  * here, all or none; the children themselves are created by the expansion flow recorded with it.
  */
 export async function createParentBooking(app: AppContext, caller: Caller, type: ParentType, input: CreateParentInput): Promise<BookingRow> {

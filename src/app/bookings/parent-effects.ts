@@ -16,7 +16,7 @@ import type { AppContext } from '../app-context';
 import { SYSTEM_ACTOR, applyTransition, writeMove } from './transition-booking';
 
 /**
- * What a move of one booking does to the rest of its family (CONTRACT §11): a parent's confirm and
+ * What a move of one booking does to the rest of its family (docs/api-conventions.md#packages-courses-and-bundles): a parent's confirm and
  * cancel reach its children, a child's progress reaches its parent, a bundle's confirm grants its
  * credits. Every function runs inside the transaction of the move, with the parent locked before the
  * child (see BookingRepository.lockFamily).

@@ -45,7 +45,7 @@ export async function rescheduleBooking(
     // A draft holds nothing, so only its times (and the room it asks for) change; it is checked again on submit.
     const bufferMinutes = booking.status === 'draft' ? 0 : await assertTimeIsFree(app, trx, booking, start, end);
     const until = new Date(end.getTime() + bufferMinutes * MINUTE_MS);
-    // The room moves with the booking: the same one if it is free at the new time, else another (CONTRACT §15).
+    // The room moves with the booking: the same one if it is free at the new time, else another (docs/api-conventions.md#rooms-and-pricing).
     const { roomId } =
       booking.status === 'draft' || !service
         ? { roomId: input.room_id ?? booking.room_id }

@@ -45,7 +45,7 @@ async function assertComponentsValid(app: AppContext, practitionerId: number, ty
   }
 }
 
-/** A service is held at its practitioner's own location or one shared with them (CONTRACT §15); another's is a 403. */
+/** A service is held at its practitioner's own location or one shared with them (docs/api-conventions.md#rooms-and-pricing); another's is a 403. */
 async function assertLocationUsable(app: AppContext, practitionerId: number, locationId: number | null | undefined): Promise<void> {
   if (locationId === null || locationId === undefined) return;
   const location = await app.catalog.findLocation(locationId);
@@ -148,7 +148,7 @@ export async function createSession(
     const taken = () => conflict('slot_unavailable', 'Time slot not available: the practitioner has a booking or another session then.');
     if (busy.some((range) => range.start < until && input.start_time < range.end)) throw taken();
     const seats = input.max_participants ?? service.max_participants;
-    // A room that seats everyone, for the session's time plus the buffer (CONTRACT §15).
+    // A room that seats everyone, for the session's time plus the buffer (docs/api-conventions.md#rooms-and-pricing).
     const room = await takeRoom(app, trx, service, { start: input.start_time, until, seats, roomId: input.room_id });
     return translateConstraintErrors(
       () =>

@@ -14,7 +14,7 @@ async function visibleSession(app: AppContext, caller: Caller, serviceId: number
 }
 
 /**
- * Joins the queue for a full workshop session (CONTRACT §14). Courses are bought whole, so a course
+ * Joins the queue for a full workshop session (docs/api-conventions.md#waitlists). Courses are bought whole, so a course
  * session has no waitlist of its own (400 waitlist_workshops_only). The checks that depend on the
  * seats are made under the session's row lock, the lock every offer takes first.
  */

@@ -53,7 +53,7 @@ export type WebhookReceiver = Awaited<ReturnType<typeof startWebhookReceiver>>;
 /**
  * What a receiver does with `Estuary-Signature: t=<unix>,v1=<hex>`: HMAC-SHA256 of "<t>.<raw body>"
  * under the endpoint's secret, compared in constant time, t within `toleranceSeconds` of `now`.
- * Written from the README, not with the service's code.
+ * Written from docs/notifications.md, not with the service's code.
  */
 export function verifyEstuarySignature(header: string | undefined, rawBody: string, secret: string, now: Date, toleranceSeconds = 300): boolean {
   if (!header) return false;

@@ -1,3 +1,4 @@
+import { ACTIVE_STATUSES } from '../../src/domain/types';
 import { performance } from 'node:perf_hooks';
 import { DateTime } from 'luxon';
 import { checkAvailability, type AvailabilityQuery } from '../../src/app/bookings/check-availability';
@@ -79,7 +80,7 @@ function busyWindow(query: AvailabilityQuery): { from: Date; to: Date } {
 /** findFreeSlots alone, on the schedule and busy ranges the use case would load. */
 async function measureEngine(ctx: BenchContext, query: AvailabilityQuery, details: Record<string, unknown>): Promise<BenchRow> {
   const schedule = (await ctx.app.practitioners.loadSchedule(query.practitioner_id))!;
-  const busy = await ctx.app.bookings.busyRanges(query.practitioner_id, busyWindow(query));
+  const busy = await ctx.app.bookings.busyRanges(query.practitioner_id, busyWindow(query), { statuses: ACTIVE_STATUSES });
   const service = (await ctx.app.catalog.findService(query.service_id))!;
   const input = { schedule, busy, durationMinutes: service.duration_minutes, date: query.date, days: query.days, zone: query.timezone, now: new Date() };
   let slots = 0;

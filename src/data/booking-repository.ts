@@ -180,8 +180,6 @@ function toView(row: ViewRow): BookingView {
   };
 }
 
-/** Bookings that start and end on their own times; parents follow their children instead. */
-const TIMED_TYPES: BookingType[] = ['individual', 'group'];
 
 
 export function createBookingRepository(db: Knex) {
@@ -246,15 +244,22 @@ export function createBookingRepository(db: Knex) {
     },
 
     /** Bookings whose timed move is due at `now` (see overdueAction), oldest first. */
-    async findOverdue(now: Date, limit: number): Promise<Array<Pick<BookingRow, 'id' | 'status' | 'start_time' | 'end_time' | 'hold_expires_at'>>> {
+    /** Bookings due for a timed move at `now` by the domain's rules (TIMED_MOVES), oldest first. */
+    async findOverdue(
+      now: Date,
+      limit: number,
+      rules: { moves: ReadonlyArray<{ status: BookingStatus; at: 'hold_expires_at' | 'start_time' | 'end_time'; ownTimesOnly: boolean }>; ownTimeTypes: readonly BookingType[] },
+    ): Promise<Array<Pick<BookingRow, 'id' | 'status' | 'start_time' | 'end_time' | 'hold_expires_at'>>> {
       return db('bookings')
         .select('id', 'status', 'start_time', 'end_time', 'hold_expires_at')
-        .where((q) =>
-          q
-            .where((w) => w.where({ status: 'pending_payment' }).andWhere('hold_expires_at', '<=', now))
-            .orWhere((w) => w.where({ status: 'confirmed' }).andWhere('start_time', '<=', now).whereIn('booking_type', TIMED_TYPES))
-            .orWhere((w) => w.where({ status: 'in_progress' }).andWhere('end_time', '<=', now).whereIn('booking_type', TIMED_TYPES)),
-        )
+        .where((q) => {
+          for (const move of rules.moves) {
+            q.orWhere((w) => {
+              w.where({ status: move.status }).andWhere(move.at, '<=', now);
+              if (move.ownTimesOnly) w.whereIn('booking_type', rules.ownTimeTypes);
+            });
+          }
+        })
         .orderBy('id')
         .limit(limit);
     },
@@ -431,13 +436,13 @@ export function createBookingRepository(db: Knex) {
     async busyRanges(
       practitionerId: number,
       window: { from: Date; to: Date },
-      options: { excludeBookingId?: number; trx?: Knex.Transaction } = {},
+      options: { statuses: readonly BookingStatus[]; excludeBookingId?: number; trx?: Knex.Transaction },
     ): Promise<Array<{ start: Date; end: Date }>> {
       const q = options.trx ?? db;
       const bookings = q('bookings')
         .select({ start: 'start_time', end: 'blocked_until' })
         .where({ practitioner_id: practitionerId })
-        .whereIn('status', ['pending_payment', 'confirmed', 'in_progress'])
+        .whereIn('status', options.statuses)
         .whereNull('service_session_id')
         .where({ booking_type: 'individual' })
         .where('start_time', '<', window.to)

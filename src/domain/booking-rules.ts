@@ -142,6 +142,20 @@ export interface TimedFacts {
   hold_expires_at: Date | null;
 }
 
+/** Bookings that start and end on their own times; parents (course, package, bundle) follow their children. */
+export const OWN_TIME_TYPES: readonly BookingType[] = ['individual', 'group'];
+
+/**
+ * When each timed move falls due, as data the reconciler's query is built from (overdueAction is the
+ * same rule for one booking): a booking in `status` is due once its `at` has passed; `ownTimesOnly`
+ * leaves out the parents, which follow their children.
+ */
+export const TIMED_MOVES = [
+  { status: 'pending_payment', at: 'hold_expires_at', ownTimesOnly: false },
+  { status: 'confirmed', at: 'start_time', ownTimesOnly: true },
+  { status: 'in_progress', at: 'end_time', ownTimesOnly: true },
+] as const satisfies ReadonlyArray<{ status: BookingStatus; at: keyof TimedFacts; ownTimesOnly: boolean }>;
+
 /**
  * The move a booking is overdue for at `now`, if any: what the timed jobs should have done. The
  * reconciler applies it when Redis lost (or never got) the job.

@@ -1,10 +1,10 @@
 import Router, { type RouterContext } from '@koa/router';
 import type { AppContext } from '../../app/app-context';
-import { createLocation, deleteLocation, getLocation, updateLocation } from '../../app/catalog/locations';
+import { createLocation, deleteLocation, getLocation, listLocations, updateLocation } from '../../app/catalog/locations';
+import { getPractitionerProfile, listPractitioners } from '../../app/catalog/practitioners';
 import { getSchedule, replaceSchedule } from '../../app/catalog/schedule';
-import { createService, createSession, deleteService, getService, listSessions, updateService, updateSession, type ServiceInput } from '../../app/catalog/services';
+import { createService, createSession, deleteService, getService, listServices, listSessions, updateService, updateSession, type ServiceInput } from '../../app/catalog/services';
 import type { Schedule } from '../../domain/availability';
-import { notFound } from '../../domain/errors';
 import { requireCaller } from '../auth';
 import { serializeLocation, serializeSchedule, serializeService, serializeSession } from '../catalog-serializers';
 import { paginated } from '../pagination';
@@ -44,10 +44,7 @@ export function catalogRoutes(app: AppContext): Router {
       ctx.query,
     );
     const page = toPageRequest(q);
-    const result = await app.catalog.listServices(
-      { practitionerId: q.practitioner_id, serviceType: q.service_type, isActive: q.is_active, ownerId: caller.id, includeInactive: caller.role === 'admin' },
-      page,
-    );
+    const result = await listServices(app, caller, { practitionerId: q.practitioner_id, serviceType: q.service_type, isActive: q.is_active }, page);
     ctx.body = paginated(ctx, result, page, serializeService);
   });
 
@@ -94,7 +91,7 @@ export function catalogRoutes(app: AppContext): Router {
     requireCaller(ctx.state);
     const q = validateQuery<{ page: number; page_size: number; practitioner_id?: number }>(schemas.listLocationsQuery, ctx.query);
     const page = toPageRequest(q);
-    ctx.body = paginated(ctx, await app.catalog.listLocations({ practitionerId: q.practitioner_id }, page), page, serializeLocation);
+    ctx.body = paginated(ctx, await listLocations(app, { practitionerId: q.practitioner_id }, page), page, serializeLocation);
   });
 
   router.post('/locations/', async (ctx) => {
@@ -137,16 +134,13 @@ export function catalogRoutes(app: AppContext): Router {
       ctx.query,
     );
     const page = toPageRequest(q);
-    ctx.body = paginated(ctx, await app.practitioners.list(page, q.search), page, ({ email: _email, ...profile }) => profile);
+    ctx.body = paginated(ctx, await listPractitioners(app, page, q.search), page, (profile) => profile);
   });
 
   router.get('/practitioners/:id/', async (ctx) => {
     const caller = requireCaller(ctx.state);
-    const profile = await app.practitioners.find(parseId(ctx.params.id));
-    if (!profile) throw notFound();
-    const services = await app.catalog.listServices({ practitionerId: profile.id, isActive: true, ownerId: caller.id }, { page: 1, pageSize: 100 });
-    const { email: _email, ...publicProfile } = profile;
-    ctx.body = { ...publicProfile, services: services.results.map(serializeService) };
+    const { services, ...profile } = await getPractitionerProfile(app, caller, parseId(ctx.params.id));
+    ctx.body = { ...profile, services: services.map(serializeService) };
   });
 
   return router;

@@ -1,3 +1,4 @@
+import { ACTIVE_STATUSES } from '../../domain/types';
 import type { Knex } from 'knex';
 import { assertSlotIsFree } from '../../domain/availability';
 import { slotUnavailable } from '../../domain/errors';
@@ -22,7 +23,7 @@ export async function assertTimeIsFree(
   const schedule = await app.practitioners.loadSchedule(booking.practitioner_id, trx);
   if (!schedule) throw slotUnavailable('the practitioner has no schedule');
   const window = { from: new Date(start.getTime() - DAY_MS), to: new Date(end.getTime() + DAY_MS) };
-  const busy = await app.bookings.busyRanges(booking.practitioner_id, window, { excludeBookingId: booking.id, trx });
+  const busy = await app.bookings.busyRanges(booking.practitioner_id, window, { statuses: ACTIVE_STATUSES, excludeBookingId: booking.id, trx });
   assertSlotIsFree({ schedule, busy, start, end, now: app.clock.now() });
   return schedule.bufferMinutes;
 }

@@ -1,3 +1,4 @@
+import { ACTIVE_STATUSES } from '../../domain/types';
 import { DateTime } from 'luxon';
 import { findFreeSlots } from '../../domain/availability';
 import { invalidField } from '../../domain/errors';
@@ -27,7 +28,7 @@ export async function checkAvailability(app: AppContext, query: AvailabilityQuer
   const windowStart = DateTime.fromISO(query.date, { zone: query.timezone });
   const from = new Date(windowStart.toMillis() - DAY_MS);
   const to = new Date(windowStart.plus({ days: query.days }).toMillis() + DAY_MS);
-  const busy = await app.bookings.busyRanges(service.practitioner_id, { from, to });
+  const busy = await app.bookings.busyRanges(service.practitioner_id, { from, to }, { statuses: ACTIVE_STATUSES });
   // A service that requires a room is offered only where one of its location's rooms is free too.
   const rooms = !service.requires_room
     ? undefined

@@ -1,5 +1,5 @@
 import type { BookingAction } from '../../domain/booking-status';
-import { overdueAction } from '../../domain/booking-rules';
+import { OWN_TIME_TYPES, overdueAction, TIMED_MOVES } from '../../domain/booking-rules';
 import { DomainError } from '../../domain/errors';
 import type { AppContext } from '../app-context';
 import { SYSTEM, transitionBooking, type TransitionOptions } from './transition-booking';
@@ -40,7 +40,7 @@ export async function runScheduledTransition(
 export async function reconcileOverdue(app: AppContext, limit = 500): Promise<Record<'start' | 'complete' | 'expire_hold' | 'skipped', number>> {
   const now = app.clock.now();
   const counts = { start: 0, complete: 0, expire_hold: 0, skipped: 0 };
-  for (const booking of await app.bookings.findOverdue(now, limit)) {
+  for (const booking of await app.bookings.findOverdue(now, limit, { moves: TIMED_MOVES, ownTimeTypes: OWN_TIME_TYPES })) {
     const action = overdueAction(booking, now);
     if (!action) continue;
     const result = await runScheduledTransition(app, booking.id, action, now, { status: [booking.status] });

@@ -1,3 +1,4 @@
+import type { Page, PageRequest } from '../../data/pagination';
 import { conflict, forbidden, notFound } from '../../domain/errors';
 import type { Caller } from '../../domain/types';
 import type { LocationRecord } from '../../data/catalog-repository';
@@ -37,4 +38,8 @@ export async function deleteLocation(app: AppContext, caller: Caller, id: number
     }
     await app.catalog.deleteLocation(id, trx);
   });
+}
+
+export function listLocations(app: AppContext, filter: { practitionerId?: number }, page: PageRequest): Promise<Page<LocationRecord>> {
+  return app.catalog.listLocations(filter, page);
 }

@@ -1,3 +1,5 @@
+import { canSeeService, serviceVisibility } from '../../domain/catalog-rules';
+import { ACTIVE_STATUSES } from '../../domain/types';
 import { blockedUntil } from '../../domain/buffer-change';
 import { conflict, DomainError, forbidden, invalid, invalidField, notFound } from '../../domain/errors';
 import type { Caller, ServiceType } from '../../domain/types';
@@ -19,9 +21,19 @@ function assertCanWrite(caller: Caller, practitionerId: number): void {
   if (caller.role !== 'admin' && caller.id !== practitionerId) throw forbidden();
 }
 
+/** The services the caller may see (inactive ones only their own, or all for an admin). */
+export function listServices(
+  app: AppContext,
+  caller: Caller,
+  filter: { practitionerId?: number; serviceType?: ServiceType; isActive?: boolean },
+  page: PageRequest,
+): Promise<Page<ServiceRecord>> {
+  return app.catalog.listServices({ ...filter, ...serviceVisibility(caller) }, page);
+}
+
 export async function getService(app: AppContext, caller: Caller | null, id: number): Promise<ServiceRecord> {
   const service = await app.catalog.findService(id);
-  const visible = service && (service.is_active || caller?.role === 'admin' || caller?.id === service.practitioner_id);
+  const visible = service && canSeeService(service, caller);
   if (!visible) throw notFound();
   return service;
 }
@@ -144,7 +156,7 @@ export async function createSession(
     await app.bookings.lockPractitionerCalendar(trx, service.practitioner_id);
     const schedule = await app.practitioners.loadSchedule(service.practitioner_id, trx);
     const until = blockedUntil(end, schedule?.bufferMinutes ?? 0);
-    const busy = await app.bookings.busyRanges(service.practitioner_id, { from: input.start_time, to: until }, { trx });
+    const busy = await app.bookings.busyRanges(service.practitioner_id, { from: input.start_time, to: until }, { statuses: ACTIVE_STATUSES, trx });
     const taken = () => conflict('slot_unavailable', 'Time slot not available: the practitioner has a booking or another session then.');
     if (busy.some((range) => range.start < until && input.start_time < range.end)) throw taken();
     const seats = input.max_participants ?? service.max_participants;

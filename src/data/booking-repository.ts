@@ -3,6 +3,19 @@ import type { Ordering } from '../domain/booking-lists';
 import type { ActorRole, BookingStatus, BookingType, PaymentStatus } from '../domain/types';
 import { fetchPage, type Page, type PageRequest } from './pagination';
 import { containsPattern } from './sql';
+import { conflict, slotUnavailable } from '../domain/errors';
+import { isCalendarOverlap, isRoomOverlap, isUniqueViolation, translateConstraintErrors } from './pg-errors';
+
+/**
+ * What the constraints on bookings mean when a write breaks one, decided here once: the use cases see
+ * domain errors, never a constraint's name. The database is the last word on each.
+ */
+const BOOKING_WRITE_CONFLICTS = [
+  { when: isRoomOverlap, then: () => conflict('no_room_available', 'No room of this location is free then.') },
+  { when: isCalendarOverlap, then: () => slotUnavailable() },
+  { when: (e: unknown) => isUniqueViolation(e, 'bookings_one_seat_per_client'), then: () => conflict('already_booked', 'You already hold a seat in this session.') },
+  { when: (e: unknown) => isUniqueViolation(e, 'bookings_one_course_per_client'), then: () => conflict('already_booked', 'You already hold this course.') },
+];
 
 /** A booking row as stored. */
 export interface BookingRow {
@@ -311,7 +324,7 @@ export function createBookingRepository(db: Knex) {
     },
 
     async insert(trx: Knex.Transaction, booking: NewBooking): Promise<BookingRow> {
-      const [row] = await trx('bookings').insert(booking).returning('*');
+      const [row] = await translateConstraintErrors(() => trx('bookings').insert(booking).returning('*'), BOOKING_WRITE_CONFLICTS);
       return row;
     },
 
@@ -379,10 +392,14 @@ export function createBookingRepository(db: Knex) {
     /** Every change of a booking goes through here: it bumps `version` (a calendar's SEQUENCE) and `updated_at`. */
     async update(trx: Knex.Transaction, id: number, changes: Partial<BookingRow>): Promise<BookingRow> {
       const { version: _ignored, ...columns } = changes;
-      const [row] = await trx('bookings')
-        .where({ id })
-        .update({ ...columns, version: trx.raw('version + 1'), updated_at: trx.fn.now() })
-        .returning('*');
+      const [row] = await translateConstraintErrors(
+        () =>
+          trx('bookings')
+            .where({ id })
+            .update({ ...columns, version: trx.raw('version + 1'), updated_at: trx.fn.now() })
+            .returning('*'),
+        BOOKING_WRITE_CONFLICTS,
+      );
       return row;
     },
 

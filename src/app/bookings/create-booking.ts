@@ -1,14 +1,13 @@
-import { conflict, invalid, invalidField, notFound, slotUnavailable } from '../../domain/errors';
+import { conflict, invalid, invalidField, notFound } from '../../domain/errors';
 import { assertBundleRedeemable } from '../../domain/parent-bookings';
 import { planNewBooking } from '../../domain/booking-rules';
 import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
-import { isCalendarOverlap, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { recordCreation } from './record-creation';
-import { assertRoomRequestValid, ROOM_CONFLICTS, takeRoom } from './take-room';
+import { assertRoomRequestValid, takeRoom } from './take-room';
 import { mayUseLocation } from '../catalog/rooms';
 
 export interface CreateBookingInput {
@@ -98,9 +97,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
       if (!taken) throw conflict('session_full', 'This session is full.');
     }
     if (plan.status === 'pending_payment') await assertUnpaidHoldAllowed(app, trx, caller.id, service.practitioner_id);
-    const booking = await translateConstraintErrors(
-      () =>
-        app.bookings.insert(trx, {
+    const booking = await app.bookings.insert(trx, {
           client_id: caller.id,
           practitioner_id: service.practitioner_id,
           service_id: service.id,
@@ -126,13 +123,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
           bundle_booking_id: bundle?.id ?? null,
           room_id: roomId,
           list_price_cents: service.price_cents,
-        }),
-      [
-        ...ROOM_CONFLICTS,
-        { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
-        { when: (e) => isUniqueViolation(e, 'bookings_one_seat_per_client'), then: () => conflict('already_booked', 'You already hold a seat in this session.') },
-      ],
-    );
+        });
     if (bundle) {
       // Queues on the bundle's balance row: concurrent redemptions take one credit each until none is left.
       const outcome = await app.credits.redeem(trx, bundle.id, booking.id, now);

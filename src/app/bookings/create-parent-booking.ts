@@ -2,7 +2,6 @@ import { conflict, invalid, invalidField } from '../../domain/errors';
 import { planParentBooking, type ParentType } from '../../domain/parent-bookings';
 import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
-import { isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
 import type { OutboxJob } from '../../jobs/job-contracts';
 import type { AppContext } from '../app-context';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
@@ -38,9 +37,7 @@ export async function createParentBooking(app: AppContext, caller: Caller, type:
   const schedule = await app.practitioners.loadSchedule(service.practitioner_id);
 
   return app.db.transaction(async (trx) => {
-    const booking = await translateConstraintErrors(
-      () =>
-        app.bookings.insert(trx, {
+    const booking = await app.bookings.insert(trx, {
           client_id: caller.id,
           practitioner_id: service.practitioner_id,
           service_id: service.id,
@@ -65,9 +62,7 @@ export async function createParentBooking(app: AppContext, caller: Caller, type:
           confirmed_at: plan.status === 'confirmed' ? now : null,
           expansion_status: plan.components.length ? 'pending' : null,
           list_price_cents: service.price_cents,
-        }),
-      [{ when: (e) => isUniqueViolation(e, 'bookings_one_course_per_client'), then: () => conflict('already_booked', 'You already hold this course.') }],
-    );
+        });
     if (type === 'course') {
       const full = await app.catalog.takeSeats(trx, plan.components.map((c) => c.sessionId!));
       if (full.length) throw conflict('session_full', `This course is full: session ${full.join(', ')} has no seat left.`);

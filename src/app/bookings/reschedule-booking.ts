@@ -1,12 +1,11 @@
 import { decideTransition } from '../../domain/booking-status';
 import { timesFromRequest } from '../../domain/booking-rules';
-import { invalidField, slotUnavailable } from '../../domain/errors';
+import { invalidField } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
-import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
-import { assertRoomRequestValid, ROOM_CONFLICTS, takeRoom } from './take-room';
+import { assertRoomRequestValid, takeRoom } from './take-room';
 import { recordBookingEvents } from '../events/record-events';
 import { lifecycleJobsFor } from './booking-jobs';
 import { factsOf } from './booking-queries';
@@ -50,10 +49,7 @@ export async function rescheduleBooking(
       booking.status === 'draft' || !service
         ? { roomId: input.room_id ?? booking.room_id }
         : await takeRoom(app, trx, service, { start, until, seats: 1, roomId: input.room_id, preferRoomId: booking.room_id, exclude: { bookingId: booking.id } });
-    const updated = await translateConstraintErrors(
-      () => app.bookings.update(trx, booking.id, { start_time: start, end_time: end, blocked_until: until, room_id: roomId }),
-      [...ROOM_CONFLICTS, { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() }],
-    );
+    const updated = await app.bookings.update(trx, booking.id, { start_time: start, end_time: end, blocked_until: until, room_id: roomId });
     await app.bookings.recordHistory(trx, booking.id, {
       from_status: booking.status,
       to_status: booking.status,

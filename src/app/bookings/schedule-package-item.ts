@@ -1,13 +1,12 @@
 import type { Knex } from 'knex';
 import { timesFromRequest } from '../../domain/booking-rules';
-import { conflict, invalidField, slotUnavailable } from '../../domain/errors';
+import { conflict, invalidField } from '../../domain/errors';
 import { decideScheduleChild } from '../../domain/parent-bookings';
 import type { Actor } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
-import { isCalendarOverlap, isUniqueViolation, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
-import { assertRoomRequestValid, ROOM_CONFLICTS, takeRoom } from './take-room';
+import { assertRoomRequestValid, takeRoom } from './take-room';
 import { factsOf } from './booking-queries';
 import { writeMove } from './transition-booking';
 
@@ -60,16 +59,8 @@ export async function schedulePackageItem(
     const { roomId } = await takeRoom(app, trx, service, { start, until, seats: 1, roomId: input.room_id });
     Object.assign(changes, { start_time: start, end_time: end, blocked_until: until, room_id: roomId });
   }
-  return translateConstraintErrors(
-    () =>
-      writeMove(app, trx, child, actor, path, changes, {
-        reason: input.reason ?? 'scheduled',
-        details: { scheduled: { start_time: changes.start_time, end_time: changes.end_time, service_session_id: changes.service_session_id ?? null } },
-      }),
-    [
-      ...ROOM_CONFLICTS,
-      { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
-      { when: (e) => isUniqueViolation(e, 'bookings_one_seat_per_client'), then: () => conflict('already_booked', 'You already hold a seat in this session.') },
-    ],
-  );
+  return writeMove(app, trx, child, actor, path, changes, {
+    reason: input.reason ?? 'scheduled',
+    details: { scheduled: { start_time: changes.start_time, end_time: changes.end_time, service_session_id: changes.service_session_id ?? null } },
+  });
 }

@@ -1,13 +1,12 @@
 import { holdExpiry } from '../../domain/booking-rules';
 import { priceForService } from '../../domain/pricing';
 import { decideTransition } from '../../domain/booking-status';
-import { conflict, invalidField, slotUnavailable } from '../../domain/errors';
+import { conflict, invalidField } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
-import { isCalendarOverlap, translateConstraintErrors } from '../../data/pg-errors';
 import type { AppContext } from '../app-context';
 import { factsOf } from './booking-queries';
 import { assertTimeIsFree } from './assert-time-is-free';
-import { ROOM_CONFLICTS, takeRoom } from './take-room';
+import { takeRoom } from './take-room';
 import { recordBookingEvents } from '../events/record-events';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { SYSTEM_ACTOR } from '../../domain/types';
@@ -57,10 +56,7 @@ export async function submitBooking(app: AppContext, requester: Requester, booki
     }
     const priced = await app.bookings.update(trx, draft.id, changes);
 
-    const submitted = await translateConstraintErrors(() => applyTransition(app, trx, priced, actor, 'submit', { reason: 'submitted' }), [
-      ...ROOM_CONFLICTS,
-      { when: (e) => isCalendarOverlap(e), then: () => slotUnavailable() },
-    ]);
+    const submitted = await applyTransition(app, trx, priced, actor, 'submit', { reason: 'submitted' });
     // Until now the booking was the client's private draft: for everyone else it is created now.
     await recordBookingEvents(app, trx, submitted, [{ type: 'booking.created', occasion: 'created' }], { tellPeople: true });
     if (submitted.price_charged_cents > 0) return submitted;

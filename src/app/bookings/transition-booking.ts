@@ -4,6 +4,7 @@ import { paymentStatusOnConfirm, stampsFor } from '../../domain/booking-rules';
 import { computeRefundDueCents } from '../../domain/cancellation-policy';
 import { committedRefundCents } from '../../domain/payment-ledger';
 import { conflict, notFound } from '../../domain/errors';
+import { assertVersionMatches } from '../../domain/booking-version';
 import { SYSTEM_ACTOR, type Actor, type ActorRole, type BookingStatus, type Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import { recordJobs } from '../../jobs/outbox-writer';
@@ -25,8 +26,11 @@ export { SYSTEM_ACTOR };
 export interface TransitionOptions {
   reason?: string;
   canceledBy?: ActorRole | null;
-  /** Workers act only if the booking is still what they were scheduled for (same status and times). */
-  expect?: { status?: BookingStatus[]; startTime?: Date; endTime?: Date };
+  /**
+   * Workers act only if the booking is still what they were scheduled for (same status and times);
+   * a person's If-Match names the versions they accept (a stale one is a 412).
+   */
+  expect?: { status?: BookingStatus[]; startTime?: Date; endTime?: Date; version?: number[] };
   /**
    * The move is a parent's move passed on to its child: the people were told about the parent, and
    * the parent's refund covers the child.
@@ -73,6 +77,7 @@ export async function applyTransition(
 ): Promise<BookingRow> {
   const now = app.clock.now();
   const { expect } = options;
+  assertVersionMatches(booking.version, expect?.version);
   if (expect?.status && !expect.status.includes(booking.status)) {
     throw conflict('invalid_transition', `The booking is ${booking.status}, not ${expect.status.join(' or ')}.`);
   }

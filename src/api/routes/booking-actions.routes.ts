@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
 import type { AppContext } from '../../app/app-context';
 import { addNote, listNotes } from '../../app/bookings/booking-notes';
+import { quoteCancellation } from '../../app/bookings/cancellation-quote';
 import { getBookingDetail } from '../../app/bookings/booking-queries';
 import { checkAvailability, type AvailabilityQuery } from '../../app/bookings/check-availability';
 import { rescheduleBooking } from '../../app/bookings/reschedule-booking';
@@ -13,7 +14,7 @@ import type { ActorRole, Caller } from '../../domain/types';
 import { requireCaller } from '../auth';
 import { etagOf, ifMatchVersions } from '../preconditions';
 import { parseId, validate } from '../validation';
-import { serializeBookingDetail, serializeNote } from './booking-serializer';
+import { serializeBookingDetail, serializeCancellationQuote, serializeNote } from './booking-serializer';
 import { cancelSchema, checkAvailabilitySchema, noBodySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from './booking-actions.schemas';
 
 /**
@@ -79,6 +80,11 @@ export function addBookingActions(app: AppContext, router: Router): Router {
     const caller = requireCaller(ctx.state);
     validate(noBodySchema, ctx.request.body ?? {});
     ctx.body = await resumePayment(app, caller, parseId(ctx.params.id));
+  });
+
+  router.get('/:id/cancellation-quote/', async (ctx) => {
+    const quote = await quoteCancellation(app, requireCaller(ctx.state), parseId(ctx.params.id));
+    ctx.body = serializeCancellationQuote(quote);
   });
 
   router.get('/:id/notes/', async (ctx) => {

@@ -15,6 +15,7 @@ import { createCatalogRepository } from './data/catalog-repository';
 import { createCreditRepository } from './data/credit-repository';
 import { createEmailRepository } from './data/email-repository';
 import { createEventRepository } from './data/event-repository';
+import { createIdempotencyRepository } from './data/idempotency-repository';
 import { createNotificationRepository } from './data/notification-repository';
 import { createPaymentRepository } from './data/payment-repository';
 import { createPractitionerRepository } from './data/practitioner-repository';
@@ -51,6 +52,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     notifications: createNotificationRepository(deps.db),
     emails: createEmailRepository(deps.db),
     sessions: createSessionStore(deps.db),
+    idempotency: createIdempotencyRepository(deps.db),
     webhooks: createWebhookRepository(deps.db),
     webhookTransport:
       deps.webhookTransport ??

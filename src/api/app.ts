@@ -5,6 +5,7 @@ import type { AppContext } from '../app/app-context';
 import { databaseGauges } from '../app/operations/operator-views';
 import { authenticate, configurePassport } from './auth';
 import { errorHandler, notFoundFallback } from './middleware/errors';
+import { idempotency } from './middleware/idempotency';
 import { jsonBody } from './middleware/json-body';
 import { optionalTrailingSlash } from './middleware/trailing-slash';
 import { requestContext } from './middleware/request-context';
@@ -77,6 +78,8 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   // site can make the browser POST there with it.
   api.use(limits.tokenAttempts(authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH })));
   api.use(limits.requests);
+  // After authentication (keys are per caller) and the limits (a throttled request claims no key).
+  api.use(idempotency(app));
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));
 

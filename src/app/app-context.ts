@@ -8,6 +8,7 @@ import type { CatalogRepository } from '../data/catalog-repository';
 import type { CreditRepository } from '../data/credit-repository';
 import type { EmailRepository } from '../data/email-repository';
 import type { EventRepository } from '../data/event-repository';
+import type { IdempotencyRepository } from '../data/idempotency-repository';
 import type { NotificationRepository } from '../data/notification-repository';
 import type { PractitionerRepository } from '../data/practitioner-repository';
 import type { RoomRepository } from '../data/room-repository';
@@ -44,6 +45,8 @@ export interface AppContext {
   payments: PaymentRepository;
   paymentProvider: PaymentProvider;
   sessions: SessionStore;
+  /** Idempotency-Key claims and the answers they replay (docs/retries-and-concurrency.md). */
+  idempotency: IdempotencyRepository;
   webhooks: WebhookRepository;
   /** Outgoing webhook HTTP, with the address checks (docs/api-conventions.md#outgoing-webhooks). */
   webhookTransport: WebhookTransport;

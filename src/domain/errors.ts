@@ -8,6 +8,8 @@ export type ErrorKind =
   | 'forbidden' // 403: authenticated, but not allowed
   | 'not_found' // 404: missing or not visible to the caller
   | 'conflict' // 409: the state of the world forbids it
+  | 'precondition_failed' // 412: the caller's copy (If-Match) is no longer the current one
+  | 'unprocessable' // 422: well-formed, but contradicts what the same request said before (an idempotency key reused)
   | 'throttled'; // 429
 
 export class DomainError extends Error {
@@ -40,3 +42,8 @@ export const conflict = (code: string, detail: string): DomainError => new Domai
 
 export const slotUnavailable = (why?: string): DomainError =>
   conflict('slot_unavailable', why ? `Time slot not available: ${why}.` : 'Time slot not available');
+
+/** The version the caller holds (If-Match) is not the booking's current one: re-read it and decide again. */
+export const preconditionFailed = (detail: string): DomainError => new DomainError('precondition_failed', 'precondition_failed', detail);
+
+export const unprocessable = (code: string, detail: string): DomainError => new DomainError('unprocessable', code, detail);

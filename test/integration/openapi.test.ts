@@ -250,3 +250,47 @@ describe('OpenAPI document and docs UI', () => {
     });
   });
 });
+
+describe('OpenAPI: retries, versions and the cancellation quote (docs/retries-and-concurrency.md)', () => {
+  let h: Harness;
+  let paths: Record<string, Record<string, Json>>;
+  before(async () => {
+    h = await startHarness();
+    paths = (await h.http.get('/api/v1/schema/').expect(200)).body.paths;
+  });
+  after(() => h.close());
+  const parameterNames = (op: Json) => ((op.parameters as Json[] | undefined) ?? []).map((p) => p.name);
+
+  it('when read, then every POST but session login takes an Idempotency-Key and documents 409 idempotency_key_in_use, 422 and Idempotent-Replayed', () => {
+    for (const [path, methods] of Object.entries(paths)) {
+      if (!methods.post) continue;
+      const op = methods.post;
+      const responses = op.responses as Record<string, Json>;
+      if (path === '/api/v1/auth/login/') {
+        expect(parameterNames(op), path).to.not.include('Idempotency-Key');
+        continue;
+      }
+      expect(parameterNames(op), path).to.include('Idempotency-Key');
+      expect(responses['422'], path).to.deep.equal({ $ref: '#/components/responses/IdempotencyKeyReused' });
+      expect(JSON.stringify(responses['409']), path).to.contain('idempotency_key_in_use');
+      const ok = Object.entries(responses).find(([status]) => status.startsWith('2'))![1];
+      expect(Object.keys((ok.headers as Json | undefined) ?? {}), path).to.include('Idempotent-Replayed');
+    }
+  });
+
+  it('when read, then PATCH, DELETE and every action on a booking take If-Match and document 412, and the detail documents its ETag', () => {
+    const booking = '/api/v1/drf/bookings/{id}/';
+    const writes: Array<[string, string]> = [[booking, 'patch'], [booking, 'delete'], ...['confirm', 'complete', 'no-show', 'no_show', 'cancel', 'reschedule', 'submit'].map((a): [string, string] => [`${booking}${a}/`, 'post'])];
+    for (const [path, method] of writes) {
+      const op = paths[path]![method]!;
+      expect(parameterNames(op), `${method} ${path}`).to.include('If-Match');
+      expect((op.responses as Record<string, Json>)['412'], `${method} ${path}`).to.deep.equal({ $ref: '#/components/responses/PreconditionFailed' });
+    }
+    expect(((paths[booking]!.get!.responses as Record<string, Json>)['200']!.headers as Json)).to.have.property('ETag');
+  });
+
+  it('when read, then the cancellation quote is documented with its schema', () => {
+    const quote = paths['/api/v1/drf/bookings/{id}/cancellation-quote/']!.get!;
+    expect(JSON.stringify(quote.responses)).to.contain('#/components/schemas/CancellationQuote');
+  });
+});

@@ -73,6 +73,7 @@ const bookingAction = (id: string, summary: string, description: string, body: J
   bodyRequired: false,
   forbidden: true,
   conflicts,
+  ifMatch: true,
   ok: detail,
 });
 
@@ -158,9 +159,10 @@ export const BOOKING_PATHS: PathTable = {
       body: updateBookingSchema,
       forbidden: true,
       conflicts: ['booking_closed'],
+      ifMatch: true,
       ok: detail,
     },
-    delete: { id: 'deleteBooking', tag: 'booking actions', summary: 'Cancel (as POST {id}/cancel/ without a body)', description: cancelDescription, forbidden: true, conflicts: ['invalid_transition'], ok: [204, 'Canceled.'] },
+    delete: { id: 'deleteBooking', tag: 'booking actions', summary: 'Cancel (as POST {id}/cancel/ without a body)', description: cancelDescription, forbidden: true, conflicts: ['invalid_transition'], ifMatch: true, ok: [204, 'Canceled.'] },
   },
   [`${BOOKINGS}/{id}/confirm/`]: { post: confirm },
   [`${BOOKINGS}/{id}/complete/`]: { post: complete },
@@ -195,6 +197,7 @@ export const BOOKING_PATHS: PathTable = {
       badRequest: true,
       forbidden: true,
       conflicts: ['invalid_transition', 'slot_unavailable', 'no_room_available', 'session_full', 'too_many_unpaid_holds'],
+      ifMatch: true,
       ok: [200, 'The booking, as GET {id}/ shows it, with `payment`.', 'BookingWithPayment'],
     },
   },
@@ -212,6 +215,19 @@ export const BOOKING_PATHS: PathTable = {
       forbidden: true,
       conflicts: ['invalid_transition'],
       ok: [200, 'What the client needs to pay.', 'PaymentStart'],
+    },
+  },
+  [`${BOOKINGS}/{id}/cancellation-quote/`]: {
+    get: {
+      id: 'quoteBookingCancellation',
+      tag: 'booking actions',
+      summary: 'What a cancel would refund now',
+      description:
+        'What POST {id}/cancel/ by the caller would refund at this moment, decided by the same rule on the same facts (the rules are under Cancel): ' +
+        'the quote and the cancel cannot disagree. Nothing is written. A cancel the caller could not make is refused the same way (409 ' +
+        '`invalid_transition`, `cancel_the_parent`); a booking the caller is no party to is a 404.',
+      conflicts: ['invalid_transition', 'cancel_the_parent'],
+      ok: [200, 'The quote.', 'CancellationQuote'],
     },
   },
   [`${BOOKINGS}/{id}/notes/`]: {

@@ -391,7 +391,25 @@ const error: Json = {
   },
 };
 
+const cancellationQuote: Json = {
+  type: 'object',
+  required: ['refund_cents', 'refund', 'full_refund_until', 'reason', 'credit_returned'],
+  properties: {
+    refund_cents: { type: 'integer', minimum: 0, description: 'What a cancel by the caller now would set as `refund_due_cents`.' },
+    refund: { type: 'string', example: '50.00', description: '`refund_cents` as a decimal string.' },
+    full_refund_until: {
+      type: 'string',
+      format: 'date-time',
+      nullable: true,
+      description: 'Until when a cancel by this caller still gets the full refund (or the credit back): the start (a parent: its first session to come) less the notice. null: no deadline applies (practitioner or admin, nothing paid, a bundle).',
+    },
+    reason: { type: 'string', enum: ['nothing_paid', 'full_refund', 'partial_refund', 'inside_notice', 'already_refunded', 'no_credits_left', 'credit_returned', 'credit_forfeited'] },
+    credit_returned: { type: 'boolean', nullable: true, description: 'A session paid with a bundle credit: whether the cancel gives the credit back; null otherwise.' },
+  },
+};
+
 export const schemas: Record<string, Json> = {
+  CancellationQuote: cancellationQuote,
   Error: error,
   User: user,
   Service: service,
@@ -476,6 +494,12 @@ export const responses: Record<string, Json> = {
     { throttled: errorExample('throttled', 'Request was throttled. Expected available in 840 seconds.') },
     retryAfter,
   ),
+  PreconditionFailed: errorResponse('The booking changed since the version If-Match names (`precondition_failed`): nothing was done. GET it again and decide again.', {
+    precondition_failed: errorExample('precondition_failed', 'The booking has changed: it is at version 4, not 3. Fetch it again and retry with its ETag.'),
+  }),
+  IdempotencyKeyReused: errorResponse('The Idempotency-Key was used with another request (method, path or body) by this caller in the last 24 h (`idempotency_key_reused`).', {
+    idempotency_key_reused: errorExample('idempotency_key_reused', 'This Idempotency-Key was used with another request (method, path or body); use a new key for a new request.'),
+  }),
   NoToken: errorResponse('The request is authenticated by a session, not a token: there is no token to revoke (`no_token`).', {
     no_token: errorExample('no_token', 'This request is not authenticated with a token; log out to end a session.'),
   }),
@@ -518,6 +542,7 @@ export const CONFLICTS = {
   endpoint_inactive: 'The endpoint is not active: enable it (PATCH is_active: true) first.',
   session_has_seats: 'This session has a free seat: book it with POST /api/v1/drf/bookings/.',
   already_waiting: 'You are already on the waitlist of this session.',
+  idempotency_key_in_use: 'A request with this Idempotency-Key is still being processed; retry shortly.',
   session_started: 'This session has already started.',
   below_seats_taken: '3 seats are taken; max_participants cannot be lower.',
   no_room_available: 'No room of this location is free then.',

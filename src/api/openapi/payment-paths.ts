@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { refundsQuery } from '../routes/admin.routes';
 import { paginationKeys } from '../validation';
-import { conflictResponse } from './openapi-components';
+import { CONFLICTS, conflictResponse } from './openapi-components';
 import { queryParametersOf } from './joi-openapi';
 import type { PathTable } from './openapi-operation';
 
@@ -92,7 +92,7 @@ export const PAYMENT_PATHS: PathTable = {
       forbidden: true,
       ok: [200, 'The refund, now succeeded.', 'Refund'],
       responses: {
-        409: conflictResponse({ invalid_transition: 'This refund is succeeded; only a refund awaiting an operator or refused by the provider can be settled.' }),
+        409: conflictResponse({ invalid_transition: 'This refund is succeeded; only a refund awaiting an operator or refused by the provider can be settled.', idempotency_key_in_use: CONFLICTS.idempotency_key_in_use }),
       },
     },
   },
@@ -121,7 +121,7 @@ export const PAYMENT_PATHS: PathTable = {
       forbidden: true,
       ok: [202, 'Queued: the e-mail, now pending.', 'FailedEmail'],
       responses: {
-        409: conflictResponse({ not_failed: 'This e-mail is sent; only a failed e-mail can be retried.' }),
+        409: conflictResponse({ not_failed: 'This e-mail is sent; only a failed e-mail can be retried.', idempotency_key_in_use: CONFLICTS.idempotency_key_in_use }),
       },
     },
   },

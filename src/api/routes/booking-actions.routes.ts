@@ -2,6 +2,7 @@ import type Router from '@koa/router';
 import type { RouterContext } from '@koa/router';
 import type { AppContext } from '../../app/app-context';
 import { addNote, listNotes } from '../../app/bookings/booking-notes';
+import { quoteCancellation } from '../../app/bookings/cancellation-quote';
 import { getBookingDetail } from '../../app/bookings/booking-queries';
 import { checkAvailability, type AvailabilityQuery } from '../../app/bookings/check-availability';
 import { rescheduleBooking } from '../../app/bookings/reschedule-booking';
@@ -11,8 +12,9 @@ import { transitionBooking } from '../../app/bookings/transition-booking';
 import type { BookingAction } from '../../domain/booking-status';
 import type { ActorRole, Caller } from '../../domain/types';
 import { requireCaller } from '../auth';
+import { etagOf, ifMatchVersions } from '../preconditions';
 import { parseId, validate } from '../validation';
-import { serializeBookingDetail, serializeNote } from './booking-serializer';
+import { serializeBookingDetail, serializeCancellationQuote, serializeNote } from './booking-serializer';
 import { cancelSchema, checkAvailabilitySchema, noBodySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from './booking-actions.schemas';
 
 /**
@@ -21,7 +23,9 @@ import { cancelSchema, checkAvailabilitySchema, noBodySchema, noteSchema, reason
  */
 export function addBookingActions(app: AppContext, router: Router): Router {
   const respondWithDetail = async (ctx: RouterContext, caller: Caller, id: number) => {
-    ctx.body = serializeBookingDetail(await getBookingDetail(app, caller, id), app.clock.now());
+    const detail = serializeBookingDetail(await getBookingDetail(app, caller, id), app.clock.now());
+    ctx.set('ETag', etagOf(detail.version));
+    ctx.body = detail;
   };
 
   const simpleActions: Array<[string[], BookingAction]> = [
@@ -35,7 +39,7 @@ export function addBookingActions(app: AppContext, router: Router): Router {
         const caller = requireCaller(ctx.state);
         const { reason } = validate<{ reason?: string }>(reasonOnlySchema, ctx.request.body);
         const id = parseId(ctx.params.id);
-        await transitionBooking(app, { caller }, id, action, { reason });
+        await transitionBooking(app, { caller }, id, action, { reason, expect: { version: ifMatchVersions(ctx) } });
         await respondWithDetail(ctx, caller, id);
       });
     }
@@ -45,13 +49,14 @@ export function addBookingActions(app: AppContext, router: Router): Router {
     const caller = requireCaller(ctx.state);
     const input = validate<{ reason?: string; canceled_by?: ActorRole }>(cancelSchema, ctx.request.body);
     const id = parseId(ctx.params.id);
-    await transitionBooking(app, { caller }, id, 'cancel', { reason: input.reason, canceledBy: input.canceled_by });
+    await transitionBooking(app, { caller }, id, 'cancel', { reason: input.reason, canceledBy: input.canceled_by, expect: { version: ifMatchVersions(ctx) } });
     await respondWithDetail(ctx, caller, id);
   });
 
   router.delete('/:id/', async (ctx) => {
     const caller = requireCaller(ctx.state);
-    await transitionBooking(app, { caller }, parseId(ctx.params.id), 'cancel');
+    const id = parseId(ctx.params.id);
+    await transitionBooking(app, { caller }, id, 'cancel', { expect: { version: ifMatchVersions(ctx) } });
     ctx.status = 204;
   });
 
@@ -59,14 +64,14 @@ export function addBookingActions(app: AppContext, router: Router): Router {
     const caller = requireCaller(ctx.state);
     const input = validate<{ start_time: Date; end_time: Date; room_id?: number; reason?: string }>(rescheduleSchema, ctx.request.body);
     const id = parseId(ctx.params.id);
-    await rescheduleBooking(app, { caller }, id, input);
+    await rescheduleBooking(app, { caller }, id, input, ifMatchVersions(ctx));
     await respondWithDetail(ctx, caller, id);
   });
 
   router.post('/:id/submit/', async (ctx) => {
     const caller = requireCaller(ctx.state);
     const id = parseId(ctx.params.id);
-    const { payment } = await submitAndStartPayment(app, { caller }, id);
+    const { payment } = await submitAndStartPayment(app, { caller }, id, ifMatchVersions(ctx));
     await respondWithDetail(ctx, caller, id);
     ctx.body = { ...(ctx.body as object), payment };
   });
@@ -75,6 +80,11 @@ export function addBookingActions(app: AppContext, router: Router): Router {
     const caller = requireCaller(ctx.state);
     validate(noBodySchema, ctx.request.body ?? {});
     ctx.body = await resumePayment(app, caller, parseId(ctx.params.id));
+  });
+
+  router.get('/:id/cancellation-quote/', async (ctx) => {
+    const quote = await quoteCancellation(app, requireCaller(ctx.state), parseId(ctx.params.id));
+    ctx.body = serializeCancellationQuote(quote);
   });
 
   router.get('/:id/notes/', async (ctx) => {

@@ -11,6 +11,8 @@ import type { BookingStatus, BookingType, PaymentStatus } from '../../domain/typ
 import type { Ordering } from '../../domain/booking-lists';
 import { requireCaller } from '../auth';
 import { paginated } from '../pagination';
+import { etagOf, ifMatchVersions } from '../preconditions';
+import type { Context } from 'koa';
 import { parseId, splitCommaValues, toPageRequest, validate, validateQuery } from '../validation';
 import { serializeBookingDetail, serializeBookingSummary } from './booking-serializer';
 import { createBookingSchema, createParentSchema, listBookingsQuery, MULTI_VALUED_FILTERS, updateBookingSchema } from './bookings.schemas';
@@ -44,6 +46,12 @@ export function bookingsRoutes(app: AppContext): Router {
 
   const detailBody = async (caller: ReturnType<typeof requireCaller>, id: number) =>
     serializeBookingDetail(await getBookingDetail(app, caller, id), app.clock.now());
+  /** The detail, with its version as the ETag a later If-Match sends back. */
+  const detailWithEtag = async (ctx: Context, caller: ReturnType<typeof requireCaller>, id: number) => {
+    const detail = await detailBody(caller, id);
+    ctx.set('ETag', etagOf(detail.version));
+    return detail;
+  };
 
   router.get('/', async (ctx) => {
     const caller = requireCaller(ctx.state);
@@ -79,7 +87,7 @@ export function bookingsRoutes(app: AppContext): Router {
     const { booking, payment } = await placeBooking(app, caller, input);
     ctx.status = 201;
     ctx.set('Location', `/api/v1/drf/bookings/${booking.id}/`);
-    ctx.body = { ...(await detailBody(caller, booking.id)), payment };
+    ctx.body = { ...(await detailWithEtag(ctx, caller, booking.id)), payment };
   });
 
   const parentEndpoints: Array<[ParentType, string[]]> = [
@@ -95,20 +103,20 @@ export function bookingsRoutes(app: AppContext): Router {
         const { booking, payment } = await placeParentBooking(app, caller, type, input);
         ctx.status = 201;
         ctx.set('Location', `/api/v1/drf/bookings/${booking.id}/`);
-        ctx.body = { ...(await detailBody(caller, booking.id)), payment };
+        ctx.body = { ...(await detailWithEtag(ctx, caller, booking.id)), payment };
       });
     }
   }
 
   router.get('/:id/', async (ctx) => {
-    ctx.body = await detailBody(requireCaller(ctx.state), parseId(ctx.params.id));
+    ctx.body = await detailWithEtag(ctx, requireCaller(ctx.state), parseId(ctx.params.id));
   });
 
   router.patch('/:id/', async (ctx) => {
     const caller = requireCaller(ctx.state);
     const id = parseId(ctx.params.id);
-    await updateBooking(app, caller, id, validate<BookingPatch>(updateBookingSchema, ctx.request.body));
-    ctx.body = await detailBody(caller, id);
+    await updateBooking(app, caller, id, validate<BookingPatch>(updateBookingSchema, ctx.request.body), ifMatchVersions(ctx));
+    ctx.body = await detailWithEtag(ctx, caller, id);
   });
 
   return router;

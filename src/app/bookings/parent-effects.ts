@@ -1,15 +1,9 @@
 import type { Knex } from 'knex';
 import { conflict } from '../../domain/errors';
-import {
-  bundleRefundDueCents,
-  childShareCents,
-  creditReturnsOnCancel,
-  creditsGranted,
-  parentPathFromChildren,
-  parentRefundDueCents,
-  type ChildFacts,
-} from '../../domain/parent-bookings';
-import type { Actor, ActorRole, BookingStatus } from '../../domain/types';
+import { childShareCents, creditsGranted, parentPathFromChildren, type ChildFacts } from '../../domain/parent-bookings';
+import type { CancellationSubject } from '../../domain/cancellation-policy';
+import { committedRefundCents } from '../../domain/payment-ledger';
+import type { Actor, BookingStatus } from '../../domain/types';
 import type { BookingRow, ComponentRow } from '../../data/booking-repository';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
@@ -36,49 +30,43 @@ function componentFacts(parent: BookingRow, c: ComponentRow): ChildFacts {
 }
 
 /**
- * What the policy grants when a parent or a bundle is canceled (null: the session policy applies), and
- * what the cancel settles besides: a bundle's remaining credits expire (read and zeroed under their row
- * lock, so no redemption slips in between), a redeemed booking gets its credit back or forfeits it.
- * A parent's grant is a running total (shares of children the practitioner canceled are in it); a
- * bundle's is on the whole payment, like a session's, and the caller takes off what already went back.
+ * The facts a cancel's refund is decided on (decideCancellationRefund), for the cancel itself or for
+ * its quote. Cancel: runs under the booking's row lock, and a bundle's remaining credits expire here
+ * (read and zeroed under their row lock, so no redemption slips in between). Quote: only reads.
  */
-export async function refundDueOnCancel(
-  app: AppContext,
-  trx: Knex.Transaction,
-  booking: BookingRow,
-  canceledBy: ActorRole,
-  now: Date,
-): Promise<{ kind: 'parent' | 'bundle'; grantedCents: number } | null> {
+export async function cancellationSubject(app: AppContext, trx: Knex.Transaction, booking: BookingRow, mode: 'cancel' | 'quote', now: Date): Promise<CancellationSubject> {
+  const common = { paymentStatus: booking.payment_status, amountPaidCents: booking.price_charged_cents };
   if (booking.booking_type === 'course' || booking.booking_type === 'package') {
     const components = await app.bookings.components(trx, booking.id);
-    const policy = parentRefundDueCents({
-      paymentStatus: booking.payment_status,
-      amountPaidCents: booking.price_charged_cents,
+    return {
+      kind: 'parent',
+      ...common,
       noticeHours: booking.cancellation_notice_hours,
-      canceledBy,
       children: components.map((c) => componentFacts(booking, c)),
-      now,
-    });
-    // Shares already granted for children the practitioner canceled are never taken back.
-    return { kind: 'parent', grantedCents: Math.max(policy, booking.refund_due_cents ?? 0) };
+      grantedSoFarCents: booking.refund_due_cents ?? 0,
+    };
   }
+  // What already went back (or is on its way); the refund job counts only refunds committed after this decision against it.
+  const alreadyRefundedCents = committedRefundCents(await app.payments.ledger(trx, booking.id));
   if (booking.booking_type === 'bundle') {
-    const remaining = (await app.credits.expire(trx, booking.id, now, true)) ?? 0;
+    const remainingCredits = mode === 'cancel' ? ((await app.credits.expire(trx, booking.id, now, true)) ?? 0) : await remainingCreditsOf(app, trx, booking.id);
     const terms = await app.credits.terms(booking.id, trx);
-    const grantedCents = bundleRefundDueCents({
-      paymentStatus: booking.payment_status,
-      amountPaidCents: booking.price_charged_cents,
-      sessionsIncluded: terms?.sessions_included ?? 1,
-      bonusSessions: terms?.bonus_sessions ?? 0,
-      remainingCredits: remaining,
-    });
-    return { kind: 'bundle', grantedCents };
+    return { kind: 'bundle', ...common, sessionsIncluded: terms?.sessions_included ?? 1, bonusSessions: terms?.bonus_sessions ?? 0, remainingCredits, alreadyRefundedCents };
   }
-  if (booking.bundle_booking_id !== null && booking.status !== 'draft') {
-    const returns = creditReturnsOnCancel({ canceledBy, startTime: booking.start_time, noticeHours: booking.cancellation_notice_hours, now });
-    if (returns) await app.credits.returnCredit(trx, booking.id);
-  }
-  return null;
+  return {
+    kind: 'session',
+    ...common,
+    noticeHours: booking.cancellation_notice_hours,
+    startTime: booking.start_time,
+    alreadyRefundedCents,
+    redeemedCredit: booking.bundle_booking_id !== null && booking.status !== 'draft',
+  };
+}
+
+/** What a cancel would expire now: the credits left, none once they expired. */
+async function remainingCreditsOf(app: AppContext, trx: Knex.Transaction, bundleId: number): Promise<number> {
+  const found = await app.credits.find(bundleId, trx);
+  return !found || found.credits.expired_at ? 0 : found.credits.remaining;
 }
 
 /** A confirmed bundle's credits (once, whatever calls this again), and the job that expires them. */

@@ -21,7 +21,7 @@ export async function placeParentBooking(app: AppContext, caller: Caller, type: 
 }
 
 /** Submits a draft, then (once it is committed) what the client needs to pay for it. */
-export async function submitAndStartPayment(app: AppContext, requester: Requester, bookingId: number): Promise<{ booking: BookingRow; payment: PaymentStart | null }> {
-  const booking = await submitBooking(app, requester, bookingId);
+export async function submitAndStartPayment(app: AppContext, requester: Requester, bookingId: number, expectVersion?: number[]): Promise<{ booking: BookingRow; payment: PaymentStart | null }> {
+  const booking = await submitBooking(app, requester, bookingId, expectVersion);
   return { booking, payment: await startPayment(app, booking) };
 }

@@ -1,6 +1,7 @@
 import { decideTransition } from '../../domain/booking-status';
 import { timesFromRequest } from '../../domain/booking-rules';
 import { invalidField } from '../../domain/errors';
+import { assertVersionMatches } from '../../domain/booking-version';
 import type { BookingRow } from '../../data/booking-repository';
 import { recordJobs } from '../../jobs/outbox-writer';
 import type { AppContext } from '../app-context';
@@ -19,6 +20,8 @@ export async function rescheduleBooking(
   requester: Requester,
   bookingId: number,
   input: ScheduleInput,
+  /** If-Match: the versions the caller accepts (a stale one is a 412). */
+  expectVersion?: number[],
 ): Promise<BookingRow> {
   return app.db.transaction(async (trx) => {
     // The calendar before the booking: a buffer change holds the calendar while it rewrites active
@@ -30,6 +33,7 @@ export async function rescheduleBooking(
     const actor = actorOf(requester, family.booking);
     const booking = family.booking!;
     const { parent } = family;
+    assertVersionMatches(booking.version, expectVersion);
     // A package item not scheduled yet is scheduled here, the first time.
     if (parent && booking.start_time === null) return schedulePackageItem(app, trx, booking, parent, actor, input);
     const now = app.clock.now();

@@ -1,6 +1,7 @@
 import { holdExpiry } from '../../domain/booking-rules';
 import { priceForService } from '../../domain/pricing';
 import { decideTransition } from '../../domain/booking-status';
+import { assertVersionMatches } from '../../domain/booking-version';
 import { conflict, invalidField } from '../../domain/errors';
 import type { BookingRow } from '../../data/booking-repository';
 import type { AppContext } from '../app-context';
@@ -19,10 +20,11 @@ const MINUTE_MS = 60_000;
  * the session filled, the start passed, the service withdrawn or repriced: price and cancellation
  * notice are the service's as it is now). A free booking has nothing to pay and goes on to confirmed.
  */
-export async function submitBooking(app: AppContext, requester: Requester, bookingId: number): Promise<BookingRow> {
+export async function submitBooking(app: AppContext, requester: Requester, bookingId: number, expectVersion?: number[]): Promise<BookingRow> {
   return app.db.transaction(async (trx) => {
     const draft = (await app.bookings.lockForUpdate(trx, bookingId))!;
     const actor = actorOf(requester, draft);
+    assertVersionMatches(draft.version, expectVersion);
     if (draft.parent_booking_id !== null) {
       throw conflict('invalid_transition', 'A package item is not submitted: schedule it with POST reschedule/ once the package is paid.');
     }

@@ -1,9 +1,9 @@
 import type { Knex } from 'knex';
 import { decideTransition, resolveCanceledBy, type BookingAction } from '../../domain/booking-status';
 import { paymentStatusOnConfirm, stampsFor } from '../../domain/booking-rules';
-import { computeRefundDueCents } from '../../domain/cancellation-policy';
-import { committedRefundCents } from '../../domain/payment-ledger';
+import { decideCancellationRefund } from '../../domain/cancellation-policy';
 import { conflict, notFound } from '../../domain/errors';
+import { assertVersionMatches } from '../../domain/booking-version';
 import { SYSTEM_ACTOR, type Actor, type ActorRole, type BookingStatus, type Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import { recordJobs } from '../../jobs/outbox-writer';
@@ -13,7 +13,7 @@ import { recordBookingEvents } from '../events/record-events';
 import { jobsAfterTransition } from './booking-jobs';
 import { factsOf, requireActor } from './booking-queries';
 import { offerSeatIfAwaited } from '../waitlists/waitlist-jobs';
-import { afterChildMoved, afterParentMoved, assertChildMayBeCanceled, refundDueOnCancel } from './parent-effects';
+import { afterChildMoved, afterParentMoved, assertChildMayBeCanceled, cancellationSubject } from './parent-effects';
 
 /** Who asks: a signed-in person (their role is worked out per booking) or the system (workers, timeouts). */
 export type Requester = { caller: Caller } | typeof SYSTEM_ACTOR;
@@ -25,8 +25,11 @@ export { SYSTEM_ACTOR };
 export interface TransitionOptions {
   reason?: string;
   canceledBy?: ActorRole | null;
-  /** Workers act only if the booking is still what they were scheduled for (same status and times). */
-  expect?: { status?: BookingStatus[]; startTime?: Date; endTime?: Date };
+  /**
+   * Workers act only if the booking is still what they were scheduled for (same status and times);
+   * a person's If-Match names the versions they accept (a stale one is a 412).
+   */
+  expect?: { status?: BookingStatus[]; startTime?: Date; endTime?: Date; version?: number[] };
   /**
    * The move is a parent's move passed on to its child: the people were told about the parent, and
    * the parent's refund covers the child.
@@ -73,6 +76,7 @@ export async function applyTransition(
 ): Promise<BookingRow> {
   const now = app.clock.now();
   const { expect } = options;
+  assertVersionMatches(booking.version, expect?.version);
   if (expect?.status && !expect.status.includes(booking.status)) {
     throw conflict('invalid_transition', `The booking is ${booking.status}, not ${expect.status.join(' or ')}.`);
   }
@@ -93,26 +97,11 @@ export async function applyTransition(
     const canceledBy = action === 'expire_hold' ? 'system' : resolveCanceledBy(actor, options.canceledBy);
     changes.canceled_by = canceledBy;
     changes.cancellation_reason = options.reason ?? (action === 'expire_hold' ? 'payment_timeout' : '');
-    const special = await refundDueOnCancel(app, trx, booking, canceledBy, now);
-    if (special?.kind === 'parent') changes.refund_due_cents = special.grantedCents;
-    else {
-      // What the policy grants on the payment, less what already went back (or is on its way); the
-      // refund job counts only refunds committed after this decision against it.
-      const alreadyRefundedCents = committedRefundCents(await app.payments.ledger(trx, booking.id));
-      changes.refund_baseline_cents = alreadyRefundedCents;
-      changes.refund_due_cents =
-        special?.kind === 'bundle'
-          ? Math.max(0, special.grantedCents - alreadyRefundedCents)
-          : computeRefundDueCents({
-              paymentStatus: booking.payment_status,
-              amountPaidCents: booking.price_charged_cents,
-              noticeHours: booking.cancellation_notice_hours,
-              startTime: booking.start_time,
-              canceledBy,
-              now,
-              alreadyRefundedCents,
-            });
-    }
+    const subject = await cancellationSubject(app, trx, booking, 'cancel', now);
+    const refund = decideCancellationRefund(subject, canceledBy, now);
+    changes.refund_due_cents = refund.refundDueCents;
+    if (subject.kind !== 'parent') changes.refund_baseline_cents = subject.alreadyRefundedCents;
+    if (refund.creditReturned) await app.credits.returnCredit(trx, booking.id);
     // A seat held in a workshop or course session is given back.
     if (booking.service_session_id !== null && booking.status !== 'draft') {
       await app.catalog.releaseSeat(trx, booking.service_session_id);

@@ -1,5 +1,6 @@
 import { conflict, forbidden, invalidField } from '../../domain/errors';
 import { isTerminal } from '../../domain/booking-status';
+import { assertVersionMatches } from '../../domain/booking-version';
 import type { Caller } from '../../domain/types';
 import type { BookingRow } from '../../data/booking-repository';
 import type { AppContext } from '../app-context';
@@ -19,11 +20,13 @@ export interface BookingPatch {
 
 const PRACTITIONER_ONLY: Array<keyof BookingPatch> = ['meeting_url', 'meeting_id', 'location_id'];
 
-export async function updateBooking(app: AppContext, caller: Caller, id: number, patch: BookingPatch): Promise<void> {
+/** `expectVersion`: If-Match, the versions the caller accepts (a stale one is a 412). */
+export async function updateBooking(app: AppContext, caller: Caller, id: number, patch: BookingPatch, expectVersion?: number[]): Promise<void> {
   await app.db.transaction(async (trx) => {
     const booking = await app.bookings.lockForUpdate(trx, id);
     const actor = requireActor(booking, caller);
     const current = booking as BookingRow;
+    assertVersionMatches(current.version, expectVersion);
     // The meeting and the place are the practitioner's to set; the client's words are the client's.
     const forbiddenFields = PRACTITIONER_ONLY.filter((f) => patch[f] !== undefined && actor.role === 'client');
     if (forbiddenFields.length) throw forbidden(`Only the practitioner may change ${forbiddenFields.join(', ')}.`);

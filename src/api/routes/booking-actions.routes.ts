@@ -3,7 +3,6 @@ import type { RouterContext } from '@koa/router';
 import type { AppContext } from '../../app/app-context';
 import { addNote, listNotes } from '../../app/bookings/booking-notes';
 import { quoteCancellation } from '../../app/bookings/cancellation-quote';
-import { getBookingDetail } from '../../app/bookings/booking-queries';
 import { checkAvailability, type AvailabilityQuery } from '../../app/bookings/check-availability';
 import { rescheduleBooking } from '../../app/bookings/reschedule-booking';
 import { submitAndStartPayment } from '../../app/bookings/place-booking';
@@ -12,9 +11,10 @@ import { transitionBooking } from '../../app/bookings/transition-booking';
 import type { BookingAction } from '../../domain/booking-status';
 import type { ActorRole, Caller } from '../../domain/types';
 import { requireCaller } from '../auth';
-import { etagOf, ifMatchVersions } from '../preconditions';
+import { ifMatchVersions } from '../preconditions';
+import { bookingDetailWithEtag } from './booking-detail';
 import { parseId, validate } from '../validation';
-import { serializeBookingDetail, serializeCancellationQuote, serializeNote } from './booking-serializer';
+import { serializeCancellationQuote, serializeNote } from './booking-serializer';
 import { cancelSchema, checkAvailabilitySchema, noBodySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from './booking-actions.schemas';
 
 /**
@@ -23,9 +23,7 @@ import { cancelSchema, checkAvailabilitySchema, noBodySchema, noteSchema, reason
  */
 export function addBookingActions(app: AppContext, router: Router): Router {
   const respondWithDetail = async (ctx: RouterContext, caller: Caller, id: number) => {
-    const detail = serializeBookingDetail(await getBookingDetail(app, caller, id), app.clock.now());
-    ctx.set('ETag', etagOf(detail.version));
-    ctx.body = detail;
+    ctx.body = await bookingDetailWithEtag(app, ctx, caller, id);
   };
 
   const simpleActions: Array<[string[], BookingAction]> = [

@@ -1,6 +1,6 @@
 import Router from '@koa/router';
 import type { AppContext } from '../../app/app-context';
-import { getBookingDetail, listBookings } from '../../app/bookings/booking-queries';
+import { listBookings } from '../../app/bookings/booking-queries';
 import type { CreateBookingInput } from '../../app/bookings/create-booking';
 import type { CreateParentInput } from '../../app/bookings/create-parent-booking';
 import { placeBooking, placeParentBooking } from '../../app/bookings/place-booking';
@@ -11,10 +11,11 @@ import type { BookingStatus, BookingType, PaymentStatus } from '../../domain/typ
 import type { Ordering } from '../../domain/booking-lists';
 import { requireCaller } from '../auth';
 import { paginated } from '../pagination';
-import { etagOf, ifMatchVersions } from '../preconditions';
+import { ifMatchVersions } from '../preconditions';
+import { bookingDetailWithEtag } from './booking-detail';
 import type { Context } from 'koa';
 import { parseId, splitCommaValues, toPageRequest, validate, validateQuery } from '../validation';
-import { serializeBookingDetail, serializeBookingSummary } from './booking-serializer';
+import { serializeBookingSummary } from './booking-serializer';
 import { createBookingSchema, createParentSchema, listBookingsQuery, MULTI_VALUED_FILTERS, updateBookingSchema } from './bookings.schemas';
 import { factsOf } from '../../app/bookings/booking-queries';
 
@@ -44,14 +45,7 @@ const dayEnd = (value: string | Date) => (typeof value === 'string' ? new Date(d
 export function bookingsRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/drf/bookings' });
 
-  const detailBody = async (caller: ReturnType<typeof requireCaller>, id: number) =>
-    serializeBookingDetail(await getBookingDetail(app, caller, id), app.clock.now());
-  /** The detail, with its version as the ETag a later If-Match sends back. */
-  const detailWithEtag = async (ctx: Context, caller: ReturnType<typeof requireCaller>, id: number) => {
-    const detail = await detailBody(caller, id);
-    ctx.set('ETag', etagOf(detail.version));
-    return detail;
-  };
+  const detailWithEtag = (ctx: Context, caller: ReturnType<typeof requireCaller>, id: number) => bookingDetailWithEtag(app, ctx, caller, id);
 
   router.get('/', async (ctx) => {
     const caller = requireCaller(ctx.state);

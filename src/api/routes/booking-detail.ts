@@ -1,0 +1,16 @@
+import type { Context } from 'koa';
+import type { AppContext } from '../../app/app-context';
+import { getBookingDetail } from '../../app/bookings/booking-queries';
+import type { Caller } from '../../domain/types';
+import { etagOf } from '../preconditions';
+import { serializeBookingDetail } from './booking-serializer';
+
+/**
+ * A booking's detail as GET {id}/ answers it, with its version as the ETag a later If-Match sends back:
+ * the answer of the detail, of create, PATCH and every action.
+ */
+export async function bookingDetailWithEtag(app: AppContext, ctx: Context, caller: Caller, id: number) {
+  const detail = serializeBookingDetail(await getBookingDetail(app, caller, id), app.clock.now());
+  ctx.set('ETag', etagOf(detail.version));
+  return detail;
+}

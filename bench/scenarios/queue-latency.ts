@@ -2,12 +2,13 @@ import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { OutboxJob } from '../../src/jobs/job-contracts';
 import { recordJobs } from '../../src/jobs/outbox-writer';
 import { createSessionService, openAllDayEveryDay, registerUsers, type BenchUser } from '../fixtures';
-import { createHttpClient, type HttpResponse } from '../http-client';
+import type { HttpResponse } from '../http-client';
 import { formatStages, jobLatencies, stats, waitForDoneRows } from '../job-latency';
 import { atRate } from '../open-loop';
 import { recordBookingCommits, readJobTimes, startInProcessWorkers, waitUntil, type InProcessWorkers } from '../queue-probe';
 import { recordQueries, type RecordedQuery } from '../query-profile';
 import { defineScenario, percentile, round, type BenchContext, type BenchRow } from '../support';
+import { slotBooker } from '../slot-booker';
 import { timingRow } from '../timing-row';
 
 const NAME = 'queue-latency';
@@ -79,22 +80,7 @@ async function quiesce(ctx: BenchContext, probe: Probe): Promise<void> {
 }
 
 async function apiCase(ctx: BenchContext, state: State, probe: Probe): Promise<BenchRow[]> {
-  let issued = 0;
-  const book = async (seconds: number) => {
-    const http = createHttpClient(ctx.baseUrl, 64);
-    try {
-      return await atRate(RATE, seconds, () => {
-        const n = issued++;
-        const target = state.targets[n % state.targets.length]!;
-        const k = Math.floor(n / state.targets.length);
-        const start = new Date(state.firstDay.getTime() + Math.floor(k / state.hoursPerDay) * DAY_MS + (k % state.hoursPerDay) * HOUR_MS);
-        const body = { practitioner_id: target.practitionerId, service_id: target.serviceId, start_time: start.toISOString(), end_time: new Date(start.getTime() + HOUR_MS).toISOString() };
-        return http.post(PATH, state.clients[n % state.clients.length]!.token, body);
-      });
-    } finally {
-      http.close();
-    }
-  };
+  const { book } = slotBooker(ctx, state, RATE);
   await book(ctx.warmupSeconds);
   await quiesce(ctx, probe);
   const commits = recordBookingCommits(ctx.app.db);

@@ -7,19 +7,15 @@ import { QUEUES } from '../../src/jobs/job-contracts';
 import { systemClock } from '../../src/platform/clock';
 import { startWorkerProcess } from '../../src/workers/worker-process';
 import { createSessionService, openAllDayEveryDay, registerUsers, type BenchUser } from '../fixtures';
-import { createHttpClient } from '../http-client';
 import { stats } from '../job-latency';
-import { atRate } from '../open-loop';
 import { recordBookingCommits, waitUntil } from '../queue-probe';
 import { defineScenario, type BenchContext } from '../support';
+import { slotBooker } from '../slot-booker';
 import { timingRow } from '../timing-row';
 
 const NAME = 'webhook-latency';
-const PATH = '/api/v1/drf/bookings/';
 const PRACTITIONERS = 10;
 const CLIENTS = 20;
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
 /** Events per second (BENCH_WEBHOOK_RATE): one booking.created each, one endpoint listening per practitioner. */
 const RATE = Number(process.env.BENCH_WEBHOOK_RATE) > 0 ? Number(process.env.BENCH_WEBHOOK_RATE) : 100;
 const DRAIN_TIMEOUT_MS = 120_000;
@@ -96,24 +92,9 @@ export const scenario = defineScenario({
     );
     const workers = await startWebhookWorkers(ctx);
     try {
-      let issued = 0;
-      const book = async (seconds: number) => {
-        const client = createHttpClient(ctx.baseUrl, 64);
-        try {
-          return await atRate(RATE, seconds, () => {
-            const n = issued++;
-            const target = state.targets[n % state.targets.length]!;
-            const k = Math.floor(n / state.targets.length);
-            const start = new Date(state.firstDay.getTime() + Math.floor(k / state.hoursPerDay) * DAY_MS + (k % state.hoursPerDay) * HOUR_MS);
-            const body = { practitioner_id: target.practitionerId, service_id: target.serviceId, start_time: start.toISOString(), end_time: new Date(start.getTime() + HOUR_MS).toISOString() };
-            return client.post(PATH, state.clients[n % state.clients.length]!.token, body);
-          });
-        } finally {
-          client.close();
-        }
-      };
+      const { book, issued } = slotBooker(ctx, state, RATE);
       await book(ctx.warmupSeconds);
-      const warm = issued;
+      const warm = issued();
       await waitUntil('the warm-up webhooks', () => receiver.arrivals.size >= warm, DRAIN_TIMEOUT_MS);
       const commits = recordBookingCommits(ctx.app.db);
       const { results, elapsedSeconds } = await book(ctx.seconds).finally(() => commits.stop());

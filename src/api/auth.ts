@@ -3,7 +3,7 @@ import type { Middleware } from 'koa';
 import koaPassport from 'koa-passport';
 import { Strategy as CustomStrategy } from 'passport-custom';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { authenticateToken, verifyCredentials } from '../app/auth/auth-service';
+import { authenticateToken, sessionUser, verifyCredentials } from '../app/auth/auth-service';
 import type { AppContext } from '../app/app-context';
 import { DomainError, forbidden } from '../domain/errors';
 import type { Caller } from '../domain/types';
@@ -42,7 +42,7 @@ export function configurePassport(app: AppContext): Passport {
   );
   passport.serializeUser((user, done) => done(null, (user as PublicUser).id));
   passport.deserializeUser((id: number, done) => {
-    app.users.findById(id).then((user) => done(null, user && user.is_active ? user : false), done);
+    sessionUser(app, id).then((user) => done(null, user ?? false), done);
   });
   return passport;
 }

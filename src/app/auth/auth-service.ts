@@ -34,6 +34,12 @@ export async function obtainToken(app: AppContext, email: string, password: stri
   return app.users.issueToken(app.db, user.id);
 }
 
+/** The user a session cookie names, while their account is active (a deactivated user's sessions end). */
+export async function sessionUser(app: AppContext, id: number): Promise<PublicUser | null> {
+  const user = await app.users.findById(id);
+  return user && user.is_active ? user : null;
+}
+
 /** The user an API key authenticates, and which token it is; records the use (to the minute). */
 export async function authenticateToken(app: AppContext, key: string): Promise<{ user: PublicUser; tokenId: number } | null> {
   const found = await app.users.findByTokenKey(key);

@@ -1,3 +1,4 @@
+import { createSessionService, openAllDayEveryDay, registerUsers } from './fixtures';
 import { createHttpClient, type HttpResponse } from './http-client';
 import { atRate, type Paced } from './open-loop';
 import type { BenchContext } from './support';
@@ -37,4 +38,22 @@ export function slotBooker(ctx: BenchContext, load: BookingTargets, rate: number
     }
   };
   return { book, issued: () => issued };
+}
+
+/**
+ * `practitioners` practitioners open all day with a free 60-minute service each, and `clients` clients,
+ * booking from the midnight after next (so that 24-hour reminders are still due).
+ */
+export async function setUpBookingTargets(ctx: BenchContext, practitioners: number, clients: number): Promise<BookingTargets & { clients: Array<{ id: number; token: string }> }> {
+  const [pros, people] = await Promise.all([registerUsers(ctx, 'practitioner', practitioners), registerUsers(ctx, 'client', clients)]);
+  let hoursPerDay = 24;
+  const targets: BookingTargets['targets'] = [];
+  for (const practitioner of pros) {
+    const { lastBookableHour } = await openAllDayEveryDay(ctx, practitioner);
+    hoursPerDay = Math.min(hoursPerDay, lastBookableHour + 1);
+    targets.push({ practitionerId: practitioner.id, serviceId: (await createSessionService(ctx, practitioner, 0)).id });
+  }
+  const firstDay = new Date();
+  firstDay.setUTCHours(48, 0, 0, 0);
+  return { targets, clients: people, hoursPerDay, firstDay };
 }

@@ -1,14 +1,13 @@
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import type { OutboxJob } from '../../src/jobs/job-contracts';
 import { recordJobs } from '../../src/jobs/outbox-writer';
-import { createSessionService, openAllDayEveryDay, registerUsers, type BenchUser } from '../fixtures';
 import type { HttpResponse } from '../http-client';
 import { formatStages, jobLatencies, stats, waitForDoneRows } from '../job-latency';
 import { atRate } from '../open-loop';
 import { recordBookingCommits, readJobTimes, startInProcessWorkers, waitUntil, type InProcessWorkers } from '../queue-probe';
 import { recordQueries, type RecordedQuery } from '../query-profile';
 import { defineScenario, percentile, round, type BenchContext, type BenchRow } from '../support';
-import { slotBooker } from '../slot-booker';
+import { setUpBookingTargets, slotBooker } from '../slot-booker';
 import { timingRow } from '../timing-row';
 
 const NAME = 'queue-latency';
@@ -22,12 +21,7 @@ const RATE = Number(process.env.BENCH_QUEUE_RATE) > 0 ? Number(process.env.BENCH
 const RELAY_ROWS = 10_000;
 const DRAIN_TIMEOUT_MS = 120_000;
 
-interface State {
-  targets: Array<{ practitionerId: number; serviceId: number }>;
-  clients: BenchUser[];
-  hoursPerDay: number;
-  firstDay: Date;
-}
+type State = Awaited<ReturnType<typeof setUpBookingTargets>>;
 
 type Probe = { workers: InProcessWorkers; relayPasses: () => Record<string, number> };
 
@@ -46,19 +40,7 @@ export const scenario = defineScenario({
   name: NAME,
   description: `commit → worker start of the notify job at ${RATE}/s through the API and straight into the outbox, relay + workers in-process; relay throughput on ${RELAY_ROWS} rows`,
 
-  async setup(ctx): Promise<State> {
-    const [practitioners, clients] = await Promise.all([registerUsers(ctx, 'practitioner', PRACTITIONERS), registerUsers(ctx, 'client', CLIENTS)]);
-    let hoursPerDay = 24;
-    const targets: State['targets'] = [];
-    for (const practitioner of practitioners) {
-      const { lastBookableHour } = await openAllDayEveryDay(ctx, practitioner);
-      hoursPerDay = Math.min(hoursPerDay, lastBookableHour + 1);
-      targets.push({ practitionerId: practitioner.id, serviceId: (await createSessionService(ctx, practitioner, 0)).id });
-    }
-    const firstDay = new Date();
-    firstDay.setUTCHours(48, 0, 0, 0); // the midnight after next: the 24-hour reminders are still due
-    return { targets, clients, hoursPerDay, firstDay };
-  },
+  setup: (ctx): Promise<State> => setUpBookingTargets(ctx, PRACTITIONERS, CLIENTS),
 
   async run(ctx, state) {
     const workers = await startInProcessWorkers(ctx);

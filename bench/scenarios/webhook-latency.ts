@@ -6,11 +6,10 @@ import { createAppContext } from '../../src/composition';
 import { QUEUES } from '../../src/jobs/job-contracts';
 import { systemClock } from '../../src/platform/clock';
 import { startWorkerProcess } from '../../src/workers/worker-process';
-import { createSessionService, openAllDayEveryDay, registerUsers, type BenchUser } from '../fixtures';
 import { stats } from '../job-latency';
 import { recordBookingCommits, waitUntil } from '../queue-probe';
 import { defineScenario, type BenchContext } from '../support';
-import { slotBooker } from '../slot-booker';
+import { setUpBookingTargets, slotBooker } from '../slot-booker';
 import { timingRow } from '../timing-row';
 
 const NAME = 'webhook-latency';
@@ -20,12 +19,7 @@ const CLIENTS = 20;
 const RATE = Number(process.env.BENCH_WEBHOOK_RATE) > 0 ? Number(process.env.BENCH_WEBHOOK_RATE) : 100;
 const DRAIN_TIMEOUT_MS = 120_000;
 
-interface State {
-  targets: Array<{ practitionerId: number; serviceId: number }>;
-  clients: BenchUser[];
-  hoursPerDay: number;
-  firstDay: Date;
-}
+type State = Awaited<ReturnType<typeof setUpBookingTargets>>;
 
 /** A receiver in this process, on loopback: when each event (by booking) arrived. */
 async function startReceiver() {
@@ -65,19 +59,7 @@ export const scenario = defineScenario({
   name: NAME,
   description: `commit → receiver of booking.created webhooks at ${RATE} events/s through the API, relay + workers in-process, loopback receiver`,
 
-  async setup(ctx): Promise<State> {
-    const [practitioners, clients] = await Promise.all([registerUsers(ctx, 'practitioner', PRACTITIONERS), registerUsers(ctx, 'client', CLIENTS)]);
-    let hoursPerDay = 24;
-    const targets: State['targets'] = [];
-    for (const practitioner of practitioners) {
-      const { lastBookableHour } = await openAllDayEveryDay(ctx, practitioner);
-      hoursPerDay = Math.min(hoursPerDay, lastBookableHour + 1);
-      targets.push({ practitionerId: practitioner.id, serviceId: (await createSessionService(ctx, practitioner, 0)).id });
-    }
-    const firstDay = new Date();
-    firstDay.setUTCHours(48, 0, 0, 0);
-    return { targets, clients, hoursPerDay, firstDay };
-  },
+  setup: (ctx): Promise<State> => setUpBookingTargets(ctx, PRACTITIONERS, CLIENTS),
 
   async run(ctx, state) {
     const receiver = await startReceiver();

@@ -11,6 +11,9 @@ export interface BookingEventRow {
 }
 
 export function createEventRepository(db: Knex) {
+  const findByDedupeKey = (q: Knex | Knex.Transaction, bookingId: number, dedupeKey: string): Promise<Pick<BookingEventRow, 'id'> | undefined> =>
+    q('booking_events').where({ booking_id: bookingId, dedupe_key: dedupeKey }).first('id');
+
   return {
     /**
      * Records an event with the booking's next sequence number, in one statement: the counter is bumped
@@ -21,7 +24,7 @@ export function createEventRepository(db: Knex) {
       trx: Knex.Transaction,
       event: { bookingId: number; type: EventType; occurredAt: Date; details?: Record<string, unknown> | null; dedupeKey?: string },
     ): Promise<BookingEventRow | undefined> {
-      if (event.dedupeKey && (await this.findByDedupeKey(trx, event.bookingId, event.dedupeKey))) return undefined;
+      if (event.dedupeKey && (await findByDedupeKey(trx, event.bookingId, event.dedupeKey))) return undefined;
       const { rows } = await trx.raw(
         `WITH seq AS (UPDATE bookings SET event_sequence = event_sequence + 1 WHERE id = ? RETURNING id, event_sequence)
          INSERT INTO booking_events (booking_id, sequence, type, occurred_at, details, dedupe_key)
@@ -32,9 +35,7 @@ export function createEventRepository(db: Knex) {
       return rows[0];
     },
 
-    async findByDedupeKey(q: Knex | Knex.Transaction, bookingId: number, dedupeKey: string): Promise<Pick<BookingEventRow, 'id'> | undefined> {
-      return q('booking_events').where({ booking_id: bookingId, dedupe_key: dedupeKey }).first('id');
-    },
+    findByDedupeKey,
 
     async find(id: number, q: Knex | Knex.Transaction = db): Promise<BookingEventRow | undefined> {
       return q('booking_events').where({ id }).first('id', 'booking_id', 'sequence', 'type', 'occurred_at', 'details');

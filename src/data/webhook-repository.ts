@@ -93,6 +93,15 @@ export function createWebhookRepository(db: Knex) {
         .andWhere((q) => q.whereNull('practitioner_id').orWhere({ practitioner_id: practitionerId }));
     },
 
+    /** The active endpoints that want any of `types` for this practitioner's bookings, with the events each wants. */
+    async listeningToAny(q: Knex | Knex.Transaction, practitionerId: number, types: EventType[]): Promise<Array<{ id: number; events: EventType[] }>> {
+      return q('webhook_endpoints')
+        .select('id', 'events')
+        .where({ is_active: true })
+        .whereRaw('events && ?::text[]', [types])
+        .andWhere((w) => w.whereNull('practitioner_id').orWhere({ practitioner_id: practitionerId }));
+    },
+
     /** One delivery per (endpoint, event); returns the ids of those that did not exist yet. */
     async insertDeliveries(trx: Knex.Transaction, rows: Array<{ endpoint_id: number; event_id: number; body: string; created_at: Date }>): Promise<number[]> {
       if (!rows.length) return [];

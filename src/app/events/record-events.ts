@@ -24,17 +24,15 @@ const KIND_OF: Record<Exclude<EventType, 'booking.reminder'>, NotificationKind> 
  * event, so that a service without webhooks queues nothing more. Read in the event's transaction: an
  * endpoint registered before the event commits hears about it.
  */
-export async function webhookJobsFor(app: AppContext, trx: Knex.Transaction, events: BookingEventRow[]): Promise<OutboxJob[]> {
+export async function webhookJobsFor(app: AppContext, trx: Knex.Transaction, practitionerId: number, events: BookingEventRow[]): Promise<OutboxJob[]> {
   if (!events.length) return [];
-  const booking = await app.bookings.findRow(events[0]!.booking_id, trx);
-  if (!booking) return [];
-  const jobs: OutboxJob[] = [];
-  for (const event of events) {
-    const listening = await app.webhooks.listening(trx, booking.practitioner_id, event.type);
-    // The endpoints listening now: one paused at this moment does not hear of it, even if resumed before the job runs.
-    if (listening.length) jobs.push({ queue: 'webhooks', name: 'fan-out', payload: { bookingId: event.booking_id, eventId: event.id, endpointIds: listening.map((e) => e.id) } });
-  }
-  return jobs;
+  // One read for all the events of a change: the endpoints listening now (one paused at this moment does
+  // not hear of it, even if resumed before the job runs).
+  const endpoints = await app.webhooks.listeningToAny(trx, practitionerId, [...new Set(events.map((e) => e.type))]);
+  return events.flatMap((event): OutboxJob[] => {
+    const endpointIds = endpoints.filter((e) => e.events.includes(event.type)).map((e) => e.id);
+    return endpointIds.length ? [{ queue: 'webhooks', name: 'fan-out', payload: { bookingId: event.booking_id, eventId: event.id, endpointIds } }] : [];
+  });
 }
 
 export interface NewEvent {
@@ -52,7 +50,7 @@ export interface NewEvent {
 export async function recordBookingEvents(
   app: AppContext,
   trx: Knex.Transaction,
-  booking: Pick<BookingRow, 'id'>,
+  booking: Pick<BookingRow, 'id' | 'practitioner_id'>,
   events: NewEvent[],
   options: { tellPeople: boolean },
 ): Promise<BookingEventRow[]> {
@@ -66,13 +64,13 @@ export async function recordBookingEvents(
       jobs.push({ queue: 'notifications', name: 'notify', payload: { bookingId: booking.id, kind: KIND_OF[event.type], occasion: event.occasion ?? `event-${row.id}`, eventId: row.id } });
     }
   }
-  jobs.push(...(await webhookJobsFor(app, trx, recorded)));
+  jobs.push(...(await webhookJobsFor(app, trx, booking.practitioner_id, recorded)));
   await recordJobs(trx, jobs);
   return recorded;
 }
 
 /** Money went back to the client: `payment.refunded`, told to both parties. */
-export async function recordRefundEvent(app: AppContext, trx: Knex.Transaction, bookingId: number, amountCents: number): Promise<void> {
+export async function recordRefundEvent(app: AppContext, trx: Knex.Transaction, booking: Pick<BookingRow, 'id' | 'practitioner_id'>, amountCents: number): Promise<void> {
   if (amountCents <= 0) return;
-  await recordBookingEvents(app, trx, { id: bookingId }, [{ type: 'payment.refunded', details: { amount_cents: amountCents } }], { tellPeople: true });
+  await recordBookingEvents(app, trx, booking, [{ type: 'payment.refunded', details: { amount_cents: amountCents } }], { tellPeople: true });
 }

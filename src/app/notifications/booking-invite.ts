@@ -4,41 +4,31 @@ import type { NotificationKind } from '../../jobs/job-contracts';
 /** The events whose e-mail carries a calendar invite (or its cancellation). */
 const INVITE_KINDS: ReadonlySet<NotificationKind> = new Set(['booking_created', 'booking_confirmed', 'booking_rescheduled', 'booking_canceled']);
 
-export interface InviteInput {
-  kind: NotificationKind;
+/** What a booking's VEVENT says, in e-mail invites and calendar feeds alike. */
+interface EventFields {
   publicUuid: string;
-  /** The booking event's sequence: rises with each change, so a calendar keeps the newest. */
+  /** Rises with each change, so a calendar keeps the newest. */
   sequence: number;
-  start: Date | null;
-  end: Date | null;
-  status: string;
+  stamp: Date;
   summary: string;
   description: string;
   location: string;
   meetingUrl: string;
   organizer: { name: string; email: string };
   attendee: { name: string; email: string };
-  stamp: Date;
+}
+
+export interface InviteInput extends EventFields {
+  kind: NotificationKind;
+  start: Date | null;
+  end: Date | null;
+  status: string;
 }
 
 export const ESTUARY_PROD_ID = { company: 'Estuary', product: 'Estuary Bookings', language: 'EN' };
 
 /** A booking as one VEVENT, the same in e-mail invites and calendar feeds (times in UTC). */
-export function bookingEventData(input: {
-  publicUuid: string;
-  sequence: number;
-  stamp: Date;
-  start: Date;
-  end: Date;
-  status: ICalEventStatus;
-  summary: string;
-  description: string;
-  location: string;
-  meetingUrl: string;
-  organizer: { name: string; email: string };
-  attendee: { name: string; email: string };
-  x?: Array<[string, string]>;
-}): ICalEventData {
+export function bookingEventData(input: EventFields & { start: Date; end: Date; status: ICalEventStatus; x?: Array<[string, string]> }): ICalEventData {
   return {
     id: inviteUid(input.publicUuid),
     sequence: input.sequence,

@@ -49,7 +49,7 @@ async function recordReminder(app: AppContext, bookingId: number, kind: Notifica
       dedupeKey: `${kind}:${occasion}`,
     });
     if (event) {
-      await recordJobs(trx, await webhookJobsFor(app, trx, [event]));
+      await recordJobs(trx, await webhookJobsFor(app, trx, booking.practitioner_id, [event]));
       return event.id;
     }
     const seen = await app.events.findByDedupeKey(trx, bookingId, `${kind}:${occasion}`);

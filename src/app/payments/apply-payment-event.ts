@@ -121,7 +121,7 @@ async function onRefunded(app: AppContext, trx: Knex.Transaction, booking: Booki
   await app.payments.settleRefunds(trx, settled.map((refund) => refund.id));
   const { refundedCents } = settledAmounts(chargeScope(await app.payments.ledger(trx, booking.id), object.payment_intent).rows);
   const external = Math.max(0, totalRefunded - refundedCents);
-  await recordRefundEvent(app, trx, booking.id, settled.reduce((sum, refund) => sum + refund.amount_cents, 0) + external);
+  await recordRefundEvent(app, trx, booking, settled.reduce((sum, refund) => sum + refund.amount_cents, 0) + external);
   if (totalRefunded > refundedCents) {
     await app.payments.insertRefund(trx, {
       booking_id: booking.id,

@@ -75,7 +75,7 @@ async function refundOnce(app: AppContext, bookingId: number): Promise<RefundOut
   await app.db.transaction(async (trx) => {
     // The booking first, as the event and cancel paths lock it: taking the refund row first would
     // deadlock against a charge.refunded being applied (booking locked, then our refund row).
-    await app.bookings.lockForUpdate(trx, bookingId);
+    const booking = (await app.bookings.lockForUpdate(trx, bookingId))!;
     // A charge.refunded applied while we waited may already have settled this refund: never downgrade it.
     const current = await app.payments.lockPayment(trx, refund.id);
     const settled = current?.state === 'succeeded';
@@ -85,7 +85,7 @@ async function refundOnce(app: AppContext, bookingId: number): Promise<RefundOut
       provider_id: result.providerId,
     });
     await refreshPaymentStatus(app, trx, bookingId);
-    if (!settled && result.state === 'succeeded') await recordRefundEvent(app, trx, bookingId, refund.amount_cents);
+    if (!settled && result.state === 'succeeded') await recordRefundEvent(app, trx, booking, refund.amount_cents);
   });
   // A refused refund counts for nothing: the job's retry works out again what is still owed (the
   // provider may have refunded part meanwhile) and asks for it under a new key. When every attempt is

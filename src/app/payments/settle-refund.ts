@@ -12,14 +12,14 @@ export async function settleRefund(app: AppContext, refundId: number): Promise<P
   return app.db.transaction(async (trx) => {
     const bookingId = await app.payments.bookingOfRefund(trx, refundId);
     if (bookingId === undefined) throw notFound();
-    await app.bookings.lockForUpdate(trx, bookingId);
+    const booking = (await app.bookings.lockForUpdate(trx, bookingId))!;
     const refund = (await app.payments.lockPayment(trx, refundId))!;
     if (refund.state !== 'awaiting_operator' && refund.state !== 'failed') {
       throw conflict('invalid_transition', `This refund is ${refund.state}; only a refund awaiting an operator or refused by the provider can be settled.`);
     }
     await app.payments.updatePayment(trx, refund.id, { state: 'succeeded' });
     await refreshPaymentStatus(app, trx, refund.booking_id);
-    await recordRefundEvent(app, trx, refund.booking_id, refund.amount_cents);
+    await recordRefundEvent(app, trx, booking, refund.amount_cents);
     return (await app.payments.lockPayment(trx, refundId))!;
   });
 }

@@ -71,7 +71,19 @@ export interface BookingRow {
   list_price_cents: number | null;
 }
 
-type OptionalOnInsert = 'expansion_status' | 'expansion_error' | 'component_key' | 'bundle_booking_id' | 'canceled_at' | 'room_id' | 'list_price_cents';
+/** Columns a new booking may leave out: the table's defaults (empty texts, nulls) apply. */
+type OptionalOnInsert =
+  | 'expansion_status'
+  | 'expansion_error'
+  | 'component_key'
+  | 'bundle_booking_id'
+  | 'canceled_at'
+  | 'room_id'
+  | 'list_price_cents'
+  | 'description'
+  | 'client_notes'
+  | 'meeting_url'
+  | 'meeting_id';
 
 export type NewBooking = Omit<
   BookingRow,

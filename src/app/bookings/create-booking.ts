@@ -108,8 +108,6 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
           title: input.title ?? service.name,
           description: input.description ?? '',
           client_notes: input.client_notes ?? '',
-          meeting_url: '',
-          meeting_id: '',
           timezone: input.timezone ?? schedule.timezone,
           start_time: plan.start,
           end_time: plan.end,

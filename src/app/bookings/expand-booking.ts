@@ -38,10 +38,6 @@ export async function expandComponent(app: AppContext, parentId: number, compone
       location_id: component.service_location_id ?? parent.location_id,
       booking_type: session ? 'group' : 'individual',
       title: component.service_name,
-      description: '',
-      client_notes: '',
-      meeting_url: '',
-      meeting_id: '',
       timezone: parent.timezone,
       start_time: session?.start ?? null,
       end_time: session?.end ?? null,
@@ -93,9 +89,11 @@ export type ExpiryOutcome = { outcome: 'expired'; credits: number } | { outcome:
 
 /**
  * A bundle's remaining credits expire when they are due; the bundle is then completed. Safe to run
- * again or early (nothing happens before the stored expiry, whatever the job said).
+ * again or early (nothing happens before the stored expiry). Given the job's `dueAt`, a run before it is 'early'
+ * (the job waits for it); the reconciler gives none.
  */
-export async function expireBundleCredits(app: AppContext, bundleId: number): Promise<ExpiryOutcome> {
+export async function expireBundleCredits(app: AppContext, bundleId: number, dueAt?: Date): Promise<ExpiryOutcome> {
+  if (dueAt && app.clock.now().getTime() < dueAt.getTime()) return { outcome: 'early', dueAt };
   return app.db.transaction(async (trx) => {
     const bundle = await app.bookings.lockForUpdate(trx, bundleId);
     if (!bundle) return { outcome: 'skipped' };

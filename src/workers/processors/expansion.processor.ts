@@ -1,7 +1,8 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { AppContext } from '../../app/app-context';
 import { expandComponent, expireBundleCredits, finishExpansion, UnknownComponentError } from '../../app/bookings/expand-booking';
 import type { JobPayloads } from '../../jobs/job-contracts';
+import { waitForDueTime } from '../wait-for-due-time';
 
 type ExpansionJob = { [N in keyof JobPayloads['expansion']]: Job<JobPayloads['expansion'][N], unknown, N> }[keyof JobPayloads['expansion']];
 
@@ -22,12 +23,8 @@ export function expansionProcessor(app: AppContext) {
         return finishExpansion(app, job.data.bookingId, failures);
       }
       case 'expire-credits': {
-        const dueAt = new Date(job.data.expiresAt);
-        if (app.clock.now().getTime() < dueAt.getTime()) {
-          await job.moveToDelayed(dueAt.getTime(), token);
-          throw new DelayedError();
-        }
-        return expireBundleCredits(app, job.data.bookingId);
+        const result = await expireBundleCredits(app, job.data.bookingId, new Date(job.data.expiresAt));
+        return result.outcome === 'early' ? waitForDueTime(job, result.dueAt, token) : result;
       }
       default:
         throw new UnrecoverableError(`unknown expansion job "${(job as Job).name}"`);

@@ -1,9 +1,10 @@
-import { DelayedError, UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { AppContext } from '../../app/app-context';
 import { runScheduledTransition, type ScheduledOutcome } from '../../app/bookings/scheduled-transitions';
 import { runMaintenance } from '../../app/maintenance';
 import { offerWaitlistSeats } from '../../app/waitlists/offer-waitlist-seats';
 import type { JobPayloads } from '../../jobs/job-contracts';
+import { waitForDueTime } from '../wait-for-due-time';
 
 type LifecycleJob = { [N in keyof JobPayloads['lifecycle']]: Job<JobPayloads['lifecycle'][N], unknown, N> }[keyof JobPayloads['lifecycle']];
 
@@ -36,11 +37,6 @@ export function lifecycleProcessor(app: AppContext) {
       default:
         throw new UnrecoverableError(`unknown lifecycle job "${(job as Job).name}"`);
     }
-    if (result.outcome === 'early') {
-      // Clocks of the relay and this worker may differ by a little: wait for the real due time.
-      await job.moveToDelayed(result.dueAt.getTime(), token);
-      throw new DelayedError();
-    }
-    return result;
+    return result.outcome === 'early' ? waitForDueTime(job, result.dueAt, token) : result;
   };
 }

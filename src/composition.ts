@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import type { AppContext } from './app/app-context';
 import { ConfigError, loadConfig, type Config } from './config';
+import { createNewBookingRepository } from './data/new-booking-repository';
 import { createBookingRepository } from './data/booking-repository';
 import { isPublicAddress } from './domain/webhook-endpoints';
 import { createCalendarFeedRepository } from './data/calendar-feed-repository';
@@ -44,6 +45,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     rooms: createRoomRepository(deps.db),
     practitioners: createPractitionerRepository(deps.db),
     bookings: createBookingRepository(deps.db),
+    newBookings: createNewBookingRepository(deps.db),
     calendar: createCalendarRepository(),
     feeds: createCalendarFeedRepository(deps.db),
     waitlists: createWaitlistRepository(deps.db),

@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { BookingRepository } from '../data/booking-repository';
+import type { NewBookingRepository } from '../data/new-booking-repository';
 import type { CalendarRepository } from '../data/calendar-repository';
 import type { CalendarFeedRepository } from '../data/calendar-feed-repository';
 import type { WaitlistRepository } from '../data/waitlist-repository';
@@ -34,6 +35,8 @@ export interface AppContext {
   rooms: RoomRepository;
   practitioners: PractitionerRepository;
   bookings: BookingRepository;
+  /** The create path's one read and one write (docs/benchmarks.md#create-in-two-statements). */
+  newBookings: NewBookingRepository;
   calendar: CalendarRepository;
   feeds: CalendarFeedRepository;
   waitlists: WaitlistRepository;

@@ -17,6 +17,10 @@ const BOOKING_WRITE_CONFLICTS = [
   { when: (e: unknown) => isUniqueViolation(e, 'bookings_one_course_per_client'), then: () => conflict('already_booked', 'You already hold this course.') },
 ];
 
+/** Runs a write of bookings rows, turning a broken constraint into the domain error it means. */
+export const translateBookingWriteErrors = <T>(write: () => PromiseLike<T>): Promise<T> =>
+  translateConstraintErrors(async () => await write(), BOOKING_WRITE_CONFLICTS);
+
 /** A booking row as stored. */
 export interface BookingRow {
   id: number;
@@ -336,7 +340,7 @@ export function createBookingRepository(db: Knex) {
     },
 
     async insert(trx: Knex.Transaction, booking: NewBooking): Promise<BookingRow> {
-      const [row] = await translateConstraintErrors(() => trx('bookings').insert(booking).returning('*'), BOOKING_WRITE_CONFLICTS);
+      const [row] = await translateBookingWriteErrors(() => trx('bookings').insert(booking).returning('*'));
       return row;
     },
 
@@ -438,23 +442,15 @@ export function createBookingRepository(db: Knex) {
     },
 
     /**
-     * Queues up the writers of one client's unpaid holds with one practitioner until the transaction
-     * ends (a transaction-scoped advisory lock on a hash of the pair: a collision only serialises two
-     * pairs a little), so that counting the holds and adding one are atomic. Other clients of the same
-     * practitioner are not held up.
+     * The client's unpaid holds with the practitioner (one per purchase: a course's children wait on the
+     * course's payment), counted by unpaid_hold_count under a transaction-scoped advisory lock on the pair
+     * held until the transaction ends, so that counting the holds and adding one are atomic; other clients
+     * of the same practitioner are not held up. The create's single write statement calls the same
+     * function (its fresh snapshot sees holds committed while it waited).
      */
-    async lockUnpaidHolds(trx: Knex.Transaction, clientId: number, practitionerId: number): Promise<void> {
-      await trx.raw('SELECT pg_advisory_xact_lock(hashtextextended(?, 0))', [`unpaid-holds:${clientId}:${practitionerId}`]);
-    },
-
-    async countUnpaidHolds(trx: Knex.Transaction, clientId: number, practitionerId: number): Promise<number> {
-      // One per purchase: a course's session children wait on the course's payment, not on their own.
-      const row = await trx('bookings')
-        .where({ client_id: clientId, practitioner_id: practitionerId, status: 'pending_payment' })
-        .whereNull('parent_booking_id')
-        .count<{ n: string }[]>({ n: '*' })
-        .first();
-      return Number(row?.n ?? 0);
+    async countUnpaidHoldsLocked(trx: Knex.Transaction, clientId: number, practitionerId: number): Promise<number> {
+      const { rows } = await trx.raw('SELECT unpaid_hold_count(?, ?) AS n', [clientId, practitionerId]);
+      return Number(rows[0].n);
     },
 
     /**

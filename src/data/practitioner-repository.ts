@@ -21,6 +21,39 @@ export interface ScheduleSettings {
 
 const hhmm = (time: string): string => time.slice(0, 5);
 
+interface ScheduleRecords {
+  weekly: Array<{ weekday: number; start_time: string; end_time: string }>;
+  overrides: Array<{ date: string; unavailable: boolean; start_time: string | null; end_time: string | null }>;
+  /** Dates, or their ISO text when read as JSON. */
+  timeOff: Array<{ start_time: Date | string; end_time: Date | string; reason: string }>;
+}
+
+/** The schedule as the availability engine takes it, from its rows (or the same rows read as JSON). */
+export function scheduleFromRecords(
+  settings: ScheduleSettings,
+  weekly: ScheduleRecords['weekly'],
+  overrides: ScheduleRecords['overrides'],
+  timeOff: ScheduleRecords['timeOff'],
+): Schedule {
+  return {
+    timezone: settings.timezone,
+    bufferMinutes: settings.buffer_minutes,
+    minNoticeHours: settings.min_notice_hours,
+    maxAdvanceDays: settings.max_advance_days,
+    slotIntervalMinutes: settings.slot_interval_minutes,
+    weeklyHours: weekly.map((w): WeeklyRange => ({ weekday: w.weekday, start: hhmm(w.start_time), end: hhmm(w.end_time) })),
+    dateOverrides: overrides.map(
+      (o): DateOverride => ({
+        date: o.date,
+        unavailable: o.unavailable,
+        start: o.start_time ? hhmm(o.start_time) : null,
+        end: o.end_time ? hhmm(o.end_time) : null,
+      }),
+    ),
+    timeOff: timeOff.map((t): Interval & { reason: string } => ({ start: new Date(t.start_time), end: new Date(t.end_time), reason: t.reason })),
+  };
+}
+
 export function createPractitionerRepository(db: Knex) {
   const profiles = () =>
     db('practitioners')
@@ -52,23 +85,7 @@ export function createPractitionerRepository(db: Knex) {
         .orderBy(['date', 'start_time'])
         .select('unavailable', 'start_time', 'end_time', q.raw(`to_char(date, 'YYYY-MM-DD') AS date`));
       const timeOff = await q('time_off').where({ practitioner_id: practitionerId }).orderBy('start_time');
-      return {
-        timezone: settings.timezone,
-        bufferMinutes: settings.buffer_minutes,
-        minNoticeHours: settings.min_notice_hours,
-        maxAdvanceDays: settings.max_advance_days,
-        slotIntervalMinutes: settings.slot_interval_minutes,
-        weeklyHours: weekly.map((w): WeeklyRange => ({ weekday: w.weekday, start: hhmm(w.start_time), end: hhmm(w.end_time) })),
-        dateOverrides: overrides.map(
-          (o): DateOverride => ({
-            date: o.date,
-            unavailable: o.unavailable,
-            start: o.start_time ? hhmm(o.start_time) : null,
-            end: o.end_time ? hhmm(o.end_time) : null,
-          }),
-        ),
-        timeOff: timeOff.map((t): Interval & { reason: string } => ({ start: t.start_time, end: t.end_time, reason: t.reason })),
-      };
+      return scheduleFromRecords(settings, weekly, overrides, timeOff);
     },
 
     /** Replaces the whole schedule in one transaction: a reader never sees half of it. */
@@ -79,6 +96,8 @@ export function createPractitionerRepository(db: Knex) {
         min_notice_hours: schedule.minNoticeHours,
         max_advance_days: schedule.maxAdvanceDays,
         slot_interval_minutes: schedule.slotIntervalMinutes,
+        // The create path's write checks it (db/migrations/20261205000000_create_in_two_statements.ts).
+        schedule_version: trx.raw('schedule_version + 1'),
         updated_at: trx.fn.now(),
       });
       // One connection per transaction: its statements run one after another.

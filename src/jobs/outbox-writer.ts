@@ -10,13 +10,12 @@ export const OUTBOX_CHANNEL = 'outbox_jobs';
 export async function recordJobs(trx: Knex.Transaction, jobs: OutboxJob[]): Promise<void> {
   if (!jobs.length) return;
   await trx('outbox').insert(
-    jobs.map((job) => ({
-      queue: job.queue,
-      job_name: job.name,
-      payload: JSON.stringify(job.payload),
-      run_at: job.runAt ?? null,
-      flow_children: job.children ? JSON.stringify(job.children) : null,
-    })),
+    outboxRows(jobs).map((row) => ({ ...row, payload: JSON.stringify(row.payload), flow_children: row.flow_children ? JSON.stringify(row.flow_children) : null })),
   );
   await trx.raw('SELECT pg_notify(?, ?)', [OUTBOX_CHANNEL, '']);
+}
+
+/** The outbox rows of jobs, as stored (payload and flow children as JSON values). */
+export function outboxRows(jobs: OutboxJob[]) {
+  return jobs.map((job) => ({ queue: job.queue, job_name: job.name, payload: job.payload as unknown, run_at: job.runAt ?? null, flow_children: (job.children ?? null) as unknown }));
 }

@@ -1,6 +1,6 @@
 import type { Context } from 'koa';
 import type { AppContext } from '../../app/app-context';
-import { getBookingDetail } from '../../app/bookings/booking-queries';
+import { getBookingDetail, type BookingDetail } from '../../app/bookings/booking-queries';
 import type { Caller } from '../../domain/types';
 import { etagOf } from '../preconditions';
 import { serializeBookingDetail } from './booking-serializer';
@@ -10,7 +10,12 @@ import { serializeBookingDetail } from './booking-serializer';
  * the answer of the detail, of create, PATCH and every action.
  */
 export async function bookingDetailWithEtag(app: AppContext, ctx: Context, caller: Caller, id: number) {
-  const detail = serializeBookingDetail(await getBookingDetail(app, caller, id), app.clock.now());
+  return withEtag(app, ctx, await getBookingDetail(app, caller, id));
+}
+
+/** A detail already in hand (a create's, built from what its write returned), serialized with its ETag. */
+export function withEtag(app: AppContext, ctx: Context, booking: BookingDetail) {
+  const detail = serializeBookingDetail(booking, app.clock.now());
   ctx.set('ETag', etagOf(detail.version));
   return detail;
 }

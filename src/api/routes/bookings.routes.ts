@@ -12,7 +12,7 @@ import type { Ordering } from '../../domain/booking-lists';
 import { requireCaller } from '../auth';
 import { paginated } from '../pagination';
 import { ifMatchVersions } from '../preconditions';
-import { bookingDetailWithEtag } from './booking-detail';
+import { bookingDetailWithEtag, withEtag } from './booking-detail';
 import type { Context } from 'koa';
 import { parseId, splitCommaValues, toPageRequest, validate, validateQuery } from '../validation';
 import { serializeBookingSummary } from './booking-serializer';
@@ -78,10 +78,10 @@ export function bookingsRoutes(app: AppContext): Router {
   router.post('/', async (ctx) => {
     const caller = requireCaller(ctx.state);
     const input = validate<CreateBookingInput>(createBookingSchema, ctx.request.body);
-    const { booking, payment } = await placeBooking(app, caller, input);
+    const { detail, payment } = await placeBooking(app, caller, input);
     ctx.status = 201;
-    ctx.set('Location', `/api/v1/drf/bookings/${booking.id}/`);
-    ctx.body = { ...(await detailWithEtag(ctx, caller, booking.id)), payment };
+    ctx.set('Location', `/api/v1/drf/bookings/${detail.booking.id}/`);
+    ctx.body = { ...withEtag(app, ctx, detail), payment };
   });
 
   const parentEndpoints: Array<[ParentType, string[]]> = [

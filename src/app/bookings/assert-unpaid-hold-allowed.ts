@@ -13,12 +13,9 @@ import type { AppContext } from '../app-context';
  */
 export async function assertUnpaidHoldAllowed(app: AppContext, trx: Knex.Transaction, clientId: number, practitionerId: number): Promise<void> {
   const max = app.config.maxUnpaidHoldsPerPractitioner;
-  await app.bookings.lockUnpaidHolds(trx, clientId, practitionerId);
-  const held = await app.bookings.countUnpaidHolds(trx, clientId, practitionerId);
-  if (held >= max) {
-    throw conflict(
-      'too_many_unpaid_holds',
-      `You already hold ${held} unpaid bookings with this practitioner (at most ${max}): pay for or cancel one before booking another.`,
-    );
-  }
+  const held = await app.bookings.countUnpaidHoldsLocked(trx, clientId, practitionerId);
+  if (held >= max) throw tooManyUnpaidHolds(held, max);
 }
+
+export const tooManyUnpaidHolds = (held: number, max: number) =>
+  conflict('too_many_unpaid_holds', `You already hold ${held} unpaid bookings with this practitioner (at most ${max}): pay for or cancel one before booking another.`);

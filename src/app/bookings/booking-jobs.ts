@@ -9,7 +9,7 @@ const REMINDERS: Array<{ kind: NotificationKind; beforeMs: number }> = [
   { kind: 'reminder_1h', beforeMs: HOUR_MS },
 ];
 
-export const notifyJob = (booking: BookingRow, kind: NotificationKind, occasion: string, runAt?: Date): OutboxJob => ({
+export const notifyJob = (booking: Pick<BookingRow, 'id'>, kind: NotificationKind, occasion: string, runAt?: Date): OutboxJob => ({
   queue: 'notifications',
   name: 'notify',
   payload: { bookingId: booking.id, kind, occasion },
@@ -20,7 +20,10 @@ export const notifyJob = (booking: BookingRow, kind: NotificationKind, occasion:
  * The timed jobs a booking needs in its current state and times. Called whenever the status or the
  * times change; jobs of an earlier state or time are left to find the booking moved on and do nothing.
  */
-export function lifecycleJobsFor(booking: BookingRow, now: Date): OutboxJob[] {
+/** The fields the timers depend on (a booking about to be written has them too). */
+export type TimedFacts = Pick<BookingRow, 'id' | 'status' | 'start_time' | 'end_time' | 'hold_expires_at' | 'booking_type'>;
+
+export function lifecycleJobsFor(booking: TimedFacts, now: Date): OutboxJob[] {
   const { id, status, start_time: start, end_time: end } = booking;
   const jobs: OutboxJob[] = [];
   if (status === 'pending_payment' && booking.hold_expires_at) {

@@ -67,7 +67,12 @@ export async function getBookingDetail(app: AppContext, caller: Caller, id: numb
     b.booking_type === 'bundle' ? app.credits.find(id) : undefined,
     b.bundle_booking_id === null ? 0 : app.credits.creditsSpentBy(id),
   ]);
-  const pricing = pricingBreakdown({
+  return { booking: b, actor, children, notes, history, payments, credits: credits ? creditsOf(credits) : null, pricing: pricingOf(b, payments, creditsUsed) };
+}
+
+/** The detail's pricing breakdown, from the booking, its ledger and the credits it used. */
+export function pricingOf(b: BookingView, payments: PaymentRow[], creditsUsed: number): PricingBreakdown {
+  return pricingBreakdown({
     // A redemption is a session of the bundle's service list at its price, paid by a credit.
     listPriceCents: b.list_price_cents ?? (b.bundle_booking_id === null ? null : b.service.price_cents),
     chargedCents: b.price_charged_cents,
@@ -76,5 +81,4 @@ export async function getBookingDetail(app: AppContext, caller: Caller, id: numb
     refundedCents: settledAmounts(payments).refundedCents,
     currency: b.currency,
   });
-  return { booking: b, actor, children, notes, history, payments, credits: credits ? creditsOf(credits) : null, pricing };
 }

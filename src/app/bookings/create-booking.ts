@@ -1,8 +1,11 @@
 import { conflict, invalid, invalidField, notFound } from '../../domain/errors';
 import { assertBundleRedeemable } from '../../domain/parent-bookings';
-import { planNewBooking } from '../../domain/booking-rules';
+import { planNewBooking, type BookingPlan } from '../../domain/booking-rules';
 import type { Caller } from '../../domain/types';
-import type { BookingRow } from '../../data/booking-repository';
+import type { BookingRow, NewBooking } from '../../data/booking-repository';
+import type { ServiceRecord } from '../../data/catalog-repository';
+import { getBookingDetail, type BookingDetail } from './booking-queries';
+import { createInOneWrite, fitsOneWrite } from './create-in-one-write';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
@@ -44,15 +47,78 @@ const REDEEM_REFUSALS = {
 };
 
 
-/** Books an individual session or a workshop seat for the caller. */
-export async function createBooking(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<BookingRow> {
-  const now = app.clock.now();
-  const service = await app.catalog.findService(input.service_id);
+/** The service a request names, offered by the practitioner it names, to someone else. */
+export function assertServiceBookable<S extends { id: number; practitioner_id: number }>(service: S | undefined, input: CreateBookingInput, caller: Caller): asserts service is S {
   if (!service) throw invalidField('service_id', `Service ${input.service_id} does not exist.`, 'does_not_exist');
   if (service.practitioner_id !== input.practitioner_id) {
     throw invalidField('service_id', `Service ${service.id} is not offered by practitioner ${input.practitioner_id}.`);
   }
   if (caller.id === service.practitioner_id) throw invalid('Practitioners cannot book their own services.', undefined, 'self_booking');
+}
+
+export const noSuchPractitioner = (input: CreateBookingInput) => invalidField('practitioner_id', `Practitioner ${input.practitioner_id} does not exist.`, 'does_not_exist');
+
+/** The row of a new individual booking or workshop seat, as planned. */
+export function newBookingRow(
+  caller: Caller,
+  input: CreateBookingInput,
+  facts: {
+    service: Pick<ServiceRecord, 'id' | 'practitioner_id' | 'name' | 'location_id' | 'price_cents' | 'cancellation_notice_hours'>;
+    plan: BookingPlan;
+    timezone: string;
+    blockedUntil: Date;
+    now: Date;
+    sessionId?: number | null;
+    bundleId?: number | null;
+    roomId?: number | null;
+  },
+): NewBooking {
+  const { service, plan, now } = facts;
+  return {
+    client_id: caller.id,
+    practitioner_id: service.practitioner_id,
+    service_id: service.id,
+    service_session_id: facts.sessionId ?? null,
+    parent_booking_id: null,
+    location_id: input.location_id ?? service.location_id,
+    booking_type: plan.bookingType,
+    title: input.title ?? service.name,
+    // Absent texts are left to the table's defaults.
+    ...(input.description !== undefined ? { description: input.description } : {}),
+    ...(input.client_notes !== undefined ? { client_notes: input.client_notes } : {}),
+    timezone: input.timezone ?? facts.timezone,
+    start_time: plan.start,
+    end_time: plan.end,
+    blocked_until: facts.blockedUntil,
+    status: plan.status,
+    payment_status: plan.paymentStatus,
+    price_charged_cents: plan.priceCents,
+    cancellation_notice_hours: service.cancellation_notice_hours,
+    hold_expires_at: plan.holdExpiresAt,
+    confirmed_at: plan.status === 'confirmed' ? now : null,
+    bundle_booking_id: facts.bundleId ?? null,
+    room_id: facts.roomId ?? null,
+    list_price_cents: service.price_cents,
+  };
+}
+
+/**
+ * Books an individual session or a workshop seat for the caller: an individual session with nothing else
+ * to take in two statements (create-in-one-write.ts), anything else in one transaction here.
+ */
+export async function createBooking(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<BookingDetail> {
+  if (fitsOneWrite(input)) {
+    const created = await createInOneWrite(app, caller, input);
+    if (created) return created;
+  }
+  const booking = await createInTransaction(app, caller, input);
+  return getBookingDetail(app, caller, booking.id);
+}
+
+async function createInTransaction(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<BookingRow> {
+  const now = app.clock.now();
+  const service = await app.catalog.findService(input.service_id);
+  assertServiceBookable(service, input, caller);
   if (input.location_id !== undefined && input.location_id !== service.location_id) {
     const location = await app.catalog.findLocation(input.location_id);
     if (!location || !(await mayUseLocation(app, location, service.practitioner_id))) {
@@ -70,7 +136,7 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
   }
   const bundle = input.bundle_booking_id === undefined ? undefined : await redeemableBundle(app, caller, input.bundle_booking_id, service.id);
   const schedule = await app.practitioners.loadSchedule(service.practitioner_id);
-  if (!schedule) throw invalidField('practitioner_id', `Practitioner ${input.practitioner_id} does not exist.`, 'does_not_exist');
+  if (!schedule) throw noSuchPractitioner(input);
 
   const plan = planNewBooking({
     service,
@@ -97,31 +163,10 @@ export async function createBooking(app: AppContext, caller: Caller, input: Crea
       if (!taken) throw conflict('session_full', 'This session is full.');
     }
     if (plan.status === 'pending_payment') await assertUnpaidHoldAllowed(app, trx, caller.id, service.practitioner_id);
-    const booking = await app.bookings.insert(trx, {
-          client_id: caller.id,
-          practitioner_id: service.practitioner_id,
-          service_id: service.id,
-          service_session_id: session?.id ?? null,
-          parent_booking_id: null,
-          location_id: input.location_id ?? service.location_id,
-          booking_type: plan.bookingType,
-          title: input.title ?? service.name,
-          description: input.description ?? '',
-          client_notes: input.client_notes ?? '',
-          timezone: input.timezone ?? schedule.timezone,
-          start_time: plan.start,
-          end_time: plan.end,
-          blocked_until: blockedUntil,
-          status: plan.status,
-          payment_status: plan.paymentStatus,
-          price_charged_cents: plan.priceCents,
-          cancellation_notice_hours: service.cancellation_notice_hours,
-          hold_expires_at: plan.holdExpiresAt,
-          confirmed_at: plan.status === 'confirmed' ? now : null,
-          bundle_booking_id: bundle?.id ?? null,
-          room_id: roomId,
-          list_price_cents: service.price_cents,
-        });
+    const booking = await app.bookings.insert(
+      trx,
+      newBookingRow(caller, input, { service, plan, timezone: schedule.timezone, blockedUntil, now, sessionId: session?.id, bundleId: bundle?.id, roomId }),
+    );
     if (bundle) {
       // Queues on the bundle's balance row: concurrent redemptions take one credit each until none is left.
       const outcome = await app.credits.redeem(trx, bundle.id, booking.id, now);

@@ -1,4 +1,5 @@
 import type { Caller } from '../../domain/types';
+import type { BookingDetail } from './booking-queries';
 import type { BookingRow } from '../../data/booking-repository';
 import type { AppContext } from '../app-context';
 import { startPayment, type PaymentStart } from '../payments/start-payment';
@@ -8,10 +9,10 @@ import { createParentBooking, type CreateParentInput } from './create-parent-boo
 import type { Requester } from './transition-booking';
 import { submitBooking } from './submit-booking';
 
-/** Creates a booking, then (once it is committed) what the client needs to pay for it. */
-export async function placeBooking(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<{ booking: BookingRow; payment: PaymentStart | null }> {
-  const booking = await createBooking(app, caller, input);
-  return { booking, payment: await startPayment(app, booking) };
+/** Creates a booking, then (once it is committed) what the client needs to pay for it; the detail is the booking as written. */
+export async function placeBooking(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<{ detail: BookingDetail; payment: PaymentStart | null }> {
+  const detail = await createBooking(app, caller, input);
+  return { detail, payment: await startPayment(app, detail.booking) };
 }
 
 /** Buys a course, package or bundle, then (once it is committed) what the client needs to pay for it. */

@@ -18,6 +18,14 @@ const KIND_OF: Record<Exclude<EventType, 'booking.reminder'>, NotificationKind> 
   'payment.refunded': 'payment_refunded',
 };
 
+/** One fan-out job per event that some endpoint wants, naming those endpoints. */
+export function fanOutJobs(events: Array<Pick<BookingEventRow, 'id' | 'booking_id' | 'type'>>, endpoints: Array<{ id: number; events: EventType[] }>): OutboxJob[] {
+  return events.flatMap((event): OutboxJob[] => {
+    const endpointIds = endpoints.filter((e) => e.events.includes(event.type)).map((e) => e.id);
+    return endpointIds.length ? [{ queue: 'webhooks', name: 'fan-out', payload: { bookingId: event.booking_id, eventId: event.id, endpointIds } }] : [];
+  });
+}
+
 /**
  * The jobs that fan recorded events out to webhook endpoints: every event, a child's quiet ones too (a
  * practitioner's systems hear about each booking they hold). Only when an active endpoint wants the
@@ -28,11 +36,12 @@ export async function webhookJobsFor(app: AppContext, trx: Knex.Transaction, pra
   if (!events.length) return [];
   // One read for all the events of a change: the endpoints listening now (one paused at this moment does
   // not hear of it, even if resumed before the job runs).
-  const endpoints = await app.webhooks.listeningToAny(trx, practitionerId, [...new Set(events.map((e) => e.type))]);
-  return events.flatMap((event): OutboxJob[] => {
-    const endpointIds = endpoints.filter((e) => e.events.includes(event.type)).map((e) => e.id);
-    return endpointIds.length ? [{ queue: 'webhooks', name: 'fan-out', payload: { bookingId: event.booking_id, eventId: event.id, endpointIds } }] : [];
-  });
+  return fanOutJobs(events, await app.webhooks.listeningToAny(trx, practitionerId, [...new Set(events.map((e) => e.type))]));
+}
+
+/** The job that tells the booking's people about a recorded event. */
+export function notifyJobFor(event: NewEvent, row: Pick<BookingEventRow, 'id' | 'booking_id'>): OutboxJob {
+  return { queue: 'notifications', name: 'notify', payload: { bookingId: row.booking_id, kind: KIND_OF[event.type], occasion: event.occasion ?? `event-${row.id}`, eventId: row.id } };
 }
 
 export interface NewEvent {
@@ -60,9 +69,7 @@ export async function recordBookingEvents(
   for (const event of events) {
     const row = (await app.events.record(trx, { bookingId: booking.id, type: event.type, occurredAt: now, details: event.details ?? null }))!;
     recorded.push(row);
-    if (options.tellPeople) {
-      jobs.push({ queue: 'notifications', name: 'notify', payload: { bookingId: booking.id, kind: KIND_OF[event.type], occasion: event.occasion ?? `event-${row.id}`, eventId: row.id } });
-    }
+    if (options.tellPeople) jobs.push(notifyJobFor(event, row));
   }
   jobs.push(...(await webhookJobsFor(app, trx, booking.practitioner_id, recorded)));
   await recordJobs(trx, jobs);

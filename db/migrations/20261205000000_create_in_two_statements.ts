@@ -10,9 +10,13 @@ import type { Knex } from 'knex';
  *   a transaction-scoped advisory lock on the pair. A VOLATILE function reads with a fresh snapshot, so
  *   called inside the write statement, after the locks it waited for, it sees every hold committed before
  *   them — which a plain sub-select of the same statement (its snapshot taken at the start) would not.
+ * - idempotency_keys.booking_id: the booking a create's Idempotency-Key made, written by the booking's own
+ *   write, so that a process dying between the commit and storing the answer leaves the key pointing at
+ *   the booking: the retry answers with it instead of booking again.
  */
 export async function up(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE practitioners ADD COLUMN schedule_version integer NOT NULL DEFAULT 1');
+  await knex.raw('ALTER TABLE idempotency_keys ADD COLUMN booking_id bigint REFERENCES bookings (id) ON DELETE SET NULL');
   await knex.raw(`
     CREATE FUNCTION unpaid_hold_count(p_client_id bigint, p_practitioner_id bigint) RETURNS bigint
     LANGUAGE plpgsql VOLATILE AS $$
@@ -28,5 +32,6 @@ export async function up(knex: Knex): Promise<void> {
 
 export async function down(knex: Knex): Promise<void> {
   await knex.raw('DROP FUNCTION IF EXISTS unpaid_hold_count(bigint, bigint)');
+  await knex.raw('ALTER TABLE idempotency_keys DROP COLUMN IF EXISTS booking_id');
   await knex.raw('ALTER TABLE practitioners DROP COLUMN IF EXISTS schedule_version');
 }

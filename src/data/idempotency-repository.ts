@@ -8,6 +8,9 @@ export interface IdempotencyRecord {
   response_headers: Record<string, string> | null;
   /** Sealed JSON of the body (see the migration). */
   response_body: string | null;
+  /** The booking a create made under this key, written in the booking's transaction. */
+  booking_id: number | null;
+  locked_at: Date;
 }
 
 export interface ClaimRequest {
@@ -35,15 +38,20 @@ export function createIdempotencyRepository(db: Knex) {
            SET request_hash = EXCLUDED.request_hash, created_at = EXCLUDED.created_at, locked_at = EXCLUDED.locked_at,
                response_status = NULL, response_headers = NULL, response_body = NULL
            WHERE k.created_at <= :expiredBefore
-              OR (k.response_status IS NULL AND k.locked_at <= :abandonedBefore AND k.request_hash = EXCLUDED.request_hash)
+              OR (k.response_status IS NULL AND k.locked_at <= :abandonedBefore AND k.request_hash = EXCLUDED.request_hash AND k.booking_id IS NULL)
          RETURNING id`,
         { owner: req.owner, key: req.key, hash: req.requestHash, now: req.now, expiredBefore: req.expiredBefore, abandonedBefore: req.abandonedBefore },
       );
       if (rows.length) return { claimedId: Number(rows[0].id) };
       const existing: IdempotencyRecord | undefined = await db('idempotency_keys')
         .where({ owner: req.owner, key: req.key })
-        .first('id', 'request_hash', 'response_status', 'response_headers', 'response_body');
+        .first('id', 'request_hash', 'response_status', 'response_headers', 'response_body', 'booking_id', 'locked_at');
       return { existing: existing && { ...existing, id: Number(existing.id) } };
+    },
+
+    /** Ties a claim to the booking its request made, in the booking's transaction. */
+    async attachBooking(trx: Knex.Transaction, id: number, bookingId: number): Promise<void> {
+      await trx('idempotency_keys').where({ id }).update({ booking_id: bookingId });
     },
 
     /** Stores the answer of a claim; only the claim still running is written. */

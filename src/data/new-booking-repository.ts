@@ -47,6 +47,8 @@ export interface NewBookingWrite {
   /** For an unpaid hold: the most the client may hold with the practitioner (counted under the write's locks). */
   maxUnpaidHolds: number | null;
   notifyChannel: string;
+  /** The request's Idempotency-Key claim, tied to the booking by the same statement. */
+  idempotencyClaimId: number | null;
 }
 
 export type NewBookingOutcome =
@@ -158,6 +160,7 @@ export function createNewBookingRepository(db: Knex) {
         ],
         ['history', insertRows(db, 'booking_status_history', [w.history], fromBooking)],
       ];
+      if (w.idempotencyClaimId !== null) ctes.push(['idempotency', db.raw('UPDATE idempotency_keys k SET booking_id = b.id FROM b WHERE k.id = ?', [w.idempotencyClaimId])]);
       if (w.event) ctes.push(['event', insertRows(db, 'booking_events', [w.event], fromBooking, true)]);
       if (w.jobs.length) ctes.push(['jobs', db.raw('? RETURNING 1', [insertRows(db, 'outbox', w.jobs, fromBooking)])]);
       const wake = w.jobs.length ? db.raw('(SELECT pg_notify(?, ?) FROM jobs LIMIT 1)', [w.notifyChannel, '']) : db.raw('NULL');

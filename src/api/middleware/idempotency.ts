@@ -5,6 +5,15 @@ import { invalid } from '../../domain/errors';
 import { toHttpError } from '../error-mapper';
 
 export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
+/** What a handler learns of the request's key: the claim its write should carry, or the booking to answer with. */
+export interface IdempotencyState {
+  claimId: number;
+  /** A create whose booking committed before its process died: answer with it, book nothing. */
+  resumeBookingId: number | null;
+}
+
+export const idempotencyOf = (state: { idempotency?: IdempotencyState }): IdempotencyState | undefined => state.idempotency;
 /** The answer headers a replay gives back (the rest are the server's of the moment: request id, rate limits). */
 const REPLAYED_HEADERS = ['location', 'etag'];
 /**
@@ -47,6 +56,7 @@ export function idempotency(app: AppContext): Middleware {
       return;
     }
 
+    ctx.state.idempotency = { claimId: claim.id, resumeBookingId: claim.outcome === 'resume' ? claim.bookingId : null } satisfies IdempotencyState;
     try {
       await next();
     } catch (error) {

@@ -3,7 +3,8 @@ import type { AppContext } from '../../app/app-context';
 import { listBookings } from '../../app/bookings/booking-queries';
 import type { CreateBookingInput } from '../../app/bookings/create-booking';
 import type { CreateParentInput } from '../../app/bookings/create-parent-booking';
-import { placeBooking, placeParentBooking } from '../../app/bookings/place-booking';
+import { placeBooking, placeParentBooking, resumePlacedBooking } from '../../app/bookings/place-booking';
+import { idempotencyOf } from '../middleware/idempotency';
 import type { ParentType } from '../../domain/parent-bookings';
 import { updateBooking, type BookingPatch } from '../../app/bookings/update-booking';
 import { actorFor } from '../../domain/booking-status';
@@ -78,7 +79,8 @@ export function bookingsRoutes(app: AppContext): Router {
   router.post('/', async (ctx) => {
     const caller = requireCaller(ctx.state);
     const input = validate<CreateBookingInput>(createBookingSchema, ctx.request.body);
-    const { detail, payment } = await placeBooking(app, caller, input);
+    const key = idempotencyOf(ctx.state);
+    const { detail, payment } = key?.resumeBookingId ? await resumePlacedBooking(app, caller, key.resumeBookingId) : await placeBooking(app, caller, input, key?.claimId);
     ctx.status = 201;
     ctx.set('Location', `/api/v1/drf/bookings/${detail.booking.id}/`);
     ctx.body = { ...withEtag(app, ctx, detail), payment };
@@ -94,10 +96,13 @@ export function bookingsRoutes(app: AppContext): Router {
       router.post(`/${path}/`, async (ctx) => {
         const caller = requireCaller(ctx.state);
         const input = validate<CreateParentInput>(createParentSchema, ctx.request.body);
-        const { booking, payment } = await placeParentBooking(app, caller, type, input);
+        const key = idempotencyOf(ctx.state);
+        const { detail, payment } = key?.resumeBookingId
+          ? await resumePlacedBooking(app, caller, key.resumeBookingId)
+          : await placeParentBooking(app, caller, type, input, key?.claimId);
         ctx.status = 201;
-        ctx.set('Location', `/api/v1/drf/bookings/${booking.id}/`);
-        ctx.body = { ...(await detailWithEtag(ctx, caller, booking.id)), payment };
+        ctx.set('Location', `/api/v1/drf/bookings/${detail.booking.id}/`);
+        ctx.body = { ...withEtag(app, ctx, detail), payment };
       });
     }
   }

@@ -106,16 +106,16 @@ export function newBookingRow(
  * Books an individual session or a workshop seat for the caller: an individual session with nothing else
  * to take in two statements (create-in-one-write.ts), anything else in one transaction here.
  */
-export async function createBooking(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<BookingDetail> {
+export async function createBooking(app: AppContext, caller: Caller, input: CreateBookingInput, idempotencyClaimId: number | null = null): Promise<BookingDetail> {
   if (fitsOneWrite(input)) {
-    const created = await createInOneWrite(app, caller, input);
+    const created = await createInOneWrite(app, caller, input, idempotencyClaimId);
     if (created) return created;
   }
-  const booking = await createInTransaction(app, caller, input);
+  const booking = await createInTransaction(app, caller, input, idempotencyClaimId);
   return getBookingDetail(app, caller, booking.id);
 }
 
-async function createInTransaction(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<BookingRow> {
+async function createInTransaction(app: AppContext, caller: Caller, input: CreateBookingInput, idempotencyClaimId: number | null): Promise<BookingRow> {
   const now = app.clock.now();
   const service = await app.catalog.findService(input.service_id);
   assertServiceBookable(service, input, caller);
@@ -173,6 +173,7 @@ async function createInTransaction(app: AppContext, caller: Caller, input: Creat
       if (outcome !== 'redeemed') throw REDEEM_REFUSALS[outcome]();
     }
     await recordCreation(app, trx, booking, caller);
+    if (idempotencyClaimId !== null) await app.idempotency.attachBooking(trx, idempotencyClaimId, booking.id);
     return booking;
   });
 }

@@ -38,7 +38,7 @@ export function fitsOneWrite(input: CreateBookingInput): input is CreateBookingI
  * under the lock by the transaction path. Returns undefined for what this path does not book (a service
  * that needs a room, a workshop) — the caller takes the transaction path.
  */
-export async function createInOneWrite(app: AppContext, caller: Caller, input: CreateBookingInput): Promise<BookingDetail | undefined> {
+export async function createInOneWrite(app: AppContext, caller: Caller, input: CreateBookingInput, idempotencyClaimId: number | null = null): Promise<BookingDetail | undefined> {
   if (!fitsOneWrite(input)) return undefined;
   for (let attempt = 0; attempt < 2; attempt += 1) {
     const now = app.clock.now();
@@ -96,6 +96,7 @@ export async function createInOneWrite(app: AppContext, caller: Caller, input: C
       scheduleVersion: read.schedule.version,
       maxUnpaidHolds: booking.status === 'pending_payment' ? max : null,
       notifyChannel: OUTBOX_CHANNEL,
+      idempotencyClaimId,
     });
     switch (written.outcome) {
       case 'created': {

@@ -27,7 +27,7 @@ function expansionFlow(parent: BookingRow, componentKeys: string[]): OutboxJob {
  * Buys a course, a package or a bundle (docs/api-conventions.md#packages-courses-and-bundles). A course takes a seat in every future session
  * here, all or none; the children themselves are created by the expansion flow recorded with it.
  */
-export async function createParentBooking(app: AppContext, caller: Caller, type: ParentType, input: CreateParentInput): Promise<BookingRow> {
+export async function createParentBooking(app: AppContext, caller: Caller, type: ParentType, input: CreateParentInput, idempotencyClaimId: number | null = null): Promise<BookingRow> {
   const now = app.clock.now();
   const service = await app.catalog.findService(input.service_id);
   if (!service) throw invalidField('service_id', `Service ${input.service_id} does not exist.`, 'does_not_exist');
@@ -77,6 +77,7 @@ export async function createParentBooking(app: AppContext, caller: Caller, type:
     await recordCreation(app, trx, booking, caller, plan.components.length ? [expansionFlow(booking, plan.components.map((c) => c.key))] : []);
     // A free bundle is confirmed at once: its credits are granted in this transaction too.
     if (booking.booking_type === 'bundle' && booking.status === 'confirmed') await grantBundleCredits(app, trx, booking);
+    if (idempotencyClaimId !== null) await app.idempotency.attachBooking(trx, idempotencyClaimId, booking.id);
     return booking;
   });
 }

@@ -25,7 +25,11 @@ export interface StoredResponse {
   body: unknown;
 }
 
-export type IdempotencyClaim = { outcome: 'claimed'; id: number } | { outcome: 'replay'; response: StoredResponse };
+/**
+ * `claimed`: run the request (its id is passed to the write that should carry it). `resume`: a create whose
+ * booking committed but whose answer was never stored (its process died): answer with that booking.
+ */
+export type IdempotencyClaim = { outcome: 'claimed'; id: number } | { outcome: 'resume'; id: number; bookingId: number } | { outcome: 'replay'; response: StoredResponse };
 
 /** Object keys sorted, so that two encodings of one JSON body hash alike. */
 function canonicalJson(value: unknown): string {
@@ -70,6 +74,8 @@ export async function claimIdempotencyKey(app: AppContext, req: IdempotentReques
     if (existing.request_hash !== requestHash) {
       throw unprocessable('idempotency_key_reused', 'This Idempotency-Key was used with another request (method, path or body); use a new key for a new request.');
     }
+    const abandoned = existing.locked_at.getTime() <= now.getTime() - ABANDONED_CLAIM_MS;
+    if (existing.response_status === null && existing.booking_id !== null && abandoned) return { outcome: 'resume', id: existing.id, bookingId: existing.booking_id };
     if (existing.response_status === null || existing.response_body === null) {
       throw conflict('idempotency_key_in_use', 'A request with this Idempotency-Key is still being processed; retry shortly.');
     }

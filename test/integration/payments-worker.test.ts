@@ -20,7 +20,7 @@ import {
   promoteDelayedJob,
   succeeded,
 } from '../support/payments';
-import { deleteRedisKeys, eventually, jobOfRow, openQueues, spawnWorker, killSpawnedWorkers, startWorkersInProcess } from '../support/workers';
+import { deleteRedisKeys, eventually, jobOfRow, openQueues, outboxRowsOf, spawnWorker, killSpawnedWorkers, startWorkersInProcess } from '../support/workers';
 
 const START = '2030-01-08T10:00:00Z';
 const PRICE = 5000;
@@ -37,6 +37,11 @@ const bookingBecomes = (h: Harness, id: number, fields: Record<string, unknown>)
 
 /** Moves the clock past the booking's hold and runs its expire-hold job now, through the lifecycle worker. */
 async function expireHold(h: Harness, bookingId: number): Promise<void> {
+  // The relay delays a job by its run_at less the app's clock: the job must be relayed before the clock moves past it.
+  await eventually(async () => {
+    const [job] = (await outboxRowsOf(h, bookingId)).filter((r) => r.job_name === 'expire-hold');
+    expect(job?.dispatched_at, 'the expire-hold job relayed').to.not.equal(null);
+  });
   const row = await bookingRow(h, bookingId);
   h.clock.set(new Date(row.hold_expires_at.getTime() + MINUTE));
   await promoteDelayedJob(h, 'lifecycle', 'expire-hold', bookingId);

@@ -58,15 +58,15 @@ export function assertServiceBookable<S extends { id: number; practitioner_id: n
 
 export const noSuchPractitioner = (input: CreateBookingInput) => invalidField('practitioner_id', `Practitioner ${input.practitioner_id} does not exist.`, 'does_not_exist');
 
-/** The row of a new individual booking or workshop seat, as planned. */
+/** The row of a new top-level booking (a session, a workshop seat, a course, package or bundle), as planned. */
 export function newBookingRow(
   caller: Caller,
-  input: CreateBookingInput,
+  input: Pick<CreateBookingInput, 'location_id' | 'title' | 'description' | 'client_notes' | 'timezone'>,
   facts: {
     service: Pick<ServiceRecord, 'id' | 'practitioner_id' | 'name' | 'location_id' | 'price_cents' | 'cancellation_notice_hours'>;
-    plan: BookingPlan;
+    plan: Pick<BookingPlan, 'bookingType' | 'status' | 'paymentStatus' | 'priceCents' | 'holdExpiresAt'> & { start: Date | null; end: Date | null };
     timezone: string;
-    blockedUntil: Date;
+    blockedUntil: Date | null;
     now: Date;
     sessionId?: number | null;
     bundleId?: number | null;

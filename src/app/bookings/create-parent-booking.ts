@@ -7,6 +7,7 @@ import type { AppContext } from '../app-context';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { recordCreation } from './record-creation';
 import { grantBundleCredits } from './parent-effects';
+import { newBookingRow } from './create-booking';
 
 export interface CreateParentInput {
   service_id: number;
@@ -38,28 +39,9 @@ export async function createParentBooking(app: AppContext, caller: Caller, type:
 
   return app.db.transaction(async (trx) => {
     const booking = await app.bookings.insert(trx, {
-          client_id: caller.id,
-          practitioner_id: service.practitioner_id,
-          service_id: service.id,
-          service_session_id: null,
-          parent_booking_id: null,
-          location_id: service.location_id,
-          booking_type: plan.bookingType,
-          title: service.name,
-          client_notes: input.client_notes ?? '',
-          timezone: schedule?.timezone ?? 'UTC',
-          start_time: plan.start,
-          end_time: plan.end,
-          blocked_until: plan.end,
-          status: plan.status,
-          payment_status: plan.paymentStatus,
-          price_charged_cents: plan.priceCents,
-          cancellation_notice_hours: service.cancellation_notice_hours,
-          hold_expires_at: plan.holdExpiresAt,
-          confirmed_at: plan.status === 'confirmed' ? now : null,
-          expansion_status: plan.components.length ? 'pending' : null,
-          list_price_cents: service.price_cents,
-        });
+      ...newBookingRow(caller, { client_notes: input.client_notes }, { service, plan, timezone: schedule?.timezone ?? 'UTC', blockedUntil: plan.end, now }),
+      expansion_status: plan.components.length ? 'pending' : null,
+    });
     if (type === 'course') {
       const full = await app.catalog.takeSeats(trx, plan.components.map((c) => c.sessionId!));
       if (full.length) throw conflict('session_full', `This course is full: session ${full.join(', ')} has no seat left.`);

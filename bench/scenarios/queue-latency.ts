@@ -4,7 +4,7 @@ import { recordJobs } from '../../src/jobs/outbox-writer';
 import type { HttpResponse } from '../http-client';
 import { formatStages, jobLatencies, stats, waitForDoneRows } from '../job-latency';
 import { atRate } from '../open-loop';
-import { recordBookingCommits, readJobTimes, startInProcessWorkers, waitUntil, type InProcessWorkers } from '../queue-probe';
+import { readJobTimes, startInProcessWorkers, waitUntil, type InProcessWorkers } from '../queue-probe';
 import { recordQueries, type RecordedQuery } from '../query-profile';
 import { defineScenario, percentile, round, type BenchContext, type BenchRow } from '../support';
 import { setUpBookingTargets, slotBooker } from '../slot-booker';
@@ -65,7 +65,7 @@ async function apiCase(ctx: BenchContext, state: State, probe: Probe): Promise<B
   const { book } = slotBooker(ctx, state, RATE);
   await book(ctx.warmupSeconds);
   await quiesce(ctx, probe);
-  const commits = recordBookingCommits(ctx.app.db);
+  const commits = await ctx.api.recordBookingCommits();
   const load = watchProcess();
   const { results, elapsedSeconds } = await book(ctx.seconds).finally(() => commits.stop());
   const processLoad = load.stop();

@@ -1,0 +1,58 @@
+/**
+ * The API process of `npm run bench`: the real composition root and web server (src/api/server.ts, as
+ * src/api/main.ts starts them), plus probes the bench process reads over IPC, since it can no longer
+ * listen to this process's knex: every query's time ('queries') and when each booking's transaction sent
+ * COMMIT ('commits'). Load comes from the bench process; nothing here generates any.
+ *
+ * BENCH_WITHOUT_MIDDLEWARE=name[,name] leaves those middlewares out of the chain (ApiDeps.without), for
+ * the middleware-cost scenario only; src/api/main.ts never sets it.
+ */
+import { createRuntime, exitOnStartupFailure } from '../src/composition';
+import { startWeb } from '../src/api/server';
+import { OPTIONAL_MIDDLEWARE, type OptionalMiddleware } from '../src/api/app';
+import { onShutdown } from '../src/platform/shutdown';
+import { recordQueries } from './query-profile';
+import { recordBookingCommits } from './queue-probe';
+
+type Probe = { take(): unknown; stop(): void };
+const PROBES: Record<string, (app: Awaited<ReturnType<typeof createRuntime>>) => Probe> = {
+  queries: (app) => recordQueries(app.db),
+  commits: (app) => {
+    const recorder = recordBookingCommits(app.db);
+    return { take: () => [...recorder.commits.entries()], stop: recorder.stop };
+  },
+};
+
+function parseWithout(raw: string | undefined): OptionalMiddleware[] {
+  const names = (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const unknown = names.filter((n) => !(OPTIONAL_MIDDLEWARE as readonly string[]).includes(n));
+  if (unknown.length) throw new Error(`BENCH_WITHOUT_MIDDLEWARE: unknown ${unknown.join(', ')}; known: ${OPTIONAL_MIDDLEWARE.join(', ')}`);
+  return names as OptionalMiddleware[];
+}
+
+async function main(): Promise<void> {
+  const without = parseWithout(process.env.BENCH_WITHOUT_MIDDLEWARE);
+  const app = await createRuntime('bench-web');
+  const web = await startWeb(app, { without });
+  onShutdown(app.logger, [web.close, () => app.db.destroy()]);
+  const running = new Map<string, Probe>();
+  process.on('message', (message: { id: number; op: 'start' | 'take' | 'stop'; probe: string }) => {
+    const answer = (value: unknown) => process.send!({ id: message.id, value });
+    const make = PROBES[message.probe];
+    if (!make) return process.send!({ id: message.id, error: `no probe ${message.probe}` });
+    if (message.op === 'start') {
+      running.get(message.probe)?.stop();
+      running.set(message.probe, make(app));
+      return answer(null);
+    }
+    const probe = running.get(message.probe);
+    const value = probe?.take() ?? [];
+    if (message.op === 'stop') {
+      probe?.stop();
+      running.delete(message.probe);
+    }
+    answer(value);
+  });
+}
+
+main().catch(exitOnStartupFailure);

@@ -89,3 +89,23 @@ export async function startNodeProcess(script: string, env: Record<string, strin
   };
   return { baseUrl, child, ask, close };
 }
+
+/** Until `count` distinct processes have answered GET /healthz (its `pid`), one connection per request; 90 s at most. */
+export async function waitForProcesses(baseUrl: string, count: number): Promise<number[]> {
+  const pids = new Set<number>();
+  const deadline = Date.now() + 90_000;
+  while (pids.size < count) {
+    if (Date.now() > deadline) throw new Error(`${baseUrl}: ${pids.size} of ${count} web processes answered within 90 s`);
+    const pid = await new Promise<number | undefined>((resolve) => {
+      const req = http.get(`${baseUrl}/healthz`, { agent: false }, (res) => {
+        let body = '';
+        res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        res.on('end', () => resolve((JSON.parse(body) as { pid?: number }).pid));
+      });
+      req.on('error', () => resolve(undefined));
+    });
+    if (pid !== undefined) pids.add(pid);
+    else await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  return [...pids];
+}

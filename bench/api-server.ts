@@ -2,7 +2,8 @@
  * The API process of `npm run bench`: the real composition root and web server (src/api/server.ts, as
  * src/api/main.ts starts them), plus probes the bench process reads over IPC, since it can no longer
  * listen to this process's knex: every query's time ('queries') and when each booking's transaction sent
- * COMMIT ('commits'). Load comes from the bench process; nothing here generates any.
+ * COMMIT ('commits'); and `usage`: this process's CPU time and the requests it has received, so that a
+ * scenario can tell CPU per request, a figure a busy machine disturbs far less than req/s. Load comes from the bench process; nothing here generates any.
  *
  * BENCH_WITHOUT_MIDDLEWARE=name[,name] leaves those middlewares out of the chain (ApiDeps.without), for
  * the middleware-cost scenario only; src/api/main.ts never sets it.
@@ -36,8 +37,14 @@ async function main(): Promise<void> {
   const web = await startWeb(app, { without });
   onShutdown(app.logger, [web.close, () => app.db.destroy()]);
   const running = new Map<string, Probe>();
-  process.on('message', (message: { id: number; op: 'start' | 'take' | 'stop'; probe: string }) => {
+  let requests = 0;
+  web.server.on('request', () => requests++);
+  process.on('message', (message: { id: number; op: 'start' | 'take' | 'stop' | 'usage'; probe: string }) => {
     const answer = (value: unknown) => process.send!({ id: message.id, value });
+    if (message.op === 'usage') {
+      const { user, system } = process.cpuUsage();
+      return answer({ cpuMicros: user + system, requests });
+    }
     const make = PROBES[message.probe];
     if (!make) return process.send!({ id: message.id, error: `no probe ${message.probe}` });
     if (message.op === 'start') {

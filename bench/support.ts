@@ -28,10 +28,21 @@ export interface Ceilings {
   http: number | null;
 }
 
+export interface ApiUsage {
+  cpuMicros: number;
+  requests: number;
+}
+
+/** CPU µs per request between two usage() readings. */
+export const cpuPerRequest = (before: ApiUsage, after: ApiUsage): number | null =>
+  after.requests > before.requests ? round((after.cpuMicros - before.cpuMicros) / (after.requests - before.requests), 0) : null;
+
 /** The API process's probes, read over IPC (bench/api-server.ts). */
 export interface ApiProbes {
   /** Every query the API runs, with its time, from now on; stop() returns those not taken yet. */
   recordQueries(): Promise<{ take(): Promise<RecordedQuery[]>; stop(): Promise<RecordedQuery[]> }>;
+  /** The API process's CPU time so far (µs) and the requests it has received. */
+  usage(): Promise<ApiUsage>;
   /** When the API sent COMMIT for each booking's transaction (epoch ms by booking id); `commits` is filled by stop(). */
   recordBookingCommits(): Promise<{ commits: Map<number, number>; stop(): Promise<void> }>;
 }
@@ -185,9 +196,10 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   }
 }
 
-function apiProbes(api: BenchProcess): ApiProbes {
+export function apiProbes(api: BenchProcess): ApiProbes {
   const start = (probe: string) => api.ask<null>({ op: 'start', probe });
   return {
+    usage: () => api.ask<ApiUsage>({ op: 'usage' }),
     async recordQueries() {
       await start('queries');
       return {

@@ -5,7 +5,7 @@ import { createBookingSchema } from '../../src/api/routes/bookings.schemas';
 import { validate } from '../../src/api/validation';
 import { registerUsers, tokenRotation } from '../fixtures';
 import { startNodeProcess } from '../processes';
-import { defineScenario, measure, round, type BenchContext, type BenchRow, type LoadCase } from '../support';
+import { apiProbes, cpuPerRequest, defineScenario, measure, round, type BenchContext, type BenchRow, type LoadCase } from '../support';
 import { timingRow } from '../timing-row';
 
 const NAME = 'middleware-cost';
@@ -66,21 +66,32 @@ export const scenario = defineScenario({
     noBody[0]!.details = { ...noBody[0]!.details, without: 'body', ...compare(full.value.plain, noBody[0]!) };
     rows.push(...noBody);
     rows.push(validationRow());
+    printCosts(rows);
     return rows;
   },
 });
 
-/** The difference a row makes to `base`: rps ratio, and the p50 it adds (negative: it saves). */
-const compare = (base: BenchRow, row: BenchRow) => ({ rps_vs_reference: base.rps ? round(row.rps / base.rps, 3) : null, p50_ms_vs_reference: round(row.p50 - base.p50, 2) });
+const cpuOf = (row: BenchRow) => row.details?.api_cpu_us_per_request as number | null | undefined;
+
+/** The difference a row makes to `base`: rps ratio, and the p50 and API CPU per request it adds (negative: it saves). */
+const compare = (base: BenchRow, row: BenchRow) => ({
+  rps_vs_reference: base.rps ? round(row.rps / base.rps, 3) : null,
+  p50_ms_vs_reference: round(row.p50 - base.p50, 2),
+  cpu_us_vs_reference: cpuOf(base) != null && cpuOf(row) != null ? cpuOf(row)! - cpuOf(base)! : null,
+});
 
 /** An API process started without `without`, the cases `body` measures on it, and its rows. */
 async function withApi<T>(ctx: BenchContext, without: OptionalMiddleware[], body: (at: (load: LoadCase) => Promise<BenchRow>) => Promise<T>): Promise<{ rows: BenchRow[]; value: T }> {
-  const api = await startNodeProcess('bench/api-server.ts', { ...ctx.apiEnv, BENCH_WITHOUT_MIDDLEWARE: without.join(',') });
+  const api = await startNodeProcess('bench/api-server.ts', { ...ctx.apiEnv, BENCH_WITHOUT_MIDDLEWARE: without.join(',') }, { ipc: true });
+  const probes = apiProbes(api);
   const rows: BenchRow[] = [];
   try {
     const value = await body(async (load) => {
+      // CPU per request (warm-up included) holds up on a busy machine far better than req/s.
+      const before = await probes.usage();
       const row = await measure({ ...ctx, baseUrl: api.baseUrl }, NAME, load);
       await ctx.settle();
+      row.details = { ...row.details, api_cpu_us_per_request: cpuPerRequest(before, await probes.usage()) };
       rows.push(row);
       return row;
     });
@@ -88,6 +99,18 @@ async function withApi<T>(ctx: BenchContext, without: OptionalMiddleware[], body
   } finally {
     await api.close();
   }
+}
+
+/** Per row: the API's CPU per request and what leaving the middleware out changed. */
+function printCosts(rows: BenchRow[]): void {
+  const lines = rows
+    .filter((r) => cpuOf(r) !== undefined)
+    .map((r) => {
+      const d = r.details ?? {};
+      const delta = d.cpu_us_vs_reference == null ? '' : `  Δ ${String(d.cpu_us_vs_reference).padStart(5)} µs, Δp50 ${String(d.p50_ms_vs_reference).padStart(6)} ms, × ${String(d.rps_vs_reference)} req/s`;
+      return `  ${String(cpuOf(r) ?? '-').padStart(6)} µs CPU/request${delta}  ${r.case}`;
+    });
+  process.stdout.write(`${NAME}: API CPU per request (Δ: against the full stack's same request)\n${lines.join('\n')}\n`);
 }
 
 /** The create-booking body through its Joi schema (what validate() adds to each create), one call after another. */

@@ -2,8 +2,9 @@
  * The API process of `npm run bench`: the real composition root and web server (src/api/server.ts, as
  * src/api/main.ts starts them), plus probes the bench process reads over IPC, since it can no longer
  * listen to this process's knex: every query's time ('queries') and when each booking's transaction sent
- * COMMIT ('commits'); and `usage`: this process's CPU time and the requests it has received, so that a
- * scenario can tell CPU per request, a figure a busy machine disturbs far less than req/s. Load comes from the bench process; nothing here generates any.
+ * COMMIT ('commits'); and `usage`: this process's CPU time, the requests it has received (so that a
+ * scenario can tell CPU per request, a figure a busy machine disturbs far less than req/s) and those
+ * still being handled (what settle() waits for). Load comes from the bench process; nothing here generates any.
  *
  * BENCH_WITHOUT_MIDDLEWARE=name[,name] leaves those middlewares out of the chain (ApiDeps.without), for
  * the middleware-cost scenario only; src/api/main.ts never sets it.
@@ -38,12 +39,21 @@ async function main(): Promise<void> {
   onShutdown(app.logger, [web.close, () => app.db.destroy()]);
   const running = new Map<string, Probe>();
   let requests = 0;
-  web.server.on('request', () => requests++);
+  let inFlight = 0;
+  // Counted until Koa's middleware chain settles (its handler's promise), not until the socket closes:
+  // autocannon destroys its sockets when time is up, and the handlers behind them go on using the database.
+  const [handle] = web.server.listeners('request') as Array<(req: unknown, res: unknown) => unknown>;
+  web.server.removeAllListeners('request');
+  web.server.on('request', (req, res) => {
+    requests++;
+    inFlight++;
+    void Promise.resolve(handle!(req, res)).finally(() => inFlight--);
+  });
   process.on('message', (message: { id: number; op: 'start' | 'take' | 'stop' | 'usage'; probe: string }) => {
     const answer = (value: unknown) => process.send!({ id: message.id, value });
     if (message.op === 'usage') {
       const { user, system } = process.cpuUsage();
-      return answer({ cpuMicros: user + system, requests });
+      return answer({ cpuMicros: user + system, requests, inFlight });
     }
     const make = PROBES[message.probe];
     if (!make) return process.send!({ id: message.id, error: `no probe ${message.probe}` });

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 
 const ROOT = path.resolve(__dirname, '..');
-/** Postgres sees the API's connections under this name (PGAPPNAME), which is how settle() finds them. */
+/** Postgres sees the API's connections under this name (PGAPPNAME), which is how databaseConnectionsIdle() finds them. */
 export const API_APPLICATION_NAME = 'estuary-bench-api';
 
 export interface BenchProcess {

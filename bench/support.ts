@@ -31,6 +31,8 @@ export interface Ceilings {
 export interface ApiUsage {
   cpuMicros: number;
   requests: number;
+  /** Requests whose middleware chain has not settled yet. */
+  inFlight: number;
 }
 
 /** CPU µs per request between two usage() readings. */
@@ -41,7 +43,7 @@ export const cpuPerRequest = (before: ApiUsage, after: ApiUsage): number | null 
 export interface ApiProbes {
   /** Every query the API runs, with its time, from now on; stop() returns those not taken yet. */
   recordQueries(): Promise<{ take(): Promise<RecordedQuery[]>; stop(): Promise<RecordedQuery[]> }>;
-  /** The API process's CPU time so far (µs) and the requests it has received. */
+  /** The API process's CPU time so far (µs), the requests it has received and those in flight. */
   usage(): Promise<ApiUsage>;
   /** When the API sent COMMIT for each booking's transaction (epoch ms by booking id); `commits` is filled by stop(). */
   recordBookingCommits(): Promise<{ commits: Map<number, number>; stop(): Promise<void> }>;
@@ -64,7 +66,7 @@ export interface BenchContext {
   warmupSeconds: number;
   connections: number;
   ceilings: Ceilings;
-  /** Resolves once the API's connections have been idle for a moment (autocannon stops without waiting for the answers). */
+  /** Resolves once the API has finished every request it received (autocannon stops without waiting for the answers). */
   settle(): Promise<void>;
 }
 
@@ -152,7 +154,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     // A few clients hold thousands of unpaid bookings per run: the default cap (3 per practitioner)
     // turned create-booking into 409 too_many_unpaid_holds after the first 60. The check still runs.
     MAX_UNPAID_HOLDS_PER_PRACTITIONER: '1000',
-    // How settle() tells the API's connections from this process's own.
+    // How databaseConnectionsIdle() tells the API's connections from this process's own.
     PGAPPNAME: API_APPLICATION_NAME,
     WEB_CONCURRENCY: '1',
   };
@@ -176,17 +178,18 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     await migrateLatest(db);
     const app = createAppContext({ config, db, clock: systemClock, logger: createLogger(config.logLevel, 'bench') });
     api = await startNodeProcess('bench/api-server.ts', apiEnv, { ipc: true });
+    const probes = apiProbes(api);
     const ctx: BenchContext = {
       app,
       baseUrl: api.baseUrl,
-      api: apiProbes(api),
+      api: probes,
       databaseUrl,
       apiEnv,
       seconds,
       warmupSeconds: positiveNumber('BENCH_WARMUP_SECONDS', Math.min(2, Math.ceil(seconds / 5))),
       connections: Math.round(positiveNumber('BENCH_CONNECTIONS', 10)),
       ceilings: { insert: null, http: null },
-      settle: () => apiConnectionsIdle(db),
+      settle: () => requestsFinished(probes),
     };
     settle = ctx.settle;
     return { ctx, resetDatabase: () => truncateAllTables(app), close };
@@ -220,20 +223,27 @@ export function apiProbes(api: BenchProcess): ApiProbes {
   };
 }
 
+/** Until a bench/api-server.ts process has no request in flight (at most 120 s). */
+export async function requestsFinished(probes: ApiProbes): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while ((await probes.usage()).inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
 /**
- * Until no connection of the API processes (application_name API_APPLICATION_NAME, whichever process
- * and however many) has been busy for three looks in a row, 20 ms apart: the requests autocannon gave
- * up on are then finished, or at least out of the database. Waits at most 60 s.
+ * For API processes without the probes (src/api/main.ts, several with WEB_CONCURRENCY): until no
+ * connection of theirs (application_name API_APPLICATION_NAME) has been busy for five looks in a row,
+ * 100 ms apart. A heuristic (a request between two queries, or starved of CPU, looks idle), good enough
+ * between cases of a read path. Waits at most 60 s.
  */
-async function apiConnectionsIdle(db: Knex): Promise<void> {
+export async function databaseConnectionsIdle(db: Knex): Promise<void> {
   const deadline = Date.now() + 60_000;
-  for (let quiet = 0; quiet < 3 && Date.now() < deadline; ) {
+  for (let quiet = 0; quiet < 5 && Date.now() < deadline; ) {
     const { rows } = await db.raw<{ rows: Array<{ n: number }> }>(
       `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = ? AND state <> 'idle'`,
       [API_APPLICATION_NAME],
     );
     quiet = rows[0]!.n === 0 ? quiet + 1 : 0;
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 

@@ -5,7 +5,7 @@ import { createBookingSchema } from '../../src/api/routes/bookings.schemas';
 import { validate } from '../../src/api/validation';
 import { registerUsers, tokenRotation } from '../fixtures';
 import { startNodeProcess } from '../processes';
-import { apiProbes, cpuPerRequest, defineScenario, measure, round, type BenchContext, type BenchRow, type LoadCase } from '../support';
+import { apiProbes, cpuPerRequest, defineScenario, measure, requestsFinished, round, type BenchContext, type BenchRow, type LoadCase } from '../support';
 import { timingRow } from '../timing-row';
 
 const NAME = 'middleware-cost';
@@ -89,8 +89,7 @@ async function withApi<T>(ctx: BenchContext, without: OptionalMiddleware[], body
     const value = await body(async (load) => {
       // CPU per request (warm-up included) holds up on a busy machine far better than req/s.
       const before = await probes.usage();
-      const row = await measure({ ...ctx, baseUrl: api.baseUrl }, NAME, load);
-      await ctx.settle();
+      const row = await measure({ ...ctx, baseUrl: api.baseUrl, settle: () => requestsFinished(probes) }, NAME, load);
       row.details = { ...row.details, api_cpu_us_per_request: cpuPerRequest(before, await probes.usage()) };
       rows.push(row);
       return row;

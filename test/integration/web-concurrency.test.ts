@@ -103,6 +103,22 @@ describe('web: WEB_CONCURRENCY runs several web processes on one port (node:clus
     expect((await get(port, '/healthz')).status).to.equal(200);
   });
 
+  it('when the web processes cannot listen (port in use), then the primary exits 1 with the one-line reason instead of forking again', async () => {
+    const second = spawn(process.execPath, ['--import', 'tsx', 'src/api/main.ts'], {
+      cwd: ROOT,
+      env: { ...process.env, NODE_ENV: 'test', WEB_CONCURRENCY: '2', PORT: String(port), DATABASE_URL: h.config.databaseUrl, REDIS_URL: h.config.redisUrl, QUEUE_PREFIX: h.config.queuePrefix, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let log = '';
+    second.stdout!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    second.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => second.once('exit', (c) => resolve(c)));
+    expect(code, log).to.equal(1);
+    expect(log).to.include(`port ${port} is already in use`);
+    expect(log).to.include('a web process exited before it listened; not starting another');
+    expect(log).not.to.include('a web process died');
+  });
+
   it('when the primary gets SIGTERM, then every web process drains and the primary exits 0', async () => {
     const workers = listeningPids(output).filter(isAlive);
     primary.kill('SIGTERM');

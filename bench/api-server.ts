@@ -37,6 +37,8 @@ async function main(): Promise<void> {
   const app = await createRuntime('bench-web');
   const web = await startWeb(app, { without });
   onShutdown(app.logger, [web.close, () => app.db.destroy()]);
+  // The bench process is gone (crashed, killed): drain and exit rather than linger on the port.
+  process.once('disconnect', () => process.kill(process.pid, 'SIGTERM'));
   const running = new Map<string, Probe>();
   let requests = 0;
   let inFlight = 0;

@@ -1,15 +1,16 @@
 /**
  * npm run bench [-- scenario ...]
  *
- * Runs the scenarios of bench/scenarios/ (all, or those named) against the real API started in this
- * process on a loopback port, with its own database and queue prefix, and prints one table.
+ * Runs the scenarios of bench/scenarios/ (all, or those named), the `ceilings` one always first, against
+ * the real API in a process of its own on a loopback port, with its own database and queue prefix, and
+ * prints one table: each row's req/s, its ratio to the ceiling that applies, p50/p99 and the load average.
  * Environment: BENCH_SECONDS (10), BENCH_WARMUP_SECONDS (min(2, seconds/5)), BENCH_CONNECTIONS (10),
  * BENCH_KEEP_DATABASE=1 (keep estuary_bench_<pid> for EXPLAIN ANALYZE instead of dropping it).
  */
 import { readdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { formatTable, startBenchEnvironment, writeResults, type BenchEnvironment, type BenchRow, type Scenario } from './support';
+import { applyCeilings, formatTable, startBenchEnvironment, writeResults, type BenchEnvironment, type BenchRow, type Scenario } from './support';
 
 const SCENARIOS_DIR = path.join(__dirname, 'scenarios');
 
@@ -28,11 +29,13 @@ async function loadScenarios(): Promise<Scenario[]> {
   return scenarios;
 }
 
+/** The ceilings first, whatever was asked: every other row is read as a fraction of them. */
 function select(all: Scenario[], names: string[]): Scenario[] {
-  if (!names.length) return all;
   const unknown = names.filter((n) => !all.some((s) => s.name === n));
   if (unknown.length) throw new UsageError(`unknown scenario ${unknown.join(', ')}; available: ${all.map((s) => s.name).join(', ')}`);
-  return all.filter((s) => names.includes(s.name));
+  const chosen = names.length ? all.filter((s) => names.includes(s.name)) : all;
+  const ceilings = all.find((s) => s.name === 'ceilings');
+  return ceilings ? [ceilings, ...chosen.filter((s) => s !== ceilings)] : chosen;
 }
 
 async function main(): Promise<void> {
@@ -54,7 +57,7 @@ async function main(): Promise<void> {
       process.stdout.write(`\n${scenario.name}: setting up…\n`);
       const state = await scenario.setup(ctx);
       process.stdout.write(`${scenario.name}: set up in ${((Date.now() - setupStarted) / 1000).toFixed(1)} s, measuring…\n`);
-      const scenarioRows = await scenario.run(ctx, state);
+      const scenarioRows = applyCeilings(ctx, await scenario.run(ctx, state));
       const file = await writeResults(ctx, scenario, scenarioRows);
       process.stdout.write(`${formatTable(scenarioRows)}\n→ ${path.relative(process.cwd(), file)}\n`);
       rows.push(...scenarioRows);
@@ -64,7 +67,11 @@ async function main(): Promise<void> {
     process.off('SIGTERM', interrupt);
     await env.close();
   }
-  process.stdout.write(`\n${formatTable(rows)}\n`);
+  const [load1, load5] = os.loadavg();
+  const { insert, http } = ctx.ceilings;
+  process.stdout.write(
+    `\n${formatTable(rows)}\n\nceilings of this run: pgbench INSERT ${insert === null ? 'not measured' : `${insert.toFixed(0)} tps`} (create rows), bare Koa + pg ${http === null ? 'not measured' : `${http.toFixed(0)} req/s`} (other HTTP rows); load average now ${load1!.toFixed(2)} / ${load5!.toFixed(2)}\n`,
+  );
 }
 
 main().then(

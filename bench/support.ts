@@ -1,32 +1,72 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdir, writeFile } from 'node:fs/promises';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import autocannon from 'autocannon';
 import { Redis } from 'ioredis';
+import type { Knex } from 'knex';
 import pg from 'pg';
-import { createApi } from '../src/api/app';
 import type { AppContext } from '../src/app/app-context';
 import { createAppContext } from '../src/composition';
 import { loadConfig } from '../src/config';
 import { systemClock } from '../src/platform/clock';
 import { createDb, ensureDatabase, migrateLatest } from '../src/platform/db';
 import { createLogger } from '../src/platform/logger';
+import { API_APPLICATION_NAME, startNodeProcess, type BenchProcess } from './processes';
+import type { RecordedQuery } from './query-profile';
 
-/** What every scenario gets: the running API, its app context (db, repositories) and the load settings. */
+/** Which ceiling a row is a fraction of: one INSERT under the exclusion constraint (pgbench), or a bare Koa + pg request. */
+export type CeilingKind = 'insert' | 'http';
+
+/** The ceilings measured at the start of the run (the `ceilings` scenario); null when not measured. */
+export interface Ceilings {
+  /** pgbench transactions per second, one INSERT each into a table with the bookings' exclusion constraint. */
+  insert: number | null;
+  /** Requests per second of a bare Koa + pg `SELECT 1` endpoint in its own process. */
+  http: number | null;
+}
+
+export interface ApiUsage {
+  cpuMicros: number;
+  requests: number;
+  /** Requests whose middleware chain has not settled yet. */
+  inFlight: number;
+}
+
+/** CPU µs per request between two usage() readings. */
+export const cpuPerRequest = (before: ApiUsage, after: ApiUsage): number | null =>
+  after.requests > before.requests ? round((after.cpuMicros - before.cpuMicros) / (after.requests - before.requests), 0) : null;
+
+/** The API process's probes, read over IPC (bench/api-server.ts). */
+export interface ApiProbes {
+  /** Every query the API runs, with its time, from now on; stop() returns those not taken yet. */
+  recordQueries(): Promise<{ take(): Promise<RecordedQuery[]>; stop(): Promise<RecordedQuery[]> }>;
+  /** The API process's CPU time so far (µs), the requests it has received and those in flight. */
+  usage(): Promise<ApiUsage>;
+  /** When the API sent COMMIT for each booking's transaction (epoch ms by booking id); `commits` is filled by stop(). */
+  recordBookingCommits(): Promise<{ commits: Map<number, number>; stop(): Promise<void> }>;
+}
+
+/** What every scenario gets: the API process, an app context of its own (db, repositories) and the load settings. */
 export interface BenchContext {
+  /** In this (the bench) process, for setup and direct measurement; the API has its own in its process. */
   app: AppContext;
+  /** The API (bench/api-server.ts: the real composition root and server) in a process of its own. */
   baseUrl: string;
+  api: ApiProbes;
+  /** The run's database, for processes a scenario starts (pgbench, another API). */
+  databaseUrl: string;
+  /** The environment the API process got (database, queue prefix, raised limits, silent logs). */
+  apiEnv: Readonly<Record<string, string>>;
   /** Measured seconds per case (BENCH_SECONDS, default 10). */
   seconds: number;
   /** Unmeasured seconds before each case: JIT, pool connections, Postgres caches. */
   warmupSeconds: number;
   connections: number;
-  /** Resolves once the server has answered every request it has received (autocannon stops without waiting). */
+  ceilings: Ceilings;
+  /** Resolves once the API has finished every request it received (autocannon stops without waiting for the answers). */
   settle(): Promise<void>;
 }
 
@@ -42,6 +82,12 @@ export interface BenchRow {
   /** Socket errors and timeouts (no HTTP status at all). */
   errors: number;
   statusCodes: Record<string, number>;
+  /** The ceiling this row's rps is compared with; none for rows that are not throughput under load. */
+  ceiling?: CeilingKind;
+  /** rps / that ceiling (set by the run once the ceilings are known). */
+  ratio?: number | null;
+  /** The machine's 1-minute load average when the row was measured. */
+  load1?: number;
   /** Scenario-specific facts worth keeping with the figures (data sizes, the count a page reported...). */
   details?: Record<string, unknown>;
 }
@@ -85,8 +131,8 @@ export interface BenchEnvironment {
 }
 
 /**
- * Its own database (estuary_bench_<pid>) and queue prefix, migrated, with the real API listening on an
- * ephemeral loopback port in this process. close() stops the server and drops the database.
+ * Its own database (estuary_bench_<pid>) and queue prefix, migrated, and the API in a process of its own
+ * (bench/api-server.ts) on a loopback port. close() stops the API and drops the database.
  */
 export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const seconds = positiveNumber('BENCH_SECONDS', 10);
@@ -96,8 +142,7 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   const databaseUrl = withDatabaseName(serverUrl, databaseName);
   const adminUrl = withDatabaseName(serverUrl, 'postgres');
 
-  const config = loadConfig({
-    ...process.env,
+  const apiEnv: Record<string, string> = {
     DATABASE_URL: databaseUrl,
     QUEUE_PREFIX: `bench_${process.pid}_${randomBytes(3).toString('hex')}`,
     LOG_LEVEL: 'silent',
@@ -109,16 +154,19 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
     // A few clients hold thousands of unpaid bookings per run: the default cap (3 per practitioner)
     // turned create-booking into 409 too_many_unpaid_holds after the first 60. The check still runs.
     MAX_UNPAID_HOLDS_PER_PRACTITIONER: '1000',
-  });
+    // How databaseConnectionsIdle() tells the API's connections from this process's own.
+    PGAPPNAME: API_APPLICATION_NAME,
+    WEB_CONCURRENCY: '1',
+  };
+  const config = loadConfig({ ...process.env, ...apiEnv });
   await ensureDatabase(databaseUrl);
   const db = createDb(databaseUrl);
-  let server: http.Server | undefined;
+  let api: BenchProcess | undefined;
   let settle = () => Promise.resolve();
   const close = async () => {
-    if (server) {
+    if (api) {
       await settle();
-      server.closeAllConnections();
-      await new Promise((resolve) => server!.close(resolve));
+      await api.close();
     }
     await db.destroy();
     // BENCH_KEEP_DATABASE=1 leaves the data behind for EXPLAIN ANALYZE; drop it by hand afterwards.
@@ -129,33 +177,73 @@ export async function startBenchEnvironment(): Promise<BenchEnvironment> {
   try {
     await migrateLatest(db);
     const app = createAppContext({ config, db, clock: systemClock, logger: createLogger(config.logLevel, 'bench') });
-    const api = createApi({ app, readiness: [{ name: 'postgres', check: () => db.raw('SELECT 1') }] });
-    const handle = api.callback();
-    let inFlight = 0;
-    const idle: Array<() => void> = [];
-    // Counted until Koa's middleware chain settles, not until the socket closes: autocannon destroys its
-    // sockets when time is up, and the handlers behind them go on using the database.
-    server = http.createServer((req, res) => {
-      inFlight++;
-      void Promise.resolve(handle(req, res)).finally(() => {
-        if (--inFlight === 0) for (const resolve of idle.splice(0)) resolve();
-      });
-    });
-    server.keepAliveTimeout = 65_000;
-    await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+    api = await startNodeProcess('bench/api-server.ts', apiEnv, { ipc: true });
+    const probes = apiProbes(api);
     const ctx: BenchContext = {
       app,
-      baseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      baseUrl: api.baseUrl,
+      api: probes,
+      databaseUrl,
+      apiEnv,
       seconds,
       warmupSeconds: positiveNumber('BENCH_WARMUP_SECONDS', Math.min(2, Math.ceil(seconds / 5))),
       connections: Math.round(positiveNumber('BENCH_CONNECTIONS', 10)),
-      settle: () => (inFlight === 0 ? Promise.resolve() : new Promise<void>((resolve) => idle.push(resolve))),
+      ceilings: { insert: null, http: null },
+      settle: () => requestsFinished(probes),
     };
     settle = ctx.settle;
     return { ctx, resetDatabase: () => truncateAllTables(app), close };
   } catch (error) {
     await close().catch(() => undefined);
     throw error;
+  }
+}
+
+export function apiProbes(api: BenchProcess): ApiProbes {
+  const start = (probe: string) => api.ask<null>({ op: 'start', probe });
+  return {
+    usage: () => api.ask<ApiUsage>({ op: 'usage' }),
+    async recordQueries() {
+      await start('queries');
+      return {
+        take: () => api.ask<RecordedQuery[]>({ op: 'take', probe: 'queries' }),
+        stop: () => api.ask<RecordedQuery[]>({ op: 'stop', probe: 'queries' }),
+      };
+    },
+    async recordBookingCommits() {
+      await start('commits');
+      const commits = new Map<number, number>();
+      return {
+        commits,
+        stop: async () => {
+          for (const [id, at] of await api.ask<Array<[number, number]>>({ op: 'stop', probe: 'commits' })) commits.set(id, at);
+        },
+      };
+    },
+  };
+}
+
+/** Until a bench/api-server.ts process has no request in flight (at most 120 s). */
+export async function requestsFinished(probes: ApiProbes): Promise<void> {
+  const deadline = Date.now() + 120_000;
+  while ((await probes.usage()).inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+}
+
+/**
+ * For API processes without the probes (src/api/main.ts, several with WEB_CONCURRENCY): until no
+ * connection of theirs (application_name API_APPLICATION_NAME) has been busy for five looks in a row,
+ * 100 ms apart. A heuristic (a request between two queries, or starved of CPU, looks idle), good enough
+ * between cases of a read path. Waits at most 60 s.
+ */
+export async function databaseConnectionsIdle(db: Knex): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  for (let quiet = 0; quiet < 5 && Date.now() < deadline; ) {
+    const { rows } = await db.raw<{ rows: Array<{ n: number }> }>(
+      `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = ? AND state <> 'idle'`,
+      [API_APPLICATION_NAME],
+    );
+    quiet = rows[0]!.n === 0 ? quiet + 1 : 0;
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
@@ -201,6 +289,8 @@ export interface LoadCase {
   label: string;
   /** Cycled through by every connection; use setupRequest to vary a request (body, token) each time. */
   requests: autocannon.Request[];
+  /** Which ceiling the row is compared with (default: the bare Koa + pg request). */
+  ceiling?: CeilingKind;
   details?: Record<string, unknown>;
 }
 
@@ -251,6 +341,8 @@ export async function measure(ctx: BenchContext, scenario: string, load: LoadCas
     non2xx,
     errors: result.errors + result.timeouts,
     statusCodes,
+    ceiling: load.ceiling ?? 'http',
+    load1: round(os.loadavg()[0]!, 2),
     ...(load.details ? { details: load.details } : {}),
   };
 }
@@ -277,6 +369,8 @@ export async function writeResults(ctx: BenchContext, scenario: Scenario, rows: 
     finished_at: new Date().toISOString(),
     commit: gitCommit(),
     settings: { seconds: ctx.seconds, warmup_seconds: ctx.warmupSeconds, connections: ctx.connections },
+    // Measured at the start of this run (the ceilings scenario); each row's ratio is its rps over one of them.
+    ceilings: { pgbench_insert_tps: ctx.ceilings.insert, bare_koa_pg_rps: ctx.ceilings.http },
     // Other processes on the machine skew every figure; the load average says whether they were there.
     machine: { node: process.version, cpus: os.cpus().length, platform: `${os.platform()} ${os.release()}`, load_average_1m: round(os.loadavg()[0]!, 2) },
     rows,
@@ -285,19 +379,39 @@ export async function writeResults(ctx: BenchContext, scenario: Scenario, rows: 
   return file;
 }
 
+/** Each row's ratio to its ceiling (null when that ceiling was not measured) and the load average if it has none. */
+export function applyCeilings(ctx: BenchContext, rows: BenchRow[]): BenchRow[] {
+  const load1 = round(os.loadavg()[0]!, 2);
+  for (const row of rows) {
+    row.load1 ??= load1;
+    if (!row.ceiling) continue;
+    const ceiling = ctx.ceilings[row.ceiling];
+    row.ratio = ceiling ? round(row.rps / ceiling, 3) : null;
+  }
+  return rows;
+}
+
+const formatRatio = (r: BenchRow): string => {
+  if (r.scenario === 'ceilings') return `= ${r.ceiling === 'insert' ? 'insert' : 'http'}`;
+  if (!r.ceiling) return '';
+  return r.ratio === null || r.ratio === undefined ? '?' : `${r.ratio.toFixed(3)}× ${r.ceiling}`;
+};
+
 export function formatTable(rows: BenchRow[]): string {
-  const header = ['scenario', 'case', 'req/s', 'p50 ms', 'p99 ms', 'requests', 'non-2xx'];
+  const header = ['scenario', 'case', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'load'];
   const lines = rows.map((r) => [
     r.scenario,
     r.case,
     r.rps.toFixed(1),
+    formatRatio(r),
     Number.isFinite(r.p50) ? r.p50.toFixed(2) : '-',
     Number.isFinite(r.p99) ? r.p99.toFixed(2) : '-',
     String(r.requests),
     `${r.non2xx} (${r.requests ? ((100 * r.non2xx) / r.requests).toFixed(2) : '0.00'}%)${r.errors ? ` +${r.errors} errors` : ''}`,
+    r.load1 === undefined ? '' : r.load1.toFixed(2),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const numeric = new Set([2, 3, 4, 5]);
+  const numeric = new Set([2, 3, 4, 5, 6, 8]);
   const format = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n');
 }

@@ -32,6 +32,8 @@ export interface Config {
    * IP is the entry this many hops from the right. 0: the socket address, X-Forwarded-For ignored.
    */
   trustProxyHops: number;
+  /** Web processes `src/api/main.ts` runs (Node's cluster); 1: this process serves, no cluster. */
+  webConcurrency: number;
   workerConcurrency: number;
   reconcileEveryMs: number;
   relayPollMs: number;
@@ -98,6 +100,7 @@ const schema = Joi.object({
     .try(Joi.number().integer().min(0).max(10), Joi.boolean())
     .default(0)
     .messages({ 'alternatives.types': '"TRUST_PROXY" must be false, true (1) or the number of trusted proxy hops (0-10)', 'alternatives.match': '"TRUST_PROXY" must be false, true (1) or the number of trusted proxy hops (0-10)' }),
+  WEB_CONCURRENCY: Joi.number().integer().min(1).max(64).default(1),
   WORKER_CONCURRENCY: Joi.number().integer().min(1).max(500).default(10),
   RECONCILE_EVERY_MS: Joi.number().integer().min(1000).max(3_600_000).default(60_000),
   RELAY_POLL_MS: Joi.number().integer().min(50).max(60_000).default(1000),
@@ -154,6 +157,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
     logLevel: value.LOG_LEVEL,
     bodyLimitBytes: value.BODY_LIMIT_BYTES,
     trustProxyHops: Number(value.TRUST_PROXY),
+    webConcurrency: value.WEB_CONCURRENCY,
     workerConcurrency: value.WORKER_CONCURRENCY,
     reconcileEveryMs: value.RECONCILE_EVERY_MS,
     relayPollMs: value.RELAY_POLL_MS,

@@ -109,6 +109,7 @@ async function profileUseCase(ctx: BenchContext, query: AvailabilityQuery, token
   try {
     ms = await timeSequentially(times, () => checkAvailability(ctx.app, query));
     recorded = recorder.take();
+    const api = await ctx.api.recordQueries();
     const client = createHttpClient(ctx.baseUrl, 1);
     try {
       await timeSequentially(times, async () => {
@@ -119,7 +120,7 @@ async function profileUseCase(ctx: BenchContext, query: AvailabilityQuery, token
       client.close();
     }
     const useCaseLabels = new Set(recorded.map((q) => queryLabel(q.sql)));
-    httpQueries = summarizeQueries(recorder.take().filter((q) => !useCaseLabels.has(queryLabel(q.sql))), times);
+    httpQueries = summarizeQueries((await api.stop()).filter((q) => !useCaseLabels.has(queryLabel(q.sql))), times);
   } finally {
     recorder.stop();
   }

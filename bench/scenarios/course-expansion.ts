@@ -1,7 +1,7 @@
 import { bulkInsertUsers, callApi, openAllDayEveryDay, registerUsers, type BenchUser } from '../fixtures';
 import { createHttpClient } from '../http-client';
 import { stats } from '../job-latency';
-import { recordBookingCommits, startInProcessWorkers, waitUntil } from '../queue-probe';
+import { startInProcessWorkers, waitUntil } from '../queue-probe';
 import { defineScenario, round, type BenchContext } from '../support';
 import { timingRow } from '../timing-row';
 
@@ -55,13 +55,13 @@ export const scenario = defineScenario({
   async run(ctx, state) {
     const workers = await startInProcessWorkers(ctx);
     const http = createHttpClient(ctx.baseUrl, 64);
-    const commits = recordBookingCommits(ctx.app.db);
+    const commits = await ctx.api.recordBookingCommits();
     try {
       const started = Date.now();
       const responses = await Promise.all(
         state.clients.map((client, i) => http.post('/api/v1/drf/bookings/create-course/', client.token, { service_id: state.courses[i % state.courses.length] })),
       );
-      commits.stop();
+      await commits.stop();
       const statusCodes: Record<string, number> = {};
       for (const r of responses) statusCodes[r.status] = (statusCodes[r.status] ?? 0) + 1;
       const parents = responses.filter((r) => r.status === 201).map((r) => (JSON.parse(r.body) as { id: number }).id);

@@ -70,6 +70,7 @@ export const scenario = defineScenario({
     const bookingCase = (label: string, withRoom: boolean) =>
       measure(ctx, NAME, {
         label,
+        ceiling: 'insert',
         requests: [
           {
             method: 'POST',

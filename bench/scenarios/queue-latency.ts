@@ -4,7 +4,7 @@ import { recordJobs } from '../../src/jobs/outbox-writer';
 import type { HttpResponse } from '../http-client';
 import { formatStages, jobLatencies, stats, waitForDoneRows } from '../job-latency';
 import { atRate } from '../open-loop';
-import { recordBookingCommits, readJobTimes, startInProcessWorkers, waitUntil, type InProcessWorkers } from '../queue-probe';
+import { readJobTimes, startInProcessWorkers, waitUntil, type InProcessWorkers } from '../queue-probe';
 import { recordQueries, type RecordedQuery } from '../query-profile';
 import { defineScenario, percentile, round, type BenchContext, type BenchRow } from '../support';
 import { setUpBookingTargets, slotBooker } from '../slot-booker';
@@ -65,7 +65,7 @@ async function apiCase(ctx: BenchContext, state: State, probe: Probe): Promise<B
   const { book } = slotBooker(ctx, state, RATE);
   await book(ctx.warmupSeconds);
   await quiesce(ctx, probe);
-  const commits = recordBookingCommits(ctx.app.db);
+  const commits = await ctx.api.recordBookingCommits();
   const load = watchProcess();
   const { results, elapsedSeconds } = await book(ctx.seconds).finally(() => commits.stop());
   const processLoad = load.stop();
@@ -85,7 +85,7 @@ async function apiCase(ctx: BenchContext, state: State, probe: Probe): Promise<B
   const jobs = await readJobTimes(probe.workers.queues.notifications, rows.map((r) => r.id));
   // Negative when a worker started before the client had read its 201: the response waits behind the load.
   const from201 = rows.map((r) => jobs.get(r.id)!.startedAt - receivedAt.get(r.key)!);
-  process.stdout.write(`${NAME}: API at ${RATE}/s: process during the load ${JSON.stringify(processLoad)}\n`);
+  process.stdout.write(`${NAME}: API at ${RATE}/s: bench process (relay, workers, client) during the load ${JSON.stringify(processLoad)}\n`);
   process.stdout.write(formatStages(`${NAME}: API at ${RATE}/s: stages of the notify job (ms)`, latency.stages, relay));
 
   const statusCodes: Record<string, number> = {};
@@ -144,7 +144,7 @@ async function outboxCase(ctx: BenchContext, probe: Probe): Promise<BenchRow> {
   );
   const relay = probe.relayPasses();
   const latency = await jobLatencies(probe.workers.queues.notifications, rows, (i) => committedAt.get(i));
-  process.stdout.write(`${NAME}: outbox at ${RATE}/s: process during the load ${JSON.stringify(processLoad)}\n`);
+  process.stdout.write(`${NAME}: outbox at ${RATE}/s: bench process (relay, workers, client) during the load ${JSON.stringify(processLoad)}\n`);
   process.stdout.write(formatStages(`${NAME}: outbox at ${RATE}/s (commit = transaction resolved): stages of the notify job (ms)`, latency.stages, relay));
   return timingRow(NAME, `outbox, no HTTP: ${RATE} commits/s → worker start (notify)`, latency.fromCommit, {
     elapsedSeconds,
@@ -201,8 +201,8 @@ function relayPasses(queries: RecordedQuery[]): Record<string, number> {
 }
 
 /**
- * This one process (API, relay, workers and the client) during a load: a busy event loop delays every
- * callback, so each stage waits its turn. cpu_cores: CPU time of the process per wall-clock second.
+ * The bench process (relay, workers and the client; the API has a process of its own) during a load: a
+ * busy event loop delays every callback, so each stage waits its turn. cpu_cores: CPU time of the process per wall-clock second.
  */
 function watchProcess(): { stop(): Record<string, number> } {
   const resolutionMs = 5;

@@ -7,7 +7,7 @@ import { QUEUES } from '../../src/jobs/job-contracts';
 import { systemClock } from '../../src/platform/clock';
 import { startWorkerProcess } from '../../src/workers/worker-process';
 import { stats } from '../job-latency';
-import { recordBookingCommits, waitUntil } from '../queue-probe';
+import { waitUntil } from '../queue-probe';
 import { defineScenario, type BenchContext } from '../support';
 import { setUpBookingTargets, slotBooker } from '../slot-booker';
 import { timingRow } from '../timing-row';
@@ -78,7 +78,7 @@ export const scenario = defineScenario({
       await book(ctx.warmupSeconds);
       const warm = issued();
       await waitUntil('the warm-up webhooks', () => receiver.arrivals.size >= warm, DRAIN_TIMEOUT_MS);
-      const commits = recordBookingCommits(ctx.app.db);
+      const commits = await ctx.api.recordBookingCommits();
       const { results, elapsedSeconds } = await book(ctx.seconds).finally(() => commits.stop());
       const created = results.flatMap((r) => (r.value?.status === 201 ? [(JSON.parse(r.value.body) as { id: number }).id] : []));
       await waitUntil(`${created.length} webhooks`, () => created.every((id) => receiver.arrivals.has(id)), DRAIN_TIMEOUT_MS);

@@ -29,6 +29,10 @@ import { createRateLimits } from './middleware/rate-limit';
 import { createMetrics } from './metrics';
 import { DASHBOARD_PATH, queueDashboard } from './queue-dashboard';
 
+/** Middlewares the middleware-cost benchmark may leave out, one at a time (bench/api-server.ts); never in production. */
+export const OPTIONAL_MIDDLEWARE = ['security-headers', 'logging', 'metrics', 'trailing-slash', 'session', 'body', 'rate-limit', 'idempotency'] as const;
+export type OptionalMiddleware = (typeof OPTIONAL_MIDDLEWARE)[number];
+
 export interface ApiDeps {
   app: AppContext;
   readiness: ReadinessCheck[];
@@ -36,10 +40,12 @@ export interface ApiDeps {
   queues?: Queues;
   /** Redis for rate limits shared by every web instance (absent: each process counts on its own). */
   rateLimitStore?: Redis;
+  /** Leave these out (the middleware-cost benchmark only): the figures say what each one costs. */
+  without?: readonly OptionalMiddleware[];
 }
 
 /** Builds the Koa application; main.ts (and the tests) decide where it listens. */
-export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): Koa {
+export function createApi({ app, readiness, queues, rateLimitStore, without = [] }: ApiDeps): Koa {
   // ctx.ip is then the entry `trustProxyHops` from the right of X-Forwarded-For (koa slices the list to
   // its last maxIpsCount entries and takes the first), never a left-most entry the client wrote itself.
   const hops = app.config.trustProxyHops;
@@ -48,14 +54,18 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
   const passport = configurePassport(app);
 
   const metrics = createMetrics({ db: app.db, queues, clock: app.clock, ...databaseGauges(app) });
+  const left = new Set(without);
+  const use = (name: OptionalMiddleware, middleware: Koa.Middleware) => void (left.has(name) || api.use(middleware));
   // First, so that every answer carries them, errors included.
-  api.use(securityHeaders([DOCS_PATH, DASHBOARD_PATH]));
-  api.use(requestContext(app.logger));
-  api.use(metrics.observe);
+  use('security-headers', securityHeaders([DOCS_PATH, DASHBOARD_PATH]));
+  // Without logging, the error handler still needs a logger.
+  api.use(left.has('logging') ? (ctx, next) => ((ctx.log = app.logger), next()) : requestContext(app.logger));
+  use('metrics', metrics.observe);
   api.use(errorHandler());
   api.use(notFoundFallback());
-  api.use(optionalTrailingSlash());
-  api.use(
+  use('trailing-slash', optionalTrailingSlash());
+  use(
+    'session',
     session(
       {
         key: 'estuary.sid',
@@ -70,16 +80,17 @@ export function createApi({ app, readiness, queues, rateLimitStore }: ApiDeps): 
       api,
     ),
   );
-  api.use(jsonBody(app.config.bodyLimitBytes));
+  use('body', jsonBody(app.config.bodyLimitBytes));
   api.use(passport.initialize());
-  api.use(passport.session());
+  use('session', passport.session());
   const limits = createRateLimits(app.config, rateLimitStore);
   // bull-board's own UI cannot send X-CSRFToken; its session cookie is SameSite=Lax, so no other
   // site can make the browser POST there with it.
-  api.use(limits.tokenAttempts(authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH })));
-  api.use(limits.requests);
+  const authentication = authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH });
+  api.use(left.has('rate-limit') ? authentication : limits.tokenAttempts(authentication));
+  use('rate-limit', limits.requests);
   // After authentication (keys are per caller) and the limits (a throttled request claims no key).
-  api.use(idempotency(app));
+  use('idempotency', idempotency(app));
   api.use(async (ctx, next) => (ctx.path === '/metrics' && ctx.method === 'GET' ? metrics.serve(ctx, next) : next()));
   if (queues) api.use(queueDashboard(queues));
 

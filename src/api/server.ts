@@ -2,14 +2,15 @@ import http from 'node:http';
 import type { AppContext } from '../app/app-context';
 import { closeQueues, createQueues } from '../jobs/queues';
 import { createRedis } from '../platform/redis';
-import { createApi } from './app';
+import { createApi, type ApiDeps } from './app';
 
 /** Starts the API on the configured port and returns how to stop it (stop accepting, finish in-flight requests). */
-export async function startWeb(app: AppContext): Promise<{ server: http.Server; close: () => Promise<void> }> {
+export async function startWeb(app: AppContext, options: Pick<ApiDeps, 'without'> = {}): Promise<{ server: http.Server; close: () => Promise<void> }> {
   const redis = createRedis(app.config.redisUrl, 'api');
   redis.on('error', (error) => app.logger.warn({ err: error }, 'redis unavailable'));
   const queues = createQueues(redis, app.config.queuePrefix, app.config.jobRetry);
   const api = createApi({
+    ...options,
     app,
     queues,
     rateLimitStore: redis,

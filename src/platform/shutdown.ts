@@ -1,6 +1,11 @@
+import cluster from 'node:cluster';
+import { DRAIN_MESSAGE } from './cluster-primary';
 import type { Logger } from './logger';
 
-/** Runs the closers in order on SIGTERM/SIGINT, then exits 0; a second signal or the timeout exits 1. */
+/**
+ * Runs the closers in order on SIGTERM/SIGINT (or, in a cluster worker, when the primary says to drain),
+ * then exits 0; a second signal or the timeout exits 1.
+ */
 export function onShutdown(logger: Logger, closers: Array<() => Promise<unknown>>, timeoutMs = 25_000): void {
   let stopping = false;
   const stop = async (signal: string) => {
@@ -23,4 +28,6 @@ export function onShutdown(logger: Logger, closers: Array<() => Promise<unknown>
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));
+  // Ctrl-C reaches the workers from the terminal as well as through the primary: the second is no reason to give up.
+  if (cluster.isWorker) process.on('message', (message) => message === DRAIN_MESSAGE && !stopping && void stop('primary'));
 }

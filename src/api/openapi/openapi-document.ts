@@ -104,7 +104,7 @@ const AUTH_PATHS: PathTable = {
 };
 
 const OPS_PATHS: PathTable = {
-  '/healthz': { get: { id: 'healthz', tag: 'operations', summary: 'Liveness', open: true, unlimited: true, ok: [200, 'The process is up.', { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } }] } },
+  '/healthz': { get: { id: 'healthz', tag: 'operations', summary: 'Liveness', open: true, unlimited: true, ok: [200, 'The process is up.', { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, pid: { type: 'integer', description: 'The process that answered.' } } }] } },
   '/readyz': {
     get: {
       id: 'readyz',

@@ -25,8 +25,9 @@ export function opsRoutes(readiness: ReadinessCheck[]): Router {
     };
   });
 
+  // The pid tells which process answered (several serve one port with WEB_CONCURRENCY).
   router.get('/healthz', (ctx) => {
-    ctx.body = { status: 'ok' };
+    ctx.body = { status: 'ok', pid: process.pid };
   });
 
   router.get('/readyz', async (ctx) => {

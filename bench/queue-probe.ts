@@ -88,13 +88,19 @@ interface TxQueryEvent {
 
 /**
  * When the API sent COMMIT for the transaction that inserted each booking (epoch ms, by booking id),
- * from knex's query events. knex reports no response to COMMIT, so this is the moment it was sent: the
+ * from knex's query events, or got the answer of the create's single write statement (its own commit). knex reports no response to COMMIT, so this is the moment it was sent: the
  * commit itself follows within a round trip (plus the WAL flush).
  */
 export function recordBookingCommits(db: Knex): { commits: Map<number, number>; stop(): void } {
   const bookingOfTx = new Map<string, number>();
   const commits = new Map<number, number>();
   const onResponse = (response: unknown, query: TxQueryEvent) => {
+    // The create's one write statement (src/data/new-booking-repository.ts) commits on its own: its answer is the commit.
+    if (!query.__knexTxId && /^WITH "cal" AS/.test(query.sql)) {
+      const id = (response as { rows?: Array<{ id?: unknown }> } | undefined)?.rows?.[0]?.id;
+      if (typeof id === 'number') commits.set(id, Date.now());
+      return;
+    }
     if (!query.__knexTxId || !/^insert into "bookings"/.test(query.sql) || !Array.isArray(response)) return;
     const id = (response[0] as { id?: unknown } | undefined)?.id;
     if (typeof id === 'number') bookingOfTx.set(query.__knexTxId, id);

@@ -3,6 +3,7 @@ import type { Ordering } from '../domain/booking-lists';
 import type { ActorRole, BookingStatus, BookingType, PaymentStatus } from '../domain/types';
 import type { Page, PageRequest } from './pagination';
 import { listBookingsPage } from './booking-list-query';
+import { busyRangesQuery, loadAvailabilityInputs, type AvailabilityInputs, type BusyRangeOptions } from './availability-inputs';
 import { conflict, slotUnavailable } from '../domain/errors';
 import { isCalendarOverlap, isRoomOverlap, isUniqueViolation, translateConstraintErrors } from './pg-errors';
 
@@ -413,33 +414,18 @@ export function createBookingRepository(db: Knex) {
       return Number(rows[0].n);
     },
 
-    /**
-     * What the practitioner is already blocked for around [from, to): active individual bookings and the
-     * sessions of their workshops and courses, each with its trailing buffer as stored (always the
-     * practitioner's current buffer: a buffer change rewrites them).
-     */
+    /** What the practitioner is already blocked for around [from, to): see busyRangesQuery. */
     async busyRanges(
       practitionerId: number,
       window: { from: Date; to: Date },
-      options: { statuses: readonly BookingStatus[]; excludeBookingId?: number; trx?: Knex.Transaction },
+      options: BusyRangeOptions & { trx?: Knex.Transaction },
     ): Promise<Array<{ start: Date; end: Date }>> {
-      const q = options.trx ?? db;
-      const bookings = q('bookings')
-        .select({ start: 'start_time', end: 'blocked_until' })
-        .where({ practitioner_id: practitionerId })
-        .whereIn('status', options.statuses)
-        .whereNull('service_session_id')
-        .where({ booking_type: 'individual' })
-        .where('start_time', '<', window.to)
-        .where('blocked_until', '>', window.from);
-      if (options.excludeBookingId !== undefined) bookings.whereNot({ id: options.excludeBookingId });
-      const sessions = q('service_sessions as ss')
-        .join('services as s', 's.id', 'ss.service_id')
-        .select({ start: 'ss.start_time', end: 'ss.blocked_until' })
-        .where('s.practitioner_id', practitionerId)
-        .where('ss.start_time', '<', window.to)
-        .where('ss.blocked_until', '>', window.from);
-      return bookings.unionAll(sessions, true).orderBy('start');
+      return busyRangesQuery(options.trx ?? db, practitionerId, window, options);
+    },
+
+    /** The service, schedule, busy ranges and rooms check-availability needs, in one round trip (see loadAvailabilityInputs). */
+    availabilityInputs(serviceId: number, practitionerId: number, window: { from: Date; to: Date }, options: BusyRangeOptions): Promise<AvailabilityInputs> {
+      return loadAvailabilityInputs(db, serviceId, practitionerId, window, options);
     },
 
     async notesVisibleTo(bookingId: number, userId: number): Promise<NoteRecord[]> {

@@ -53,8 +53,13 @@ export function busyRangesQuery(q: Knex | Knex.Transaction, practitionerId: numb
   return bookings.unionAll(sessions, true).orderBy('start');
 }
 
-const ms = (column: string) => `(extract(epoch FROM ${column}) * 1000)::float8`;
-const spans = (start: string, end: string) => `json_build_array(${ms(start)}, ${ms(end)})`;
+/** Epoch milliseconds as float8: date_part is a float8 already (extract() is numeric, several times slower). */
+const ms = (column: string) => `floor(date_part('epoch', ${column}) * 1000)`;
+/**
+ * Ranges as two float8 arrays, starts and ends in start order: a JSON value per range costs a few
+ * microseconds in Postgres (8 ms for 1,000 ranges on a busy machine), an array element almost nothing.
+ */
+const rangeArrays = (start: string, end: string) => `array_agg(${ms(start)} ORDER BY ${start}) AS starts, array_agg(${ms(end)} ORDER BY ${start}) AS ends`;
 
 interface InputsRow {
   service: AvailabilityService | null;
@@ -62,16 +67,17 @@ interface InputsRow {
   weekly: Parameters<typeof scheduleFromRecords>[1] | null;
   overrides: Parameters<typeof scheduleFromRecords>[2] | null;
   time_off: Parameters<typeof scheduleFromRecords>[3] | null;
-  busy: Array<[number, number]> | null;
-  rooms: Array<[number, Array<[number, number]>]> | null;
+  busy_starts: number[] | null;
+  busy_ends: number[] | null;
+  rooms: Array<[number, number[] | null, number[] | null]> | null;
 }
 
-const toRanges = (list: Array<[number, number]>): BusyRange[] => list.map(([start, end]) => ({ start: new Date(start), end: new Date(end) }));
+const toRanges = (starts: number[] | null, ends: number[] | null): BusyRange[] => (starts ?? []).map((start, i) => ({ start: new Date(start), end: new Date(ends![i]!) }));
 
 /**
  * The service, the practitioner's schedule, their busy ranges in the window and, for a service that
- * requires a room, its location's rooms with theirs: one statement, one round trip (each part a JSON
- * aggregate in a scalar subquery). Time off and room blocks are limited to the window as busy ranges
+ * requires a room, its location's rooms with theirs: one statement, one round trip (each part an
+ * aggregate in a subquery). Time off and room blocks are limited to the window as busy ranges
  * are. Busy ranges and room blocks travel as epoch milliseconds.
  */
 export async function loadAvailabilityInputs(
@@ -94,12 +100,13 @@ export async function loadAvailabilityInputs(
           FROM date_overrides WHERE practitioner_id = :practitionerId) o) AS overrides,
        (SELECT json_agg(json_build_object('start_time', start_time, 'end_time', end_time, 'reason', reason) ORDER BY start_time)
           FROM time_off WHERE practitioner_id = :practitionerId AND start_time < :to AND end_time > :from) AS time_off,
-       (SELECT json_agg(${spans('b.start', 'b.end')} ORDER BY b.start) FROM :busy AS b) AS busy,
-       (SELECT json_agg(json_build_array(r.id,
-           (SELECT coalesce(json_agg(${spans('lower(rb.during)', 'upper(rb.during)')}), '[]') FROM room_blocks rb
-             WHERE rb.room_id = r.id AND rb.during && tstzrange(:from, :to))) ORDER BY r.id)
-          FROM services s JOIN rooms r ON r.location_id = s.location_id AND r.deleted_at IS NULL
-          WHERE s.id = :serviceId AND s.requires_room) AS rooms`,
+       busy.starts AS busy_starts, busy.ends AS busy_ends,
+       (SELECT json_agg(json_build_array(r.id, blocks.starts, blocks.ends) ORDER BY r.id)
+          FROM services s JOIN rooms r ON r.location_id = s.location_id AND r.deleted_at IS NULL,
+          LATERAL (SELECT ${rangeArrays('lower(rb.during)', 'upper(rb.during)')} FROM room_blocks rb
+                   WHERE rb.room_id = r.id AND rb.during && tstzrange(:from, :to)) blocks
+          WHERE s.id = :serviceId AND s.requires_room) AS rooms
+     FROM (SELECT ${rangeArrays('b.start', 'b.end')} FROM :busy AS b) busy`,
     { serviceId, practitionerId, from, to, busy: busyRangesQuery(db, practitionerId, window, options) },
   );
   const row = rows[0]!;
@@ -107,7 +114,7 @@ export async function loadAvailabilityInputs(
   return {
     service: row.service,
     schedule,
-    busy: toRanges(row.busy ?? []),
-    rooms: row.service?.requires_room ? (row.rooms ?? []).map(([id, busy]) => ({ id, busy: toRanges(busy) })) : undefined,
+    busy: toRanges(row.busy_starts, row.busy_ends),
+    rooms: row.service?.requires_room ? (row.rooms ?? []).map(([id, starts, ends]) => ({ id, busy: toRanges(starts, ends) })) : undefined,
   };
 }

@@ -71,7 +71,8 @@ function applyFilters(query: Knex.QueryBuilder, filter: BookingFilter): Knex.Que
  * One page of the bookings list, and its count, in one statement: each visibility branch reads its index
  * range in the page's order up to offset + size rows, a Merge Append takes the page from them, and the
  * count runs only when the page cannot tell it (a full page, or an empty one past the first): a page that
- * is not full ends the list, so its count is offset + its rows. The count sums the branches' counts.
+ * is not full ends the list, so its count is offset + its rows; an empty first page counts 0. The count
+ * sums the branches' counts.
  */
 export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, pageSize }: PageRequest): Promise<Page<BookingView>> {
   const offset = (page - 1) * pageSize;
@@ -103,10 +104,9 @@ export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, 
     visible(q);
     return applyFilters(q, filter);
   };
-  const total = db.raw(
-    `CASE WHEN (SELECT count(*) FROM page) BETWEEN CASE WHEN ? = 0 THEN 0 ELSE 1 END AND ? - 1 THEN NULL ELSE ${branches.map(() => '(?)').join(' + ')} END AS "__total"`,
-    [offset, pageSize, ...branches.map(branchCount)],
-  );
+  const counted = () => db.raw(branches.map(() => '(?)').join(' + '), branches.map(branchCount));
+  // Read only from a row, so the page is not empty: when it is not full either, it is the last page.
+  const total = db.raw(`CASE WHEN (SELECT count(*) FROM page) < ? THEN NULL ELSE (?) END AS "__total"`, [pageSize, counted()]);
   const rows: Array<BookingRow & { __total: string | number | null }> = await db
     .with('page', pageRows)
     .from({ b: 'page' })
@@ -114,8 +114,8 @@ export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, 
     .orderByRaw(...orderBy('b'));
   if (rows.length === 0 && offset > 0) {
     // Past the last page: no row carries the count.
-    const [counted] = await db.select(db.raw(branches.map(() => '(?)').join(' + ') + ' AS n', branches.map(branchCount)));
-    return { count: Number((counted as { n: string }).n), results: [] };
+    const [row] = await db.select(db.raw('(?) AS n', [counted()]));
+    return { count: Number((row as { n: string }).n), results: [] };
   }
   const totalSeen = rows[0]?.__total;
   const count = totalSeen === null || totalSeen === undefined ? offset + rows.length : Number(totalSeen);

@@ -6,22 +6,26 @@
  * instant is then plain arithmetic. Like the availability engine, this assumes a zone changes its offset
  * at most once a day.
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 const DAY = 86_400_000;
 const MINUTE = 60_000;
 
 const luxonIso = (ms: number, zone: string): string => DateTime.fromMillis(ms, { zone }).toISO({ suppressMilliseconds: true }) ?? '';
-const offsetAt = (ms: number, zone: string): number => DateTime.fromMillis(ms, { zone }).offset;
 
-/** The first instant in (lo, hi] whose offset is not offsetAt(lo), to the millisecond. */
-function changeBetween(lo: number, hi: number, zone: string): number {
-  const before = offsetAt(lo, zone);
-  while (hi - lo > 1) {
-    const mid = lo + Math.floor((hi - lo) / 2);
-    if (offsetAt(mid, zone) === before) lo = mid;
-    else hi = mid;
-  }
+/** The first instant in (lo, hi] whose offset is not the one at lo: to the minute (where every modern change falls), then to the millisecond if need be. */
+function changeBetween(lo: number, hi: number, offsetAt: (ms: number) => number): number {
+  const before = offsetAt(lo);
+  // Halves (lo, hi] in whole steps from lo while it is wider than one step; lo keeps `before`, hi does not.
+  const search = (step: number) => {
+    while (hi - lo > step) {
+      const mid = lo + Math.max(1, Math.floor((hi - lo) / 2 / step)) * step;
+      if (offsetAt(mid) === before) lo = mid;
+      else hi = mid;
+    }
+  };
+  search(MINUTE);
+  if (offsetAt(hi - 1) !== before) search(1);
   return hi;
 }
 
@@ -31,14 +35,17 @@ function changeBetween(lo: number, hi: number, zone: string): number {
  */
 export function localIsoFormatter(zone: string, from: number, to: number): (instant: Date) => string {
   // Segments of constant offset: starts[i] .. starts[i + 1], offset offsets[i] minutes, suffix as luxon writes it.
+  // IANAZone#offset: the same minutes as a DateTime's offset, without building one.
+  const iana = IANAZone.create(zone);
+  const offsetAt = (ms: number) => iana.offset(ms);
   const starts = [from];
-  let previous = offsetAt(from, zone);
+  let previous = offsetAt(from);
   const offsets = [previous];
   for (let t = from; t < to; ) {
     const next = Math.min(t + DAY, to);
-    const offset = offsetAt(next, zone);
+    const offset = offsetAt(next);
     if (offset !== previous) {
-      starts.push(changeBetween(t, next, zone));
+      starts.push(changeBetween(t, next, offsetAt));
       offsets.push(offset);
       previous = offset;
     }

@@ -36,6 +36,14 @@ describe('localIsoFormatter', () => {
     expect(format(new Date('2026-11-01T06:30:00.250Z'))).to.equal('2026-11-01T01:30:00.250-05:00');
   });
 
+  it('when the range does not end on a whole day or minute from its start, then a change in its last part is still found to the millisecond', () => {
+    // A client's window over a DST night is 23 or 25 hours long; the change here falls in the range's short last part.
+    const from = Date.parse('2026-03-07T12:34:56.789Z');
+    const to = Date.parse('2026-03-08T07:01:30.500Z');
+    const format = localIsoFormatter('America/New_York', from, to);
+    for (let t = Date.parse('2026-03-08T06:58:00Z'); t <= to; t += 250) expect(format(new Date(t))).to.equal(luxon(t, 'America/New_York'));
+  });
+
   it('when the zone is UTC, then the offset is written Z as luxon does, and +00:00 for Etc/UTC', () => {
     const t = Date.parse('2026-06-01T10:00:00Z');
     expect(localIsoFormatter('UTC', t - DAY, t + DAY)(new Date(t))).to.equal(luxon(t, 'UTC'));
@@ -48,7 +56,7 @@ describe('localIsoFormatter', () => {
     expect(format(new Date(t - DAY))).to.equal('2026-05-31T15:30:00+05:30');
   });
 
-  it('when any instant of a window of up to 33 days in any zone is formatted, then it equals luxon', () => {
+  it('when any instant of a window of up to 33 days (not always whole days) in any zone is formatted, then it equals luxon', () => {
     fc.assert(
       fc.property(
         fc.constantFrom(...ZONES),
@@ -56,8 +64,9 @@ describe('localIsoFormatter', () => {
         fc.integer({ min: 1, max: 33 }),
         fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: 1, maxLength: 40 }),
         fc.boolean(),
-        (zone, from, days, fractions, wholeMinutes) => {
-          const to = from + days * DAY;
+        fc.integer({ min: 0, max: DAY - 1 }),
+        (zone, from, days, fractions, wholeMinutes, cut) => {
+          const to = from + days * DAY - cut;
           const format = localIsoFormatter(zone, from, to);
           for (const f of fractions) {
             let t = Math.floor(from + f * (to - from));

@@ -8,6 +8,8 @@ export interface HttpResponse {
   ms: number;
   /** Wall clock (epoch ms) when the response was fully read: comparable with Postgres now() and BullMQ timestamps. */
   receivedAt: number;
+  /** The server's own time for the request, from its `Server-Timing: app;dur=` header (undefined without one). */
+  serverMs: number | undefined;
 }
 
 export interface HttpClient {
@@ -20,6 +22,11 @@ export interface HttpClient {
  * rounds that must all finish before the next one, or an open-loop rate whose responses must be read.
  * node:http rather than fetch, because the client shares the CPUs with the API it measures.
  */
+const serverTiming = (header: string | string[] | undefined): number | undefined => {
+  const dur = header && /(?:^|,)\s*app;dur=([\d.]+)/.exec(String(header));
+  return dur ? Number(dur[1]) : undefined;
+};
+
 export function createHttpClient(baseUrl: string, maxSockets: number): HttpClient {
   const agent = new http.Agent({ keepAlive: true, maxSockets });
   const { hostname, port } = new URL(baseUrl);
@@ -47,6 +54,7 @@ export function createHttpClient(baseUrl: string, maxSockets: number): HttpClien
                 body: Buffer.concat(chunks).toString('utf8'),
                 ms: performance.now() - started,
                 receivedAt: Date.now(),
+                serverMs: serverTiming(response.headers['server-timing']),
               }),
             );
           },

@@ -3,6 +3,7 @@ import { performance } from 'node:perf_hooks';
 import { DateTime } from 'luxon';
 import { checkAvailability, type AvailabilityQuery } from '../../src/app/bookings/check-availability';
 import { findFreeSlots } from '../../src/domain/availability';
+import { localIsoFormatter } from '../../src/domain/local-time';
 import { BUSY_ZONE, createBusyPractitioner } from '../busy-practitioner';
 import { callApi, registerUsers, tokenRotation } from '../fixtures';
 import { createHttpClient } from '../http-client';
@@ -106,6 +107,9 @@ async function profileUseCase(ctx: BenchContext, query: AvailabilityQuery, token
   let ms: number[];
   let recorded: RecordedQuery[];
   let httpQueries: QueryStats[];
+  // One request at a time over one keep-alive connection: what the client observed, and the server's own
+  // time from its Server-Timing header (docs/development.md#logs).
+  const http = { client: [] as number[], server: [] as number[] };
   try {
     ms = await timeSequentially(times, () => checkAvailability(ctx.app, query));
     recorded = recorder.take();
@@ -115,6 +119,8 @@ async function profileUseCase(ctx: BenchContext, query: AvailabilityQuery, token
       await timeSequentially(times, async () => {
         const response = await client.post(PATH, token, query);
         if (response.status !== 200) throw new Error(`${PATH}: ${response.status} ${response.body.slice(0, 300)}`);
+        http.client.push(response.ms);
+        if (response.serverMs !== undefined) http.server.push(response.serverMs);
       });
     } finally {
       client.close();
@@ -127,14 +133,21 @@ async function profileUseCase(ctx: BenchContext, query: AvailabilityQuery, token
   const queries = summarizeQueries(recorded, times);
   const answer = await checkAvailability(ctx.app, query);
   const stringify = await timeSequentially(times, () => JSON.stringify(answer));
-  // The same luxon calls check-availability.ts makes for local_start_time and local_end_time.
+  // What check-availability.ts does for local_start_time and local_end_time.
   const instants = answer.slots.flatMap((slot) => [slot.start_time, slot.end_time]);
-  const localTimes = await timeSequentially(times, () => instants.map((t) => DateTime.fromJSDate(t, { zone: query.timezone }).toISO({ suppressMilliseconds: true })));
+  const { from, to } = busyWindow(query);
+  const localTimes = await timeSequentially(times, () => {
+    const local = localIsoFormatter(query.timezone, from.getTime(), to.getTime());
+    return instants.map(local);
+  });
   const busyQuery = recorded.find((q) => /union all/i.test(q.sql));
   const plan = busyQuery ? await explainAnalyze(ctx.app.db, busyQuery) : [];
   const p50 = (sorted: number[]) => round(percentile(sorted, 50), 3);
+  const sortedMs = (list: number[]) => [...list].sort((a, b) => a - b);
   const profile = {
     use_case_p50_ms: p50(ms),
+    http_client_p50_ms: p50(sortedMs(http.client)),
+    http_server_p50_ms: http.server.length ? p50(sortedMs(http.server)) : null,
     queries_p50_sum_ms: round(queries.reduce((sum, q) => sum + q.p50_ms * q.per_request, 0), 3),
     local_times_p50_ms: p50(localTimes),
     json_stringify_p50_ms: p50(stringify),
@@ -149,17 +162,18 @@ async function profileUseCase(ctx: BenchContext, query: AvailabilityQuery, token
 
 function printProfile(
   days: number,
-  profile: { use_case_p50_ms: number; local_times_p50_ms: number; json_stringify_p50_ms: number; queries: QueryStats[]; http_extra_queries: QueryStats[] },
+  profile: { use_case_p50_ms: number; http_client_p50_ms: number; http_server_p50_ms: number | null; local_times_p50_ms: number; json_stringify_p50_ms: number; queries: QueryStats[]; http_extra_queries: QueryStats[] },
   plan: string[],
 ): void {
   const table = (list: QueryStats[]) => list.map((q) => `  ${q.p50_ms.toFixed(3).padStart(7)} × ${q.per_request}  rows ${String(q.rows_p50).padStart(4)}  ${q.query}`);
   const lines = [
-    `\n${NAME} days=${days}: use case p50 ${profile.use_case_p50_ms.toFixed(3)} ms; its queries (p50 ms × per call):`,
+    `\n${NAME} days=${days}: HTTP one at a time p50 ${profile.http_client_p50_ms.toFixed(3)} ms observed, ${profile.http_server_p50_ms?.toFixed(3) ?? '?'} ms on the server (Server-Timing app)`,
+    `  use case p50 ${profile.use_case_p50_ms.toFixed(3)} ms; its queries (p50 ms × per call):`,
     ...table(profile.queries),
-    `  slots to local times (luxon): ${profile.local_times_p50_ms.toFixed(3)} ms; JSON.stringify of the answer: ${profile.json_stringify_p50_ms.toFixed(3)} ms`,
+    `  slots to local times (localIsoFormatter): ${profile.local_times_p50_ms.toFixed(3)} ms; JSON.stringify of the answer: ${profile.json_stringify_p50_ms.toFixed(3)} ms`,
     `  queries HTTP adds per request:`,
     ...table(profile.http_extra_queries),
-    `  EXPLAIN ANALYZE busy ranges:`,
+    `  EXPLAIN ANALYZE of the query holding the busy ranges (since issue 13 the one availability query):`,
     ...plan.map((line) => `    ${line}`),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);

@@ -1,8 +1,9 @@
 import type { Knex } from 'knex';
 import type { Ordering } from '../domain/booking-lists';
 import type { ActorRole, BookingStatus, BookingType, PaymentStatus } from '../domain/types';
-import { fetchPage, type Page, type PageRequest } from './pagination';
-import { containsPattern } from './sql';
+import type { Page, PageRequest } from './pagination';
+import { listBookingsPage } from './booking-list-query';
+import { busyRangesQuery, loadAvailabilityInputs, type AvailabilityInputs, type BusyRangeOptions } from './availability-inputs';
 import { conflict, slotUnavailable } from '../domain/errors';
 import { isCalendarOverlap, isRoomOverlap, isUniqueViolation, translateConstraintErrors } from './pg-errors';
 
@@ -224,47 +225,7 @@ export function createBookingRepository(db: Knex) {
 
   return {
     async list(filter: BookingFilter, page: PageRequest): Promise<Page<BookingView>> {
-      const applyFilters = (query: Knex.QueryBuilder) => {
-        const { visibleTo } = filter;
-        if (visibleTo.role === 'client') query.where('b.client_id', visibleTo.id);
-        if (visibleTo.role === 'practitioner') query.where((q) => q.where('b.client_id', visibleTo.id).orWhere('b.practitioner_id', visibleTo.id));
-        if (filter.status?.length) query.whereIn('b.status', filter.status);
-        if (filter.paymentStatus?.length) query.whereIn('b.payment_status', filter.paymentStatus);
-        if (filter.bookingType?.length) query.whereIn('b.booking_type', filter.bookingType);
-        if (filter.practitionerId !== undefined) query.where('b.practitioner_id', filter.practitionerId);
-        if (filter.serviceId !== undefined) query.where('b.service_id', filter.serviceId);
-        if (filter.parentBookingId !== undefined) query.where('b.parent_booking_id', filter.parentBookingId);
-        if (filter.topLevel === true) query.whereNull('b.parent_booking_id');
-        if (filter.topLevel === false) query.whereNotNull('b.parent_booking_id');
-        if (filter.expansionStatus?.length) query.whereIn('b.expansion_status', filter.expansionStatus);
-        if (filter.startFrom) query.where('b.start_time', '>=', filter.startFrom);
-        if (filter.endBefore) query.where('b.end_time', '<', filter.endBefore);
-        if (filter.upcoming) {
-          const { value, now, statuses } = filter.upcoming;
-          if (value) query.where('b.start_time', '>', now).whereIn('b.status', statuses);
-          else query.where((q) => q.whereNull('b.start_time').orWhere('b.start_time', '<=', now).orWhereNotIn('b.status', statuses));
-        }
-        if (filter.search) {
-          const pattern = containsPattern(filter.search);
-          query.where((q) =>
-            q.whereILike('b.title', pattern).orWhereILike('b.description', pattern).orWhereILike('s.name', pattern).orWhereILike('p.name', pattern).orWhereILike('c.name', pattern),
-          );
-        }
-        return query;
-      };
-      const descending = filter.ordering.startsWith('-');
-      const column = filter.ordering.replace(/^-/, '');
-      const direction = descending ? 'DESC' : 'ASC';
-      // NULL start times (package and bundle parents) sort last either way; the other columns are
-      // never NULL, and naming NULLS LAST there would keep Postgres from using their indexes.
-      const nulls = column === 'start_time' ? ' NULLS LAST' : '';
-      const pageQuery = applyFilters(viewQuery()).orderByRaw(`b.?? ${direction}${nulls}, b.id ${direction}`, [column]);
-      // The joins never change how many bookings match (required foreign keys, a left join on a
-      // primary key): count the bookings alone unless the search needs the names.
-      const countBase = db({ b: 'bookings' });
-      if (filter.search) countBase.join({ s: 'services' }, 's.id', 'b.service_id').join({ p: 'users' }, 'p.id', 'b.practitioner_id').join({ c: 'users' }, 'c.id', 'b.client_id');
-      const { count, results } = await fetchPage<ViewRow>(pageQuery, page, applyFilters(countBase));
-      return { count, results: results.map(toView) };
+      return listBookingsPage(db, filter, page);
     },
 
     async findView(id: number, trx?: Knex.Transaction): Promise<BookingView | undefined> {
@@ -453,33 +414,18 @@ export function createBookingRepository(db: Knex) {
       return Number(rows[0].n);
     },
 
-    /**
-     * What the practitioner is already blocked for around [from, to): active individual bookings and the
-     * sessions of their workshops and courses, each with its trailing buffer as stored (always the
-     * practitioner's current buffer: a buffer change rewrites them).
-     */
+    /** What the practitioner is already blocked for around [from, to): see busyRangesQuery. */
     async busyRanges(
       practitionerId: number,
       window: { from: Date; to: Date },
-      options: { statuses: readonly BookingStatus[]; excludeBookingId?: number; trx?: Knex.Transaction },
+      options: BusyRangeOptions & { trx?: Knex.Transaction },
     ): Promise<Array<{ start: Date; end: Date }>> {
-      const q = options.trx ?? db;
-      const bookings = q('bookings')
-        .select({ start: 'start_time', end: 'blocked_until' })
-        .where({ practitioner_id: practitionerId })
-        .whereIn('status', options.statuses)
-        .whereNull('service_session_id')
-        .where({ booking_type: 'individual' })
-        .where('start_time', '<', window.to)
-        .where('blocked_until', '>', window.from);
-      if (options.excludeBookingId !== undefined) bookings.whereNot({ id: options.excludeBookingId });
-      const sessions = q('service_sessions as ss')
-        .join('services as s', 's.id', 'ss.service_id')
-        .select({ start: 'ss.start_time', end: 'ss.blocked_until' })
-        .where('s.practitioner_id', practitionerId)
-        .where('ss.start_time', '<', window.to)
-        .where('ss.blocked_until', '>', window.from);
-      return bookings.unionAll(sessions, true).orderBy('start');
+      return busyRangesQuery(options.trx ?? db, practitionerId, window, options);
+    },
+
+    /** The service, schedule, busy ranges and rooms check-availability needs, in one round trip (see loadAvailabilityInputs). */
+    availabilityInputs(serviceId: number, practitionerId: number, window: { from: Date; to: Date }, options: BusyRangeOptions): Promise<AvailabilityInputs> {
+      return loadAvailabilityInputs(db, serviceId, practitionerId, window, options);
     },
 
     async notesVisibleTo(bookingId: number, userId: number): Promise<NoteRecord[]> {

@@ -227,24 +227,40 @@ function toSpans(list: Interval[], field: string): Span[] {
 }
 
 /**
- * Answers "does any range overlap [s, e)?" in O(log n): ranges sorted by start, with the running
- * maximum of ends, so only the last range starting before e needs to be looked at.
+ * Answers "does any range overlap [s, e)?" for a run of queries: the ranges sorted by start once, with
+ * the running maximum of ends, so only the last range starting before e needs to be looked at. A cursor
+ * finds that range: the slots come in time order, so it only moves forward and passes each range once
+ * over the whole window (linear in slots + ranges); when e goes back (a day's first range may start
+ * before the previous day's last slot ended), a binary search puts it back.
  */
-function overlapIndex(spans: Span[]): (s: number, e: number) => boolean {
+function overlapSweep(spans: Span[]): (s: number, e: number) => boolean {
   const sorted = [...spans].sort((a, b) => a.start - b.start);
-  const starts = sorted.map((x) => x.start);
-  const maxEnd: number[] = [];
+  const n = sorted.length;
+  const starts = new Float64Array(n);
+  const maxEnd = new Float64Array(n);
   let running = -Infinity;
-  for (const x of sorted) maxEnd.push((running = Math.max(running, x.end)));
+  for (let i = 0; i < n; i++) {
+    starts[i] = sorted[i]!.start;
+    maxEnd[i] = running = Math.max(running, sorted[i]!.end);
+  }
+  // below = how many ranges start before lastEnd.
+  let below = 0;
+  let lastEnd = -Infinity;
   return (s, e) => {
-    let lo = 0;
-    let hi = starts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1;
-      if ((starts[mid] ?? Infinity) < e) lo = mid + 1;
-      else hi = mid;
+    if (e < lastEnd) {
+      let lo = 0;
+      let hi = below;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (starts[mid]! < e) lo = mid + 1;
+        else hi = mid;
+      }
+      below = lo;
+    } else {
+      while (below < n && starts[below]! < e) below++;
     }
-    return lo > 0 && (maxEnd[lo - 1] ?? -Infinity) > s;
+    lastEnd = e;
+    return below > 0 && maxEnd[below - 1]! > s;
   };
 }
 
@@ -267,10 +283,10 @@ export function findFreeSlots(input: FreeSlotsInput): Interval[] {
   const duration = durationMinutes * MINUTE;
   const step = schedule.slotIntervalMinutes * MINUTE;
   const buffer = schedule.bufferMinutes * MINUTE;
-  const inTimeOff = overlapIndex(toSpans(schedule.timeOff, 'timeOff'));
+  const inTimeOff = overlapSweep(toSpans(schedule.timeOff, 'timeOff'));
   // Each busy range already carries its own trailing buffer; the new slot adds ours after its end.
-  const inBusy = overlapIndex(toSpans(input.busy, 'busy'));
-  const roomTaken = input.rooms?.map((room) => overlapIndex(toSpans(room.busy, 'rooms')));
+  const inBusy = overlapSweep(toSpans(input.busy, 'busy'));
+  const roomTaken = input.rooms?.map((room) => overlapSweep(toSpans(room.busy, 'rooms')));
   const someRoomFree = (s: number, e: number) => roomTaken === undefined || roomTaken.some((taken) => !taken(s, e));
 
   const starts: number[] = [];

@@ -110,45 +110,58 @@ export function isTerminal(status: BookingStatus): boolean {
 }
 
 /**
- * The statuses the booking passes through, in order (usually one; complete from `confirmed`
- * after the start gives ['in_progress', 'completed']).
+ * The verdict on an action: the statuses it passes through, or the error that refuses it. The error is
+ * built only when someone throws it: the list asks about every row (can_be_canceled, can_be_rescheduled)
+ * and an Error per refused row, with its stack, costs far more than the rule.
+ */
+export type TransitionVerdict = { ok: true; path: BookingStatus[] } | { ok: false; refusal: () => DomainError };
+
+const refuse = (refusal: () => DomainError): TransitionVerdict => ({ ok: false, refusal });
+
+/**
+ * judgeTransition, throwing: the statuses the booking passes through, in order (usually one; complete
+ * from `confirmed` after the start gives ['in_progress', 'completed']).
  *
  * Throws forbidden() (403) when the actor may never do this action on this booking, checked
  * before the status so a client learns nothing from probing; conflict('invalid_transition')
  * (409) when the status or the timing does not allow it; invalid 'not_reschedulable' (400) when
  * a seat that follows its session is asked to move.
  */
-export function decideTransition(
-  booking: BookingFacts,
-  action: BookingAction,
-  actor: Actor,
-  now: Date,
-): BookingStatus[] {
+export function decideTransition(booking: BookingFacts, action: BookingAction, actor: Actor, now: Date): BookingStatus[] {
+  const verdict = judgeTransition(booking, action, actor, now);
+  if (!verdict.ok) throw verdict.refusal();
+  return verdict.path;
+}
+
+/** Whether the action is allowed and where it leads, without throwing (see decideTransition for the refusals). */
+export function judgeTransition(booking: BookingFacts, action: BookingAction, actor: Actor, now: Date): TransitionVerdict {
   const rule = ACTION_RULES[action];
 
-  if (!rule.actors.includes(actor.role) || !isPartyAsClaimed(booking, actor)) throw forbidden();
+  if (!rule.actors.includes(actor.role) || !isPartyAsClaimed(booking, actor)) return refuse(() => forbidden());
 
   const parentExtra = booking.isParent ? (PARENT_EXTRA_FROM[action] ?? []) : [];
   if (!rule.from.includes(booking.status) && !parentExtra.includes(booking.status)) {
-    throw conflict('invalid_transition', `Cannot ${rule.verb} a booking that is ${booking.status}.`);
+    return refuse(() => conflict('invalid_transition', `Cannot ${rule.verb} a booking that is ${booking.status}.`));
   }
-  if (parentExtra.includes(booking.status)) return [rule.to!];
+  if (parentExtra.includes(booking.status)) return { ok: true, path: [rule.to!] };
 
   if (rule.requiresStarted && booking.status !== 'in_progress' && !hasStarted(booking, now)) {
-    throw conflict(
-      'invalid_transition',
-      booking.startTime === null
-        ? `Cannot ${rule.verb} a booking that has no start time.`
-        : (BEFORE_START_DETAIL[action] ?? `Cannot ${rule.verb} a booking before it starts.`),
+    return refuse(() =>
+      conflict(
+        'invalid_transition',
+        booking.startTime === null
+          ? `Cannot ${rule.verb} a booking that has no start time.`
+          : (BEFORE_START_DETAIL[action] ?? `Cannot ${rule.verb} a booking before it starts.`),
+      ),
     );
   }
 
   if (rule.requiresNotStarted) {
     if (booking.startTime === null) {
-      throw conflict('invalid_transition', `Cannot ${rule.verb} a booking that has no start time.`);
+      return refuse(() => conflict('invalid_transition', `Cannot ${rule.verb} a booking that has no start time.`));
     }
     if (hasStarted(booking, now)) {
-      throw conflict('invalid_transition', `Cannot ${rule.verb} a booking that has already started.`);
+      return refuse(() => conflict('invalid_transition', `Cannot ${rule.verb} a booking that has already started.`));
     }
   }
 
@@ -157,25 +170,27 @@ export function decideTransition(
   if (action === 'reschedule' && actor.role === 'client' && booking.startTime !== null) {
     const noticeMs = (booking.cancellationNoticeHours ?? 0) * 3_600_000;
     if (now.getTime() > booking.startTime.getTime() - noticeMs) {
-      throw conflict('invalid_transition', `Cannot reschedule within ${booking.cancellationNoticeHours} hours of the start; ask the practitioner, or cancel.`);
+      return refuse(() =>
+        conflict('invalid_transition', `Cannot reschedule within ${booking.cancellationNoticeHours} hours of the start; ask the practitioner, or cancel.`),
+      );
     }
   }
 
   if (rule.requiresOwnTime && booking.followsSession) {
-    throw invalidField('start_time', 'A workshop or course booking follows its session; cancel and book another session instead.', 'not_reschedulable');
+    return refuse(() => invalidField('start_time', 'A workshop or course booking follows its session; cancel and book another session instead.', 'not_reschedulable'));
   }
 
-  return rule.to === null ? [booking.status] : pathBetween(booking.status, rule.to);
+  return { ok: true, path: rule.to === null ? [booking.status] : pathBetween(booking.status, rule.to) };
 }
 
 /** True iff decideTransition(booking, 'cancel', actor, now) would succeed. */
 export function canBeCanceled(booking: BookingFacts, actor: Actor, now: Date): boolean {
-  return succeeds(() => decideTransition(booking, 'cancel', actor, now));
+  return judgeTransition(booking, 'cancel', actor, now).ok;
 }
 
 /** True iff decideTransition(booking, 'reschedule', actor, now) would succeed. */
 export function canBeRescheduled(booking: BookingFacts, actor: Actor, now: Date): boolean {
-  return succeeds(() => decideTransition(booking, 'reschedule', actor, now));
+  return judgeTransition(booking, 'reschedule', actor, now).ok;
 }
 
 /**
@@ -216,14 +231,4 @@ export function pathBetween(from: BookingStatus, to: BookingStatus): BookingStat
   const via = TRANSITIONS[from].find((middle) => TRANSITIONS[middle].includes(to));
   if (via !== undefined) return [via, to];
   throw new Error(`ACTION_RULES leads from ${from} to ${to}, which TRANSITIONS does not allow.`);
-}
-
-function succeeds(attempt: () => unknown): boolean {
-  try {
-    attempt();
-    return true;
-  } catch (err) {
-    if (err instanceof DomainError) return false;
-    throw err;
-  }
 }

@@ -92,6 +92,18 @@ describe('availability through HTTP (issue 4)', () => {
       for (const s of res.body.slots as SlotBody[]) expect(s.start_time).to.match(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{3})?Z$/);
     });
 
+    it('when availability is answered, refused or not, then Server-Timing gives the server\'s own milliseconds as app;dur', async () => {
+      const target = await aBookablePractitioner(h, {}, { weekly_hours: hoursEveryDay('09:00', '12:00') });
+      const started = performance.now();
+      const ok = await check(target, { days: 31 });
+      const observed = performance.now() - started;
+      const refused = await check(target, { service_id: 99999999 });
+      expectError(refused, 400, 'does_not_exist');
+      for (const res of [ok, refused]) expect(res.headers['server-timing'], JSON.stringify(res.headers)).to.match(/^app;dur=\d+\.\d{2}$/);
+      const serverMs = Number(/dur=([\d.]+)/.exec(String(ok.headers['server-timing']))![1]);
+      expect(serverMs).to.be.greaterThan(0).and.at.most(observed);
+    });
+
     it('when a client uses the underscore alias, then the answer is the same', async () => {
       const target = await aBookablePractitioner(h, {}, { weekly_hours: hoursEveryDay('09:00', '12:00') });
       const [hyphen, underscore] = await Promise.all([check(target), check(target, {}, '/api/v1/drf/bookings/check_availability/')]);

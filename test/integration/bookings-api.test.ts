@@ -485,6 +485,24 @@ describe('bookings API', () => {
       expect(await idsOf(q.practitioner)).to.deep.equal(sorted(pWithQ, bWithQ));
     });
 
+    it('when a practitioner pages through their list, then appointments and their own bookings interleave in order and every page counts both', async () => {
+      for (const [ordering, expected] of [
+        ['start_time', [aWithP, bWithP, pWithQ]],
+        ['-start_time', [pWithQ, bWithP, aWithP]],
+      ] as const) {
+        for (const size of [1, 2, 3, 5]) {
+          const seen: number[] = [];
+          for (let page = 1; page <= Math.ceil(expected.length / size); page++) {
+            const res = await h.http.get(`${BOOKINGS}?ordering=${ordering}&page_size=${size}&page=${page}`).set(p.practitioner.auth);
+            expect(res.status, JSON.stringify(res.body)).to.equal(200);
+            expect(res.body.count, `${ordering} size ${size} page ${page}`).to.equal(expected.length);
+            seen.push(...(res.body.results as Booking[]).map((b) => b.id));
+          }
+          expect(seen, `${ordering} size ${size}`).to.deep.equal(expected.map((b) => b.id));
+        }
+      }
+    });
+
     it('when a practitioner filters by another practitioner, then only their own bookings with them show', async () => {
       expect(await idsOf(p.practitioner, `&practitioner_id=${q.practitioner.id}`)).to.deep.equal(sorted(pWithQ));
     });

@@ -113,6 +113,25 @@ describe('availability: findFreeSlots', () => {
     expect(starts).to.deep.equal(['2026-06-08', '2026-06-09', '2026-06-10', '2026-06-11', '2026-06-12']);
   });
 
+  it('when ranges overlap and busy ranges come unsorted, then the sweep finds the same slots as checking each one alone', () => {
+    // The second range starts before the first one's last slot ends: the sweep's cursor must step back.
+    const s = schedule({ weeklyHours: [{ weekday: 3, start: '09:00', end: '12:00' }, { weekday: 3, start: '09:30', end: '11:30' }], slotIntervalMinutes: 20 });
+    const busy = [
+      { start: at('2026-06-10T11:00'), end: at('2026-06-10T11:20') },
+      { start: at('2026-06-10T09:40'), end: at('2026-06-10T10:00') },
+      { start: at('2026-06-10T09:00'), end: at('2026-06-10T09:10') },
+    ];
+    expect(times(s, { busy, duration: 30 })).to.deep.equal(['10:00', '10:10', '10:20', '10:30', '11:20']);
+    for (const slot of slotsOf(s, { busy, duration: 30 })) expect(checkSlot({ schedule: s, busy, start: slot.start, end: slot.end, now: NOW })).to.deep.equal({ ok: true });
+  });
+
+  it('when a room is taken at different hours on different days, then each day offers only the hours its room is free', () => {
+    const s = schedule({ weeklyHours: [3, 4].map((weekday) => ({ weekday, start: '09:00', end: '11:00' })) });
+    const rooms = [{ busy: [{ start: at('2026-06-11T09:00'), end: at('2026-06-11T10:00') }, { start: at('2026-06-10T10:00'), end: at('2026-06-10T11:00') }] }];
+    const slots = findFreeSlots({ schedule: s, busy: [], rooms, durationMinutes: 60, date: WEDNESDAY, days: 2, zone: NY, now: NOW });
+    expect(slots.map((x) => DateTime.fromJSDate(x.start, { zone: NY }).toFormat('ccc HH:mm'))).to.deep.equal(['Wed 09:00', 'Thu 10:00']);
+  });
+
   it('when a zone is not an IANA zone, then it throws an invalid timezone error', () => {
     const attempt = (fn: () => unknown) => expect(fn).to.throw(DomainError).with.property('errors').that.has.property('timezone');
     attempt(() => slotsOf(schedule({ timezone: 'Mars/Olympus' })));

@@ -8,6 +8,7 @@ import {
   canBeRescheduled,
   decideTransition,
   isTerminal,
+  judgeTransition,
   resolveCanceledBy,
   type BookingAction,
   type BookingFacts,
@@ -409,6 +410,27 @@ describe('booking-status', () => {
             const b = booking(status, start);
             const expected = Array.isArray(outcomeOf(b, 'reschedule', ACTORS[role], NOW));
             expect(canBeRescheduled(b, ACTORS[role], NOW), `${status}/${role}`).to.equal(expected);
+          }
+        }
+      }
+    });
+
+    it('when judged for every status, action, actor, time and parenthood, then judgeTransition throws nothing and agrees with decideTransition, refusal and path alike', () => {
+      for (const status of BOOKING_STATUSES) {
+        for (const action of BOOKING_ACTIONS) {
+          for (const role of ACTOR_ROLES) {
+            for (const start of [before, after, null]) {
+              for (const extra of [{}, { isParent: true }, { followsSession: true }, { cancellationNoticeHours: 24 }]) {
+                const b = booking(status, start, extra);
+                const label = `${status}/${action}/${role}/${String(start)}/${JSON.stringify(extra)}`;
+                const verdict = judgeTransition(b, action, ACTORS[role], NOW);
+                if (verdict.ok) expect(decideTransition(b, action, ACTORS[role], NOW), label).to.deep.equal(verdict.path);
+                else {
+                  const expected = thrown(() => decideTransition(b, action, ACTORS[role], NOW));
+                  expect(verdict.refusal(), label).to.include({ kind: expected.kind, code: expected.code, message: expected.message });
+                }
+              }
+            }
           }
         }
       }

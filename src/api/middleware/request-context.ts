@@ -5,10 +5,12 @@ import type { Logger } from '../../platform/logger';
 const VALID_REQUEST_ID = /^[A-Za-z0-9._-]{1,128}$/;
 
 /**
- * A request id (the caller's X-Request-Id when sane), a logger carrying it, and one log line per request.
- * The child logger is made on first use only: most requests log nothing but their line, which goes
- * through the root logger with the id, and only when its level is on (a child and the line's fields cost
- * about 7 µs a request even at LOG_LEVEL=silent, measured with bench/middleware-cost).
+ * A request id (the caller's X-Request-Id when sane), a logger carrying it, one log line per request, and
+ * the server's own time for it in a `Server-Timing: app;dur=<ms>` header (docs/development.md#logs), the
+ * same figure as the log line's `ms`: a client subtracts it from what it observed to see the network and
+ * queueing. The child logger is made on first use only: most requests log nothing but their line, which
+ * goes through the root logger with the id, and only when its level is on (a child and the line's fields
+ * cost about 7 µs a request even at LOG_LEVEL=silent, measured with bench/middleware-cost).
  */
 export function requestContext(logger: Logger): Middleware {
   return async (ctx, next) => {
@@ -22,8 +24,9 @@ export function requestContext(logger: Logger): Middleware {
     try {
       await next();
     } finally {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      if (!ctx.headerSent) ctx.set('Server-Timing', `app;dur=${ms.toFixed(2)}`);
       if (logger.isLevelEnabled('info')) {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
         logger.info({ reqId, method: ctx.method, path: ctx.path, status: ctx.status, ms: Math.round(ms * 10) / 10, userId: ctx.state.user?.id }, 'request');
       }
     }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis';
 import type { Context, Middleware } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
 import type { Config } from '../../config';
@@ -10,7 +10,7 @@ const TOKEN_WAIT_MS = 10_000;
 /** Paths never limited: provider webhooks (docs/api-conventions.md#rate-limits) and the probes operators' tools poll. */
 const EXEMPT = [/^\/api\/v1\/webhooks\//, /^\/(healthz|readyz|metrics)$/];
 
-function limiter(store: Redis | undefined, keyPrefix: string, points: number, durationSeconds: number): RateLimiterAbstract {
+function limiter(store: RedisClient | undefined, keyPrefix: string, points: number, durationSeconds: number): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds });
   // Redis is shared by every web instance; when it is unreachable, each instance limits on its own
   // (the insurance limiter) rather than failing requests — at once (rejectIfRedisNotReady), not after
@@ -40,7 +40,7 @@ async function consumeOrThrottle(budget: RateLimiterAbstract, keys: string[], ct
 
 const giveBack = (budget: RateLimiterAbstract, keys: string[]) => Promise.all(keys.map((key) => budget.reward(key).catch(() => undefined)));
 
-export function createRateLimits(config: Readonly<Config>, store: Redis | undefined) {
+export function createRateLimits(config: Readonly<Config>, store: RedisClient | undefined) {
   const prefix = `${config.queuePrefix}:rl`;
   const { anonymousPerMinute, userPerMinute, loginFailuresPer15Minutes } = config.rateLimits;
   const anonymous = limiter(store, `${prefix}:anon`, anonymousPerMinute, 60);

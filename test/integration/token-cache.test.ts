@@ -1,0 +1,167 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { createApi, tokenInvalidationChannel } from '../../src/api/app';
+import { OFFLINE_TTL_MS } from '../../src/app/auth/token-cache';
+import { createAppContext } from '../../src/composition';
+import type { Config } from '../../src/config';
+import { createDb } from '../../src/platform/db';
+import { createInvalidationChannel } from '../../src/platform/invalidation-channel';
+import { createLogger } from '../../src/platform/logger';
+import { createRedis } from '../../src/platform/redis';
+import { aUser, type TestUser } from '../support/builders';
+import { startHarness, type Harness } from '../support/harness';
+
+const ME = '/api/v1/auth/me/';
+const TTL_MS = 5000;
+
+/**
+ * Another web instance on the same database and Redis prefix (as behind a load balancer), with its
+ * own token cache listening on its own subscription; `redisUrl` may name a Redis that is down.
+ */
+async function anotherWebProcess(h: Harness, redisUrl = h.config.redisUrl) {
+  const config: Readonly<Config> = { ...h.config, redisUrl };
+  const db = createDb(config.databaseUrl, { min: 0, max: 2 });
+  const logger = createLogger('silent', 'test');
+  const publisher = createRedis(config, 'client');
+  publisher.on('error', () => undefined);
+  const channel = createInvalidationChannel({ target: config, publisher, channel: tokenInvalidationChannel(config.queuePrefix), logger });
+  const api = createApi({ app: createAppContext({ config, db, clock: h.clock, logger }), readiness: [], tokenInvalidations: channel });
+  const server = http.createServer(api.callback());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    http: supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    db,
+    /** Resolves once this instance is subscribed (its cache is then in use). */
+    subscribed: () => waitUntil(() => channel.isLive(), 5000),
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await channel.close();
+      publisher.disconnect();
+      await db.destroy();
+    },
+  };
+}
+
+async function waitUntil(condition: () => boolean | Promise<boolean>, ms: number): Promise<number> {
+  const started = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - started > ms) throw new Error(`not within ${ms} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  return Date.now() - started;
+}
+
+/** Counts the statements that read auth_tokens on a Knex instance while `run` runs. */
+async function tokenQueriesDuring(db: { on: (e: 'query', f: (q: { sql: string }) => void) => unknown; off: (e: 'query', f: (q: { sql: string }) => void) => unknown }, run: () => Promise<unknown>): Promise<number> {
+  let count = 0;
+  const listener = (query: { sql: string }) => {
+    if (query.sql.includes('auth_tokens')) count += 1;
+  };
+  db.on('query', listener);
+  try {
+    await run();
+  } finally {
+    db.off('query', listener);
+  }
+  return count;
+}
+
+describe('token cache (issue 13)', () => {
+  let h: Harness;
+  before(async () => {
+    h = await startHarness({ env: { AUTH_CACHE_TTL_MS: String(TTL_MS) } });
+    // The harness's instance is subscribed once a request it caches is not read again.
+  });
+  after(() => h.close());
+
+  /** A user whose token this instance has just read (and cached). */
+  async function aCachedUser(role: TestUser['role'] = 'client'): Promise<TestUser> {
+    const user = await aUser(h, role);
+    expect((await h.http.get(ME).set(user.auth)).status).to.equal(200);
+    return user;
+  }
+
+  it('when a token was used a moment ago, then the next requests are authenticated without a query', async () => {
+    const user = await aUser(h);
+    await waitUntil(async () => (await tokenQueriesDuring(h.app.db, () => h.http.get(ME).set(user.auth))) === 0, 5000);
+    const queries = await tokenQueriesDuring(h.app.db, async () => {
+      for (let i = 0; i < 5; i++) expect((await h.http.get(ME).set(user.auth)).status).to.equal(200);
+    });
+    expect(queries).to.equal(0);
+  });
+
+  it('when the token is revoked, then this process refuses it at once', async () => {
+    const user = await aCachedUser();
+    expect((await h.http.delete('/api/v1/auth/token/').set(user.auth)).status).to.equal(204);
+    const res = await h.http.get(ME).set(user.auth);
+    expect(res.status).to.equal(401);
+    expect(res.body.code).to.equal('authentication_failed');
+  });
+
+  it('when a token is revoked on one web process, then another that cached it refuses it within a second', async () => {
+    const web2 = await anotherWebProcess(h);
+    try {
+      await web2.subscribed();
+      const user = await aUser(h);
+      const other = await h.http.post('/api/v1/auth/token/').send({ email: user.email, password: 'password123' });
+      const otherAuth = { Authorization: `Token ${other.body.token}` };
+      // Cached on the second process: a request there no longer reads auth_tokens.
+      expect((await web2.http.get(ME).set(user.auth)).status).to.equal(200);
+      expect(await tokenQueriesDuring(web2.db, () => web2.http.get(ME).set(user.auth))).to.equal(0);
+      expect((await web2.http.get(ME).set(otherAuth)).status).to.equal(200);
+
+      expect((await h.http.post('/api/v1/auth/logout/').set(user.auth)).status).to.equal(204);
+      const elapsed = await waitUntil(async () => (await web2.http.get(ME).set(user.auth)).status === 401, 1000);
+      expect(elapsed).to.be.below(1000);
+      expect((await web2.http.get(ME).set(otherAuth)).status, 'the other token is untouched').to.equal(200);
+
+      // And the other way round, revoking by id.
+      const tokens = await web2.http.get('/api/v1/auth/tokens/').set(otherAuth);
+      expect((await h.http.get(ME).set(otherAuth)).status).to.equal(200);
+      expect((await web2.http.delete(`/api/v1/auth/tokens/${tokens.body.results[0].id}/`).set(otherAuth)).status).to.equal(204);
+      await waitUntil(async () => (await h.http.get(ME).set(otherAuth)).status === 401, 1000);
+    } finally {
+      await web2.close();
+    }
+  });
+
+  it('when a cached user is deactivated or changes role behind the API, then the stale answer lasts at most the TTL', async () => {
+    const changed = await aCachedUser('client');
+    const deactivated = await aCachedUser('client');
+    await h.app.db('users').where({ id: changed.id }).update({ role: 'admin' });
+    await h.app.db('users').where({ id: deactivated.id }).update({ is_active: false });
+    h.clock.advance(TTL_MS);
+    const me = await h.http.get(ME).set(changed.auth);
+    expect(me.status).to.equal(200);
+    expect(me.body.role).to.equal('admin');
+    expect((await h.http.get(ME).set(deactivated.auth)).status).to.equal(401);
+  });
+
+  it('when Redis is unreachable, then a process still caches but for a second at most, and a revocation elsewhere reaches it by then', async () => {
+    const offline = await anotherWebProcess(h, 'redis://127.0.0.1:1');
+    try {
+      const user = await aUser(h);
+      expect((await offline.http.get(ME).set(user.auth)).status).to.equal(200);
+      expect(await tokenQueriesDuring(offline.db, () => offline.http.get(ME).set(user.auth))).to.equal(0);
+      expect((await h.http.delete('/api/v1/auth/token/').set(user.auth)).status).to.equal(204);
+      h.clock.advance(OFFLINE_TTL_MS);
+      expect((await offline.http.get(ME).set(user.auth)).status).to.equal(401);
+    } finally {
+      await offline.close();
+    }
+  });
+
+  it('when the cache TTL is 0, then every request reads the token', async () => {
+    const h0 = await startHarness({ env: { AUTH_CACHE_TTL_MS: '0' } });
+    try {
+      const user = await aUser(h0);
+      expect((await h0.http.get(ME).set(user.auth)).status).to.equal(200);
+      expect(await tokenQueriesDuring(h0.app.db, () => h0.http.get(ME).set(user.auth))).to.equal(1);
+    } finally {
+      await h0.close();
+    }
+  });
+});

@@ -17,7 +17,6 @@ describe('on a 3-node Redis Cluster, with QUEUE_PREFIX a hash tag (issue 13)', f
 
   before(async function () {
     if (!redisServerAvailable()) {
-      // eslint-disable-next-line no-console
       console.log('    (skipped: redis-server / redis-cli not found on PATH; install Redis to run the cluster test)');
       this.skip();
     }

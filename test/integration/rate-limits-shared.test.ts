@@ -1,35 +1,10 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { Redis } from 'ioredis';
-import supertest from 'supertest';
-import { createApi } from '../../src/api/app';
-import { createAppContext } from '../../src/composition';
-import { createDb } from '../../src/platform/db';
-import { createLogger } from '../../src/platform/logger';
-import { createRedis } from '../../src/platform/redis';
 import { aUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
+import { anotherWebInstance } from '../support/web-instance';
 
 const ME = '/api/v1/auth/me/';
-
-/** A second web instance on the same database and the same Redis prefix. */
-async function anotherWebProcess(h: Harness) {
-  const db = createDb(h.config.databaseUrl, { min: 0, max: 2 });
-  const redis = createRedis(h.config, 'api');
-  const api = createApi({ app: createAppContext({ config: h.config, db, clock: h.clock, logger: createLogger('silent', 'test') }), readiness: [], rateLimitStore: redis });
-  const server = http.createServer(api.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    http: supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      redis.disconnect();
-      await db.destroy();
-    },
-  };
-}
 
 describe('rate limits shared by web processes, counted in Redis behind the request (issue 13)', () => {
   let h: Harness;
@@ -44,7 +19,7 @@ describe('rate limits shared by web processes, counted in Redis behind the reque
   });
 
   it('when two processes serve one user, then together they admit the per-minute budget once Redis has their counts', async () => {
-    const web2 = await anotherWebProcess(h);
+    const web2 = await anotherWebInstance(h, { rateLimits: true });
     try {
       const user = await aUser(h, 'admin'); // made without HTTP: no point taken yet
       const key = `${h.config.queuePrefix}:rl:user:u${user.id}`;

@@ -1,48 +1,16 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
-import supertest from 'supertest';
-import { createApi, tokenInvalidationChannel } from '../../src/api/app';
 import { OFFLINE_TTL_MS } from '../../src/app/auth/token-cache';
-import { createAppContext } from '../../src/composition';
-import type { Config } from '../../src/config';
-import { createDb } from '../../src/platform/db';
-import { createInvalidationChannel } from '../../src/platform/invalidation-channel';
-import { createLogger } from '../../src/platform/logger';
-import { createRedis } from '../../src/platform/redis';
 import { aUser, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
+import { anotherWebInstance } from '../support/web-instance';
 
 const ME = '/api/v1/auth/me/';
 const TTL_MS = 5000;
 
-/**
- * Another web instance on the same database and Redis prefix (as behind a load balancer), with its
- * own token cache listening on its own subscription; `redisUrl` may name a Redis that is down.
- */
+/** Another web instance on the same database and Redis prefix, with its own token cache and subscription. */
 async function anotherWebProcess(h: Harness, redisUrl = h.config.redisUrl) {
-  const config: Readonly<Config> = { ...h.config, redisUrl };
-  const db = createDb(config.databaseUrl, { min: 0, max: 2 });
-  const logger = createLogger('silent', 'test');
-  const publisher = createRedis(config, 'client');
-  publisher.on('error', () => undefined);
-  const channel = createInvalidationChannel({ target: config, publisher, channel: tokenInvalidationChannel(config.queuePrefix), logger });
-  const api = createApi({ app: createAppContext({ config, db, clock: h.clock, logger }), readiness: [], tokenInvalidations: channel });
-  const server = http.createServer(api.callback());
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    http: supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-    db,
-    /** Resolves once this instance is subscribed (its cache is then in use). */
-    subscribed: () => waitUntil(() => channel.isLive(), 5000),
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await channel.close();
-      publisher.disconnect();
-      await db.destroy();
-    },
-  };
+  const web = await anotherWebInstance(h, { tokenInvalidations: true, redisUrl });
+  return { ...web, subscribed: () => waitUntil(web.subscribed, 5000) };
 }
 
 async function waitUntil(condition: () => boolean | Promise<boolean>, ms: number): Promise<number> {

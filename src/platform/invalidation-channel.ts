@@ -16,7 +16,8 @@ export interface InvalidationChannel {
 
 export function createInvalidationChannel(options: { target: RedisTarget; publisher: RedisClient; channel: string; logger: Logger }): InvalidationChannel {
   const { publisher, channel, logger } = options;
-  const subscriber = createSubscriber(options.target);
+  // Named after the channel, so that an operator (or a test) can find it in CLIENT LIST.
+  const subscriber = createSubscriber(options.target, `${channel}:subscriber`.replace(/[^A-Za-z0-9_:{}-]/g, '_'));
   const messageListeners: Array<(message: string) => void> = [];
   const liveListeners: Array<() => void> = [];
   let live = false;

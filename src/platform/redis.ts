@@ -46,7 +46,8 @@ export function createRedis(target: string | RedisTarget, role: 'worker' | 'clie
  * A connection for SUBSCRIBE (a subscribed connection can run no other command). Reconnects forever
  * and re-subscribes by itself (ioredis' autoResubscribe); its owner watches 'ready' to know when.
  */
-export function createSubscriber(target: RedisTarget): RedisClient {
-  if (!target.redisClusterNodes) return new Redis(target.redisUrl, { maxRetriesPerRequest: null, connectTimeout: 2000, lazyConnect: false });
-  return new Cluster(target.redisClusterNodes, { redisOptions: { maxRetriesPerRequest: null, connectTimeout: 2000, ...nodeOptionsOf(target.redisUrl) }, lazyConnect: false });
+export function createSubscriber(target: RedisTarget, connectionName?: string): RedisClient {
+  const options: RedisOptions = { maxRetriesPerRequest: null, connectTimeout: 2000, ...(connectionName ? { connectionName } : {}) };
+  if (!target.redisClusterNodes) return new Redis(target.redisUrl, { ...options, lazyConnect: false });
+  return new Cluster(target.redisClusterNodes, { redisOptions: { ...options, ...nodeOptionsOf(target.redisUrl) }, lazyConnect: false });
 }

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import { Redis } from 'ioredis';
+import { tokenInvalidationChannel } from '../../src/api/app';
 import { OFFLINE_TTL_MS } from '../../src/app/auth/token-cache';
 import { aUser, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
@@ -119,6 +121,45 @@ describe('token cache (issue 13)', () => {
       expect((await offline.http.get(ME).set(user.auth)).status).to.equal(401);
     } finally {
       await offline.close();
+    }
+  });
+
+  it('when every token of a user is invalidated (u:<id>, what a change of the user announces), then each process drops them all', async () => {
+    const web2 = await anotherWebProcess(h);
+    const publisher = new Redis(h.config.redisUrl);
+    try {
+      await web2.subscribed();
+      const user = await aUser(h);
+      expect((await web2.http.get(ME).set(user.auth)).status).to.equal(200);
+      await h.app.db('users').where({ id: user.id }).update({ is_active: false });
+      expect((await web2.http.get(ME).set(user.auth)).status, 'cached, not yet told').to.equal(200);
+      await publisher.publish(tokenInvalidationChannel(h.config.queuePrefix), `u:${user.id}`);
+      await waitUntil(async () => (await web2.http.get(ME).set(user.auth)).status === 401, 1000);
+    } finally {
+      publisher.disconnect();
+      await web2.close();
+    }
+  });
+
+  it('when a process loses its subscription and gets it back, then it forgets what it cached (it may have missed a revocation)', async () => {
+    const web2 = await anotherWebProcess(h);
+    const admin = new Redis(h.config.redisUrl);
+    try {
+      await web2.subscribed();
+      const user = await aUser(h);
+      expect((await web2.http.get(ME).set(user.auth)).status).to.equal(200);
+      // Revoked behind the API: no announcement, and the fixed clock never ages the entry.
+      await h.app.db('auth_tokens').where({ user_id: user.id }).delete();
+      expect((await web2.http.get(ME).set(user.auth)).status).to.equal(200);
+      const name = `${tokenInvalidationChannel(h.config.queuePrefix)}:subscriber`;
+      const clients = String(await admin.call('CLIENT', 'LIST', 'TYPE', 'pubsub')).split('\n').filter((line) => line.includes(` name=${name} `));
+      expect(clients.length, 'the two instances of this file').to.be.greaterThan(0);
+      // Both instances of this file lose theirs (each reconnects by itself).
+      for (const line of clients) await admin.call('CLIENT', 'KILL', 'ID', /\bid=(\d+)/.exec(line)![1]!);
+      await waitUntil(async () => (await web2.http.get(ME).set(user.auth)).status === 401, 5000);
+    } finally {
+      admin.disconnect();
+      await web2.close();
     }
   });
 

@@ -82,7 +82,8 @@ export function createTokenCache(options: { ttlMs: number; max: number; clock: C
     },
     mark: () => generation,
     remember(keyHash, entry, mark) {
-      if (enabled && mark === generation) entries.set(keyHash, { entry, at: clock.now().getTime() });
+      // Frozen: the same object serves many requests, none may change it for the others.
+      if (enabled && mark === generation) entries.set(keyHash, { entry: Object.freeze({ ...entry, user: Object.freeze({ ...entry.user }) }), at: clock.now().getTime() });
     },
     async forgetToken(keyHash) {
       dropToken(keyHash);

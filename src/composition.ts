@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import type { AppContext } from './app/app-context';
+import { noTokenCache } from './app/auth/token-cache';
 import { ConfigError, loadConfig, type Config } from './config';
 import { createNewBookingRepository } from './data/new-booking-repository';
 import { createBookingRepository } from './data/booking-repository';
@@ -41,6 +42,7 @@ export function createAppContext(deps: { config: Readonly<Config>; db: Knex; clo
     paymentProvider: deps.paymentProvider ?? createPaymentProvider(deps.config),
     payments: createPaymentRepository(deps.db),
     users: createUserRepository(deps.db),
+    tokenCache: noTokenCache(deps.clock, deps.logger),
     catalog: createCatalogRepository(deps.db),
     rooms: createRoomRepository(deps.db),
     practitioners: createPractitionerRepository(deps.db),

@@ -8,8 +8,20 @@ export interface Config {
   env: 'development' | 'test' | 'production';
   databaseUrl: string;
   redisUrl: string;
+  /**
+   * Seed nodes of a Redis Cluster (REDIS_CLUSTER_NODES, `host:port,host:port`); null: REDIS_URL names
+   * one Redis. In cluster mode QUEUE_PREFIX must be a hash tag (`{bookings}`), so that every key the
+   * service writes hashes to one slot (BullMQ's Lua scripts touch several keys at once).
+   */
+  redisClusterNodes: Array<{ host: string; port: number }> | null;
   port: number;
+  /** Every Redis key the service writes starts with `${queuePrefix}:` (docs/operations.md#redis). */
   queuePrefix: string;
+  /**
+   * Token → user cache of each web process: entries live `ttlMs` (0: no cache) and at most `max` are
+   * kept; a revocation reaches every process through Redis pub/sub (docs/security.md#token-cache).
+   */
+  authCache: { ttlMs: number; max: number };
   paymentWebhookSecret: string;
   sessionSecret: string;
   paymentHoldMinutes: number;
@@ -72,12 +84,19 @@ const schema = Joi.object({
   REDIS_URL: Joi.string()
     .uri({ scheme: ['redis', 'rediss'] })
     .default('redis://127.0.0.1:6379'),
+  REDIS_CLUSTER_NODES: Joi.string()
+    .pattern(/^[A-Za-z0-9.:_[\]-]+:\d{1,5}(,[A-Za-z0-9.:_[\]-]+:\d{1,5})*$/)
+    .optional()
+    .messages({ 'string.pattern.base': '"REDIS_CLUSTER_NODES" must be a comma-separated list of host:port' }),
   PORT: Joi.number().integer().min(0).max(65535).default(3000),
+  // Either a plain name or a hash tag ({name}); a hash tag is required on a Redis Cluster (checked below).
   QUEUE_PREFIX: Joi.string()
-    .pattern(/^[A-Za-z0-9_-]+$/)
+    .pattern(/^(\{[A-Za-z0-9_-]+\}|[A-Za-z0-9_-]+)$/)
     .max(64)
     .default('bookings')
-    .messages({ 'string.pattern.base': '"QUEUE_PREFIX" may hold only letters, digits, "_" and "-"' }),
+    .messages({ 'string.pattern.base': '"QUEUE_PREFIX" may hold only letters, digits, "_" and "-", optionally inside one pair of braces (a hash tag: {bookings})' }),
+  AUTH_CACHE_TTL_MS: Joi.number().integer().min(0).max(60_000).default(5000),
+  AUTH_CACHE_MAX: Joi.number().integer().min(1).max(1_000_000).default(10_000),
   PAYMENT_WEBHOOK_SECRET: Joi.string()
     .min(8)
     .when('NODE_ENV', { is: 'production', then: Joi.required(), otherwise: Joi.optional().default('whsec_dev') }),
@@ -128,6 +147,14 @@ const schema = Joi.object({
 
 export class ConfigError extends Error {}
 
+/** `host:port,host:port` (an IPv6 host in brackets: `[::1]:7000`). */
+function parseNodes(list: string): Array<{ host: string; port: number }> {
+  return list.split(',').map((node) => {
+    const at = node.lastIndexOf(':');
+    return { host: node.slice(0, at).replace(/^\[(.*)\]$/, '$1'), port: Number(node.slice(at + 1)) };
+  });
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Config> {
   // Empty strings are "unset": `PORT= npm start` should mean the default, not an error.
   const defined = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -140,12 +167,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Readonly<Confi
   if (value.STRIPE_SECRET_KEY && !defined.PAYMENT_WEBHOOK_SECRET) {
     throw new ConfigError('Invalid configuration: PAYMENT_WEBHOOK_SECRET: required when STRIPE_SECRET_KEY is set');
   }
+  // BullMQ's scripts touch several keys of a queue at once: on a cluster they must share a slot.
+  if (value.REDIS_CLUSTER_NODES && !/^\{.+\}$/.test(value.QUEUE_PREFIX)) {
+    throw new ConfigError('Invalid configuration: QUEUE_PREFIX: must be a hash tag such as {bookings} when REDIS_CLUSTER_NODES is set');
+  }
   return Object.freeze({
     env: value.NODE_ENV,
     databaseUrl: value.DATABASE_URL,
     redisUrl: value.REDIS_URL,
+    redisClusterNodes: value.REDIS_CLUSTER_NODES ? parseNodes(value.REDIS_CLUSTER_NODES) : null,
     port: value.PORT,
     queuePrefix: value.QUEUE_PREFIX,
+    authCache: { ttlMs: value.AUTH_CACHE_TTL_MS, max: value.AUTH_CACHE_MAX },
     paymentWebhookSecret: value.PAYMENT_WEBHOOK_SECRET,
     sessionSecret: value.SESSION_SECRET,
     paymentHoldMinutes: value.PAYMENT_HOLD_MINUTES,

@@ -2,6 +2,8 @@ import './koa-augment';
 import Koa from 'koa';
 import session from 'koa-session';
 import type { AppContext } from '../app/app-context';
+import { createTokenCache } from '../app/auth/token-cache';
+import type { InvalidationChannel } from '../platform/invalidation-channel';
 import { databaseGauges } from '../app/operations/operator-views';
 import { authenticate, configurePassport } from './auth';
 import { errorHandler, notFoundFallback } from './middleware/errors';
@@ -23,7 +25,7 @@ import { calendarRoutes } from './routes/calendar.routes';
 import { waitlistRoutes } from './routes/waitlist.routes';
 import { notificationsRoutes } from './routes/notifications.routes';
 import { webhookEndpointsRoutes } from './routes/webhook-endpoints.routes';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { Queues } from '../jobs/queues';
 import { createRateLimits } from './middleware/rate-limit';
 import { createMetrics } from './metrics';
@@ -39,13 +41,26 @@ export interface ApiDeps {
   /** The BullMQ queues, for the dashboard and the queue metrics (absent: neither is served). */
   queues?: Queues;
   /** Redis for rate limits shared by every web instance (absent: each process counts on its own). */
-  rateLimitStore?: Redis;
+  rateLimitStore?: RedisClient;
+  /**
+   * Redis pub/sub shared by every web instance, on which revocations are announced (see
+   * tokenInvalidationChannel); absent: tokens are not cached and every request reads the database.
+   */
+  tokenInvalidations?: InvalidationChannel;
   /** Leave these out (the middleware-cost benchmark only): the figures say what each one costs. */
   without?: readonly OptionalMiddleware[];
 }
 
+/** The channel of token invalidations; under QUEUE_PREFIX like every Redis name the service uses. */
+export const tokenInvalidationChannel = (queuePrefix: string): string => `${queuePrefix}:auth:invalidate`;
+
 /** Builds the Koa application; main.ts (and the tests) decide where it listens. */
-export function createApi({ app, readiness, queues, rateLimitStore, without = [] }: ApiDeps): Koa {
+export function createApi({ app: base, readiness, queues, rateLimitStore, tokenInvalidations, without = [] }: ApiDeps): Koa {
+  const { authCache } = base.config;
+  const app: AppContext = {
+    ...base,
+    tokenCache: createTokenCache({ ttlMs: authCache.ttlMs, max: authCache.max, clock: base.clock, logger: base.logger, channel: tokenInvalidations }),
+  };
   // ctx.ip is then the entry `trustProxyHops` from the right of X-Forwarded-For (koa slices the list to
   // its last maxIpsCount entries and takes the first), never a left-most entry the client wrote itself.
   const hops = app.config.trustProxyHops;

@@ -1,19 +1,22 @@
 import http from 'node:http';
 import type { AppContext } from '../app/app-context';
 import { closeQueues, createQueues } from '../jobs/queues';
+import { createInvalidationChannel } from '../platform/invalidation-channel';
 import { createRedis } from '../platform/redis';
-import { createApi, type ApiDeps } from './app';
+import { createApi, tokenInvalidationChannel, type ApiDeps } from './app';
 
 /** Starts the API on the configured port and returns how to stop it (stop accepting, finish in-flight requests). */
 export async function startWeb(app: AppContext, options: Pick<ApiDeps, 'without'> = {}): Promise<{ server: http.Server; close: () => Promise<void> }> {
-  const redis = createRedis(app.config.redisUrl, 'api');
+  const redis = createRedis(app.config, 'api');
   redis.on('error', (error) => app.logger.warn({ err: error }, 'redis unavailable'));
   const queues = createQueues(redis, app.config.queuePrefix, app.config.jobRetry);
+  const tokenInvalidations = createInvalidationChannel({ target: app.config, publisher: redis, channel: tokenInvalidationChannel(app.config.queuePrefix), logger: app.logger });
   const api = createApi({
     ...options,
     app,
     queues,
     rateLimitStore: redis,
+    tokenInvalidations,
     readiness: [
       { name: 'postgres', check: () => app.db.raw('SELECT 1') },
       { name: 'redis', check: () => redis.ping() },
@@ -23,6 +26,7 @@ export async function startWeb(app: AppContext, options: Pick<ApiDeps, 'without'
   server.keepAliveTimeout = 65_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', (error) => {
+      void tokenInvalidations.close();
       redis.disconnect();
       reject(error);
     });
@@ -38,6 +42,7 @@ export async function startWeb(app: AppContext, options: Pick<ApiDeps, 'without'
     });
     clearInterval(reaper);
     await closeQueues(queues);
+    await tokenInvalidations.close();
     redis.disconnect();
   };
   return { server, close };

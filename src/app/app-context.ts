@@ -15,6 +15,7 @@ import type { PractitionerRepository } from '../data/practitioner-repository';
 import type { RoomRepository } from '../data/room-repository';
 import type { UserRepository } from '../data/user-repository';
 import type { Clock } from '../platform/clock';
+import type { TokenCache } from './auth/token-cache';
 import type { Logger } from '../platform/logger';
 import type { Mailer } from '../platform/mailer';
 import type { PaymentProvider } from '../platform/payment-provider';
@@ -31,6 +32,8 @@ export interface AppContext {
   clock: Clock;
   logger: Logger;
   users: UserRepository;
+  /** Token → user, a few seconds, in a web process; caches nothing elsewhere (src/app/auth/token-cache.ts). */
+  tokenCache: TokenCache;
   catalog: CatalogRepository;
   rooms: RoomRepository;
   practitioners: PractitionerRepository;

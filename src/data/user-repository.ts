@@ -65,17 +65,17 @@ export function createUserRepository(db: Knex) {
     },
 
     /**
-     * The active user a key belongs to, the token's id, and whether its last_used_at is older than a
-     * minute (then worth writing). Read from the table on every request, never cached: a deleted
-     * (revoked) token fails on every web process at once.
+     * The active user a key (given by its hash) belongs to, the token's id, and whether its
+     * last_used_at is older than a minute (then worth writing). The web's token cache keeps the answer
+     * a few seconds (src/app/auth/token-cache.ts).
      */
-    async findByTokenKey(key: string): Promise<{ user: PublicUser; tokenId: number; usedLongAgo: boolean } | undefined> {
+    async findByTokenHash(keyHash: string): Promise<{ user: PublicUser; tokenId: number; usedLongAgo: boolean } | undefined> {
       const row = await db('users')
         .select(PUBLIC_COLUMNS.map((c) => `users.${c}`))
         .select({ token_id: 'auth_tokens.id' })
         .select(db.raw(`auth_tokens.last_used_at IS NULL OR auth_tokens.last_used_at < now() - ${LAST_USED_RESOLUTION} AS used_long_ago`))
         .join('auth_tokens', 'auth_tokens.user_id', 'users.id')
-        .where('auth_tokens.key_hash', hashTokenKey(key))
+        .where('auth_tokens.key_hash', keyHash)
         .andWhere('users.is_active', true)
         .first();
       if (!row) return undefined;
@@ -92,9 +92,10 @@ export function createUserRepository(db: Knex) {
       return fetchPage<TokenInfo>(query, page);
     },
 
-    /** Revokes (deletes) one of the user's tokens; false when the user has no token with that id. */
-    async revokeToken(userId: number, tokenId: number): Promise<boolean> {
-      return (await db('auth_tokens').where({ id: tokenId, user_id: userId }).delete()) > 0;
+    /** Revokes (deletes) one of the user's tokens and returns its key's hash; undefined when the user has no token with that id. */
+    async revokeToken(userId: number, tokenId: number): Promise<string | undefined> {
+      const [row] = await db('auth_tokens').where({ id: tokenId, user_id: userId }).delete().returning('key_hash');
+      return row?.key_hash;
     },
   };
 }

@@ -1,5 +1,5 @@
 import { Queue, type DefaultJobOptions, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../platform/redis';
 import type { Config } from '../config';
 import { QUEUES, WEBHOOK_BACKOFF, type QueueName } from './job-contracts';
 
@@ -45,7 +45,7 @@ export type Queues = Record<QueueName, Queue>;
  * One Queue per name under the configured prefix; every Redis key the service writes lives there.
  * `retry` (JOB_ATTEMPTS, JOB_BACKOFF_MS) overrides the default attempts and first backoff.
  */
-export function createQueues(connection: Redis, prefix: string, retry?: { attempts: number; backoffMs: number }): Queues {
+export function createQueues(connection: RedisClient, prefix: string, retry?: { attempts: number; backoffMs: number }): Queues {
   const defaultJobOptions: DefaultJobOptions = retry ? { ...DEFAULT_JOB_OPTIONS, attempts: retry.attempts, backoff: { type: 'exponential', delay: retry.backoffMs } } : DEFAULT_JOB_OPTIONS;
   return Object.fromEntries(
     QUEUES.map((name) => {

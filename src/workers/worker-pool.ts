@@ -1,10 +1,9 @@
 import { MetricsTime, Worker, type Processor } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { AppContext } from '../app/app-context';
 import { WEBHOOK_BACKOFF, type QueueName } from '../jobs/job-contracts';
 import { webhookRetryDelayMs } from '../domain/webhook-endpoints';
 import { markOutboxJobDone } from '../jobs/outbox-done';
-import { createRedis } from '../platform/redis';
+import { createRedis, type RedisClient } from '../platform/redis';
 import { expansionProcessor } from './processors/expansion.processor';
 import { lifecycleProcessor } from './processors/lifecycle.processor';
 import { notificationsProcessor } from './processors/notifications.processor';
@@ -39,10 +38,10 @@ export interface WorkerPoolOptions {
 /** One BullMQ Worker per queue, each with its own blocking connection (maxRetriesPerRequest: null). */
 export function startWorkerPool(app: AppContext, options: WorkerPoolOptions): { workers: Worker[]; close: () => Promise<void> } {
   const processors = processorsFor(app);
-  const connections: Redis[] = [];
+  const connections: RedisClient[] = [];
   const workers = options.queues.flatMap((queue) => {
     const processor = processors[queue];
-    const connection = createRedis(app.config.redisUrl, 'worker');
+    const connection = createRedis(app.config, 'worker');
     connections.push(connection);
     // Stamped before BullMQ marks the job completed, so a completed job (later removed by retention)
     // always has a done row; a crash in between only runs an idempotent job again.

@@ -23,7 +23,7 @@ async function ensureReconcileScheduler(queues: Queues, everyMs: number): Promis
 
 /** Workers for the chosen queues, the outbox relay (unless disabled) and the reconciler's schedule. */
 export async function startWorkerProcess(app: AppContext, options: WorkerProcessOptions): Promise<{ close: () => Promise<void>; relay?: OutboxRelay }> {
-  const producer = createRedis(app.config.redisUrl, 'client');
+  const producer = createRedis(app.config, 'client');
   producer.on('error', (error) => app.logger.debug({ err: error }, 'redis (producer) unavailable'));
   const queues = createQueues(producer, app.config.queuePrefix, app.config.jobRetry);
   const pool = startWorkerPool(app, { queues: options.queues, concurrency: app.config.workerConcurrency });

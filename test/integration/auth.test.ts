@@ -1,13 +1,8 @@
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { createApi } from '../../src/api/app';
-import { createAppContext } from '../../src/composition';
-import { createDb } from '../../src/platform/db';
-import { createLogger } from '../../src/platform/logger';
 import { aUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
+import { anotherWebInstance } from '../support/web-instance';
 
 const REGISTER = '/api/v1/auth/register/';
 const TOKEN = '/api/v1/auth/token/';
@@ -392,21 +387,8 @@ describe('auth', () => {
     });
   });
   describe('token revocation (issue 10, item 15)', () => {
-    /** A second web process on the same database, as another instance behind the load balancer would be. */
-    async function anotherWebProcess() {
-      const db = createDb(h.config.databaseUrl, { min: 0, max: 2 });
-      const api = createApi({ app: createAppContext({ config: h.config, db, clock: h.clock, logger: createLogger('silent', 'test') }), readiness: [] });
-      const server = http.createServer(api.callback());
-      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-      return {
-        http: supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
-        close: async () => {
-          server.closeAllConnections();
-          await new Promise((resolve) => server.close(resolve));
-          await db.destroy();
-        },
-      };
-    }
+    /** A second web process on the same database, as another instance behind the load balancer would be (no Redis: it caches no token). */
+    const anotherWebProcess = () => anotherWebInstance(h);
 
     async function secondToken(user: { email: string }): Promise<string> {
       const res = await h.http.post(TOKEN).send({ email: user.email, password: 'password123' });

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type Koa from 'koa';
 import supertest from 'supertest';
-import { createApi } from '../../src/api/app';
+import { createApi, tokenInvalidationChannel } from '../../src/api/app';
 import type { AppContext } from '../../src/app/app-context';
 import { createAppContext } from '../../src/composition';
 import { loadConfig, type Config } from '../../src/config';
@@ -11,6 +11,7 @@ import { closeQueues, createQueues, type Queues } from '../../src/jobs/queues';
 import { fixedClock, type Clock } from '../../src/platform/clock';
 import { createDb } from '../../src/platform/db';
 import { createLogger } from '../../src/platform/logger';
+import { createInvalidationChannel } from '../../src/platform/invalidation-channel';
 import { createRedis } from '../../src/platform/redis';
 import { deleteRedisKeysWithin } from './redis-keys';
 import { createTestDatabase, RUN_ID } from './test-db';
@@ -60,12 +61,14 @@ export async function startHarness<C extends Clock = FixedClock>(options: Harnes
   const db = createDb(config.databaseUrl, { min: 0, max: 20 });
   const clock = options.clock ?? (fixedClock(options.now ?? DEFAULT_NOW) as Clock as C);
   const app = createAppContext({ config, db, clock, logger: createLogger(config.logLevel, 'test') });
-  const redis = options.queues ? createRedis(config.redisUrl, 'client') : undefined;
+  // Always there for the token cache's invalidations (as in src/api/server.ts); queues and limits only when asked.
+  const redis = createRedis(config, 'client');
   // A test may point the API at a Redis that is down: that must show in /readyz, not crash the run.
-  redis?.on('error', () => undefined);
-  const queues = redis ? createQueues(redis, config.queuePrefix, config.jobRetry) : undefined;
-  const readiness = [{ name: 'postgres', check: () => db.raw('SELECT 1') }, ...(redis ? [{ name: 'redis', check: () => redis.ping() }] : [])];
-  const api = createApi({ app, readiness, queues, rateLimitStore: redis });
+  redis.on('error', () => undefined);
+  const queues = options.queues ? createQueues(redis, config.queuePrefix, config.jobRetry) : undefined;
+  const readiness = [{ name: 'postgres', check: () => db.raw('SELECT 1') }, ...(options.queues ? [{ name: 'redis', check: () => redis.ping() }] : [])];
+  const tokenInvalidations = createInvalidationChannel({ target: config, publisher: redis, channel: tokenInvalidationChannel(config.queuePrefix), logger: app.logger });
+  const api = createApi({ app, readiness, queues, rateLimitStore: options.queues ? redis : undefined, tokenInvalidations });
   // A real listening server: concurrent requests really run concurrently.
   const server = http.createServer(api.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,7 +85,8 @@ export async function startHarness<C extends Clock = FixedClock>(options: Harnes
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
       if (queues) await closeQueues(queues);
-      redis?.disconnect();
+      await tokenInvalidations.close();
+      redis.disconnect();
       await db.destroy();
       await database.drop();
       // Each file leaves nothing behind in Redis either: queues, limits, metrics (its own prefix only).

@@ -38,7 +38,7 @@ export function startWorkersInProcess(app: AppContext, options: Partial<WorkerPr
 
 /** Queues on the harness's prefix, for looking at jobs from the test. */
 export function openQueues(h: Pick<Harness<Clock>, 'config'>): { queues: Queues; close: () => Promise<void> } {
-  const connection = createRedis(h.config.redisUrl, 'client');
+  const connection = createRedis(h.config, 'client');
   const queues = createQueues(connection, h.config.queuePrefix);
   return {
     queues,

@@ -1,6 +1,7 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../platform/redis';
 import type { Context, Middleware } from 'koa';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from 'rate-limiter-flexible';
+import { LocalFirstLimiter, type Budget } from './local-first-limiter';
 import type { Config } from '../../config';
 import { DomainError } from '../../domain/errors';
 
@@ -10,7 +11,7 @@ const TOKEN_WAIT_MS = 10_000;
 /** Paths never limited: provider webhooks (docs/api-conventions.md#rate-limits) and the probes operators' tools poll. */
 const EXEMPT = [/^\/api\/v1\/webhooks\//, /^\/(healthz|readyz|metrics)$/];
 
-function limiter(store: Redis | undefined, keyPrefix: string, points: number, durationSeconds: number): RateLimiterAbstract {
+function limiter(store: RedisClient | undefined, keyPrefix: string, points: number, durationSeconds: number): RateLimiterAbstract {
   const memory = new RateLimiterMemory({ keyPrefix, points, duration: durationSeconds });
   // Redis is shared by every web instance; when it is unreachable, each instance limits on its own
   // (the insurance limiter) rather than failing requests — at once (rejectIfRedisNotReady), not after
@@ -18,6 +19,15 @@ function limiter(store: Redis | undefined, keyPrefix: string, points: number, du
   return store
     ? new RateLimiterRedis({ storeClient: store, keyPrefix, points, duration: durationSeconds, insuranceLimiter: memory, rejectIfRedisNotReady: true })
     : memory;
+}
+
+/**
+ * The budgets every request meets: decided in this process, counted in Redis in the background
+ * (LocalFirstLimiter), so that a request never waits for a Redis round trip.
+ */
+function hotPathLimiter(store: RedisClient | undefined, keyPrefix: string, points: number, durationSeconds: number): Budget {
+  const shared = limiter(store, keyPrefix, points, durationSeconds);
+  return store ? new LocalFirstLimiter(shared, points, durationSeconds * 1000) : shared;
 }
 
 function throttled(res: RateLimiterRes, ctx: Context): DomainError {
@@ -29,7 +39,7 @@ function throttled(res: RateLimiterRes, ctx: Context): DomainError {
 const isRejection = (value: unknown): value is RateLimiterRes => value instanceof RateLimiterRes;
 
 /** Takes a point from each key, all or nothing as far as the caller is concerned: 429 if any budget is spent. */
-async function consumeOrThrottle(budget: RateLimiterAbstract, keys: string[], ctx: Context): Promise<void> {
+async function consumeOrThrottle(budget: Budget, keys: string[], ctx: Context): Promise<void> {
   const results = await Promise.allSettled(keys.map((key) => budget.consume(key)));
   for (const result of results) {
     if (result.status === 'fulfilled') continue;
@@ -38,16 +48,17 @@ async function consumeOrThrottle(budget: RateLimiterAbstract, keys: string[], ct
   }
 }
 
-const giveBack = (budget: RateLimiterAbstract, keys: string[]) => Promise.all(keys.map((key) => budget.reward(key).catch(() => undefined)));
+const giveBack = (budget: Budget, keys: string[]) => Promise.all(keys.map((key) => budget.reward(key).catch(() => undefined)));
 
-export function createRateLimits(config: Readonly<Config>, store: Redis | undefined) {
+export function createRateLimits(config: Readonly<Config>, store: RedisClient | undefined) {
   const prefix = `${config.queuePrefix}:rl`;
   const { anonymousPerMinute, userPerMinute, loginFailuresPer15Minutes } = config.rateLimits;
-  const anonymous = limiter(store, `${prefix}:anon`, anonymousPerMinute, 60);
-  const user = limiter(store, `${prefix}:user`, userPerMinute, 60);
+  const anonymous = hotPathLimiter(store, `${prefix}:anon`, anonymousPerMinute, 60);
+  const user = hotPathLimiter(store, `${prefix}:user`, userPerMinute, 60);
+  // Logins are slow anyway (a password hash) and guessing must be counted exactly across processes: Redis decides.
   const loginFailures = limiter(store, `${prefix}:login`, loginFailuresPer15Minutes, 15 * 60);
-  const tokenAttemptsInFlight = limiter(store, `${prefix}:token`, anonymousPerMinute, 60);
-  const tokenFailures = limiter(store, `${prefix}:token-failed`, anonymousPerMinute, 60);
+  const tokenAttemptsInFlight = hotPathLimiter(store, `${prefix}:token`, anonymousPerMinute, 60);
+  const tokenFailures = hotPathLimiter(store, `${prefix}:token-failed`, anonymousPerMinute, 60);
 
   /**
    * Takes a point before a token is looked up. When none is left, the IP is throttled if its budget

@@ -49,8 +49,8 @@ const AUTH_PATHS: PathTable = {
       tag: 'auth',
       summary: 'Revoke the token of this request',
       description:
-        'Revokes the key in `Authorization: Token <key>`: from the next request on it is a 401 `authentication_failed`, on every server (keys are ' +
-        'looked up in the database on each request, never cached). Other keys of the user keep working. A session-authenticated call is a 400 `no_token`.',
+        'Revokes the key in `Authorization: Token <key>`: from the next request on it is a 401 `authentication_failed` on this server, and within a ' +
+        'second on every other one (each caches keys a few seconds and is told of the revocation). Other keys of the user keep working. A session-authenticated call is a 400 `no_token`.',
       ok: [204, 'Revoked.'],
       responses: { 400: { $ref: '#/components/responses/NoToken' } },
     },

@@ -1,7 +1,7 @@
 import { DomainError, notFound } from '../../domain/errors';
 import type { Caller, UserRole } from '../../domain/types';
 import type { Page, PageRequest } from '../../data/pagination';
-import type { PublicUser, TokenInfo } from '../../data/user-repository';
+import { hashTokenKey, type PublicUser, type TokenInfo } from '../../data/user-repository';
 import type { AppContext } from '../app-context';
 import { DUMMY_HASH_PROMISE, hashPassword, verifyPassword } from './password';
 
@@ -40,17 +40,31 @@ export async function sessionUser(app: AppContext, id: number): Promise<PublicUs
   return user && user.is_active ? user : null;
 }
 
-/** The user an API key authenticates, and which token it is; records the use (to the minute). */
+/**
+ * The user an API key authenticates, and which token it is; records the use (to the minute). Answered
+ * from the web process's token cache when it can (no query), else from the database.
+ */
 export async function authenticateToken(app: AppContext, key: string): Promise<{ user: PublicUser; tokenId: number } | null> {
-  const found = await app.users.findByTokenKey(key);
+  const keyHash = hashTokenKey(key);
+  const cached = app.tokenCache.get(keyHash);
+  if (cached) return cached;
+  const mark = app.tokenCache.mark();
+  const found = await app.users.findByTokenHash(keyHash);
   if (!found) return null;
   if (found.usedLongAgo) await app.users.markTokenUsed(found.tokenId);
-  return { user: found.user, tokenId: found.tokenId };
+  const entry = { user: found.user, tokenId: found.tokenId };
+  app.tokenCache.remember(keyHash, entry, mark);
+  return entry;
 }
 
 export const listTokens = (app: AppContext, caller: Caller, page: PageRequest): Promise<Page<TokenInfo>> => app.users.listTokens(caller.id, page);
 
-/** Revokes one of the caller's tokens; someone else's, or one already gone, is a 404. */
+/**
+ * Revokes one of the caller's tokens; someone else's, or one already gone, is a 404. Every web process
+ * drops it from its token cache before this returns (or within the offline bound if Redis is down).
+ */
 export async function revokeToken(app: AppContext, caller: Caller, tokenId: number): Promise<void> {
-  if (!(await app.users.revokeToken(caller.id, tokenId))) throw notFound();
+  const keyHash = await app.users.revokeToken(caller.id, tokenId);
+  if (!keyHash) throw notFound();
+  await app.tokenCache.forgetToken(keyHash);
 }

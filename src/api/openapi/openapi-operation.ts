@@ -1,6 +1,7 @@
 import type Joi from 'joi';
 import { CONFLICTS, conflictResponse, ref } from './openapi-components';
-import { schemaOf, type Json } from './joi-openapi';
+import { responseSchemaOf, schemaOf, type Json } from './joi-openapi';
+import { RESPONSE_SCHEMAS } from './response-schemas';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type Conflict = keyof typeof CONFLICTS;
@@ -34,8 +35,8 @@ export interface Operation {
   ifMatch?: boolean;
   /** Responses that replace or add to the generated ones, by status. */
   responses?: Record<number, Json>;
-  /** The success response: status, and a schema name, an inline schema, or nothing (204). */
-  ok: [status: number, description: string, schema?: string | Json];
+  /** The success response: status, and the name of a response schema (./response-schemas.ts), a Joi schema, or nothing (204). */
+  ok: [status: number, description: string, schema?: string | Joi.Schema];
 }
 
 /** The path table of one part of the API: path → method → operation. */
@@ -70,7 +71,14 @@ const ifMatchHeader: Json = {
 };
 const DETAIL_SCHEMAS = new Set(['BookingDetail', 'BookingWithPayment']);
 
-export function operation(path: string, method: Method, op: Operation): Json {
+function okSchemaOf(schema: string | Joi.Schema, components: Record<string, Json>): Json {
+  if (typeof schema !== 'string') return responseSchemaOf(schema, components);
+  if (!RESPONSE_SCHEMAS.has(schema)) throw new Error(`No response schema is named ${schema}.`);
+  return ref(schema);
+}
+
+/** One operation of the document; the response schemas it names or generates are added to `components`. */
+export function operation(path: string, method: Method, op: Operation, components: Record<string, Json>): Json {
   const [status, description, schema] = op.ok;
   const result: Json = { tags: [op.tag], operationId: op.id, summary: op.summary };
   if (op.description) result.description = op.description;
@@ -87,7 +95,7 @@ export function operation(path: string, method: Method, op: Operation): Json {
     ? { [op.produces]: { schema: { type: 'string' } } }
     : schema === undefined
       ? undefined
-      : { 'application/json': { schema: typeof schema === 'string' ? ref(schema) : schema } };
+      : { 'application/json': { schema: okSchemaOf(schema, components) } };
   const okHeaders: Json = {
     ...(idempotent ? { 'Idempotent-Replayed': { description: '`true` when this is the kept answer of an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } } } : {}),
     ...(typeof schema === 'string' && DETAIL_SCHEMAS.has(schema) ? { ETag: { description: 'The booking\'s `version`, quoted (`"3"`): send it back in If-Match.', schema: { type: 'string' } } } : {}),

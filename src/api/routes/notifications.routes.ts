@@ -5,6 +5,7 @@ import { countUnreadNotifications, getNotification, listNotifications, readAllNo
 import type { NotificationRow } from '../../data/notification-repository';
 import { requireCaller } from '../auth';
 import { paginated } from '../pagination';
+import { component, fields, int, nullable, oneOf, pageOf, str, time } from '../response-schema';
 import { paginationKeys, parseId, toPageRequest, validate, validateQuery } from '../validation';
 
 export const listNotificationsQuery = Joi.object({
@@ -25,6 +26,26 @@ export const serializeNotification = (n: NotificationRow) => ({
   created_at: n.created_at,
   read_at: n.read_at,
 });
+
+// What the routes below answer (docs/api-conventions.md#the-openapi-document).
+const notificationSchema = component(
+  'Notification',
+  fields({
+    id: int(),
+    event: oneOf(['booking.created', 'booking.confirmed', 'booking.rescheduled', 'booking.canceled', 'booking.reminder', 'booking.started', 'booking.completed', 'booking.no_show', 'payment.refunded']),
+    booking_id: nullable(int()),
+    title: str().example('Booking confirmed'),
+    body: str().example('60-minute Consultation with Dr. Maya Rivers, Monday 7 January 2030 at 09:00 EST. Status: confirmed.'),
+    created_at: time(),
+    read_at: nullable(time()),
+  }),
+);
+export const NOTIFICATION_RESPONSE_SCHEMAS = [
+  notificationSchema,
+  pageOf('NotificationPage', notificationSchema),
+  component('UnreadCount', fields({ count: int().min(0).example(2) })),
+  component('ReadAllResult', fields({ updated: int().min(0).example(3).description('How many were unread.') })),
+];
 
 /** The caller's in-app inbox (docs/api-conventions.md#notifications). */
 export function notificationsRoutes(app: AppContext): Router {

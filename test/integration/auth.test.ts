@@ -2,6 +2,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { validatingClient } from '../support/openapi-responses';
 import { createApi } from '../../src/api/app';
 import { createAppContext } from '../../src/composition';
 import { createDb } from '../../src/platform/db';
@@ -238,7 +239,7 @@ describe('auth', () => {
   describe('session', () => {
     async function loggedInAgent(role: 'client' | 'practitioner' = 'practitioner') {
       const user = await aUser(h, role);
-      const agent = supertest.agent(h.baseUrl);
+      const agent = validatingClient(supertest.agent(h.baseUrl));
       const res = await agent.post(LOGIN).send({ email: user.email, password: 'password123' });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       const csrf = cookieValue(res, 'csrftoken');
@@ -264,7 +265,7 @@ describe('auth', () => {
 
     it('when the password is wrong, then login is 400 authentication_failed and no session starts', async () => {
       const user = await aUser(h, 'client');
-      const agent = supertest.agent(h.baseUrl);
+      const agent = validatingClient(supertest.agent(h.baseUrl));
       const res = await agent.post(LOGIN).send({ email: user.email, password: 'wrong-password' });
       expect(res.status).to.equal(400);
       expectErrorBody(res.body, 'authentication_failed');
@@ -399,7 +400,7 @@ describe('auth', () => {
       const server = http.createServer(api.callback());
       await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
       return {
-        http: supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+        http: validatingClient(supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
         close: async () => {
           server.closeAllConnections();
           await new Promise((resolve) => server.close(resolve));
@@ -446,7 +447,7 @@ describe('auth', () => {
       expect(anonymous.status).to.equal(401);
       expectErrorBody(anonymous.body, 'not_authenticated');
       const user = await aUser(h, 'client');
-      const agent = supertest.agent(h.baseUrl);
+      const agent = validatingClient(supertest.agent(h.baseUrl));
       const login = await agent.post(LOGIN).send({ email: user.email, password: 'password123' });
       const res = await agent.delete('/api/v1/auth/token/').set('X-CSRFToken', login.body.csrftoken);
       expect(res.status).to.equal(400);

@@ -12,6 +12,7 @@ import { fixedClock, type Clock } from '../../src/platform/clock';
 import { createDb } from '../../src/platform/db';
 import { createLogger } from '../../src/platform/logger';
 import { createRedis } from '../../src/platform/redis';
+import { validatingClient } from './openapi-responses';
 import { deleteRedisKeysWithin } from './redis-keys';
 import { createTestDatabase, RUN_ID } from './test-db';
 
@@ -73,7 +74,8 @@ export async function startHarness<C extends Clock = FixedClock>(options: Harnes
   return {
     app,
     api,
-    http: supertest(baseUrl),
+    // Every answer is checked against the OpenAPI document (test/support/openapi-responses.ts).
+    http: validatingClient(supertest(baseUrl)),
     baseUrl,
     clock,
     config,

@@ -153,6 +153,22 @@ const OPS_PATHS: PathTable = {
     },
   },
   '/api/v1/docs/': { get: { id: 'docs', tag: 'operations', summary: 'This document, browsable (Swagger UI, works offline)', open: true, produces: 'text/html', ok: [200, 'The page.'] } },
+  '/api/v1/docs/{asset}': {
+    get: {
+      id: 'docsAsset',
+      tag: 'operations',
+      summary: 'A file of the docs page (Swagger UI\'s script, styles and icons)',
+      open: true,
+      params: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string', example: 'swagger-ui.css' }, description: 'An unknown name is a 404.' }],
+      ok: [200, 'The file.'],
+      responses: {
+        200: {
+          description: 'The file.',
+          content: Object.fromEntries(['text/css', 'application/javascript', 'image/png'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+        },
+      },
+    },
+  },
   '/api/v1/schema/': { get: { id: 'openApiSchema', tag: 'operations', summary: 'This document (OpenAPI 3 JSON)', open: true, ok: [200, 'The OpenAPI document.', Joi.object().unknown(true)] } },
 };
 

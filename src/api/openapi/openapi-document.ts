@@ -79,6 +79,8 @@ const AUTH_PATHS: PathTable = {
         'With a session: ends it (needs `X-CSRFToken`); the user\'s tokens are untouched. With `Authorization: Token <key>`: revokes that key, ' +
         'as DELETE /api/v1/auth/token/ does. Without credentials: nothing to do, 204.',
       open: true,
+      // A session without its CSRF token is refused (csrf_failed).
+      forbidden: true,
       ok: [204, 'Logged out.'],
     },
   },

@@ -65,7 +65,10 @@ const historySchema = component(
     details: nullable(
       Joi.object({
         rescheduled: fields({ from: fields({ start_time: nullable(time()), end_time: nullable(time()) }), to: fields({ start_time: time(), end_time: time() }) }),
-      }).unknown(true),
+      })
+        .unknown(true)
+        // Open on purpose: each kind of change adds its own key.
+        .meta({ swagger: { additionalProperties: true } }),
     )
       .description('What else changed, or null. A reschedule (from_status = to_status) gives the old and the new times.')
       .example({ rescheduled: { from: { start_time: '2030-01-08T14:00:00Z', end_time: '2030-01-08T15:00:00Z' }, to: { start_time: '2030-01-09T14:00:00Z', end_time: '2030-01-09T15:00:00Z' } } }),

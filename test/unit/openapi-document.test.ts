@@ -54,7 +54,8 @@ describe('the response check of the test client (test/support/openapi-responses.
   });
 
   it('when the status is not one the operation documents, then it fails', () => {
-    expect(responseViolation('GET', 'http://x/healthz', answer(500, { detail: 'A server error occurred.', code: 'server_error' }))).to.match(/status 500 is not documented/);
+    expect(responseViolation('GET', 'http://x/healthz', answer(503, { detail: 'Unavailable.', code: 'unavailable' }))).to.match(/status 503 is not documented/);
+    expect(responseViolation('POST', 'http://x/api/v1/auth/logout/', answer(200, {}))).to.match(/status 200 is not documented/);
   });
 
   it('when an error body is not an Error, or a path is not in the document, then it fails', () => {

@@ -35,6 +35,9 @@ export const responses: Record<string, Json> = {
   NotFound: errorResponse('Not found, or not visible to the caller (`not_found`); a page past the last (`invalid_page`).', {
     not_found: errorExample('not_found', 'Not found.'),
   }),
+  ServerError: errorResponse('Something failed on our side (`server_error`); the detail says nothing more. Safe to retry with the same Idempotency-Key.', {
+    server_error: errorExample('server_error', 'A server error occurred.'),
+  }),
   MethodNotAllowed: errorResponse('The path exists but not with this method.', { method_not_allowed: errorExample('method_not_allowed', 'Method not allowed.') }),
   PayloadTooLarge: errorResponse('The body is over BODY_LIMIT_BYTES.', { payload_too_large: errorExample('payload_too_large', 'Request body is too large.') }),
   UnsupportedMediaType: errorResponse('The body is not `application/json`.', {

@@ -112,6 +112,8 @@ export function operation(path: string, method: Method, op: Operation, component
   if (idempotent) out[422] = errorRef('IdempotencyKeyReused');
   if (body) Object.assign(out, { 413: errorRef('PayloadTooLarge'), 415: errorRef('UnsupportedMediaType') });
   if (!op.unlimited) out[429] = errorRef('Throttled');
+  // Any operation can fail on our side (the database gone, a bug): src/api/error-mapper.ts answers a generic 500.
+  out[500] = errorRef('ServerError');
   result.responses = { ...out, ...op.responses };
   return result;
 }

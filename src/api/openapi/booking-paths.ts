@@ -136,6 +136,7 @@ export const BOOKING_PATHS: PathTable = {
         'The answer adds `payment`: what the client needs to pay a pending_payment booking (a Stripe `client_secret`, or offline instructions), ' +
         'null otherwise. It is given only here and by submit/: keep it.',
       body: createBookingSchema,
+      notFound: true,
       conflicts: ['slot_unavailable', 'no_room_available', 'session_full', 'already_booked', 'too_many_unpaid_holds', 'no_credits_left', 'bundle_expired', 'bundle_not_confirmed'],
       ok: [201, 'The booking (also in the Location header), with `payment`.', 'BookingWithPayment'],
     },

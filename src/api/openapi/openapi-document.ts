@@ -154,6 +154,16 @@ const OPS_PATHS: PathTable = {
       ok: [200, 'The dashboard.'],
     },
   },
+  '/admin/queues/api/queues': {
+    get: {
+      id: 'queueDashboardData',
+      tag: 'operations',
+      summary: 'The queue dashboard\'s data (bull-board\'s own JSON API)',
+      description: 'What the dashboard page reads; its shape is bull-board\'s, not a stable interface. Admins only, as the page.',
+      forbidden: true,
+      ok: [200, 'Queues, their counts and jobs.', Joi.object().unknown(true)],
+    },
+  },
   '/api/v1/docs/': { get: { id: 'docs', tag: 'operations', summary: 'This document, browsable (Swagger UI, works offline)', open: true, produces: 'text/html', ok: [200, 'The page.'] } },
   '/api/v1/docs/{asset}': {
     get: {

@@ -18,6 +18,8 @@ export interface Operation {
   query?: Json[];
   /** Can answer 400 without a body or query (a rule checked by the use case). */
   badRequest?: boolean;
+  /** Can answer 404 for something the body names (a bundle, a room, a service) that is not there or not the caller's. */
+  notFound?: boolean;
   /** Answers 403 to some authenticated callers. */
   forbidden?: boolean;
   conflicts?: Conflict[];
@@ -105,7 +107,7 @@ export function operation(path: string, method: Method, op: Operation, component
   if (body || op.query || op.badRequest || preconditions.length) out[400] = errorRef('BadRequest');
   if (!op.open) out[401] = errorRef('Unauthorized');
   if (op.forbidden || (!op.open && UNSAFE.has(method))) out[403] = errorRef('Forbidden');
-  if (path.includes('{id}') || op.params?.length || op.query?.some((p) => p.name === 'page')) out[404] = errorRef('NotFound');
+  if (op.notFound || path.includes('{id}') || op.params?.length || op.query?.some((p) => p.name === 'page')) out[404] = errorRef('NotFound');
   const conflicts: Conflict[] = [...(op.conflicts ?? []), ...(idempotent ? (['idempotency_key_in_use'] as const) : [])];
   if (conflicts.length) out[409] = conflictResponse(Object.fromEntries(conflicts.map((c) => [c, CONFLICTS[c]])));
   if (op.ifMatch) out[412] = errorRef('PreconditionFailed');

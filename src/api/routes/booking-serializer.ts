@@ -64,7 +64,10 @@ const historySchema = component(
     reason: str(),
     details: nullable(
       Joi.object({
-        rescheduled: fields({ from: fields({ start_time: nullable(time()), end_time: nullable(time()) }), to: fields({ start_time: time(), end_time: time() }) }),
+        rescheduled: fields({
+          from: fields({ start_time: nullable(time()), end_time: nullable(time()) }).keys({ room_id: nullable(int()).description('Only when a room is involved.') }),
+          to: fields({ start_time: time(), end_time: time() }).keys({ room_id: nullable(int()).description('Only when a room is involved.') }),
+        }),
       })
         .unknown(true)
         // Open on purpose: each kind of change adds its own key.

@@ -3,6 +3,7 @@ import Joi from 'joi';
 import type { AppContext } from '../../app/app-context';
 import { countUnreadNotifications, getNotification, listNotifications, readAllNotifications, readNotification } from '../../app/notifications/inbox';
 import type { NotificationRow } from '../../data/notification-repository';
+import { EVENT_TYPES } from '../../domain/booking-events';
 import { requireCaller } from '../auth';
 import { paginated } from '../pagination';
 import { component, fields, int, nullable, oneOf, pageOf, str, time } from '../response-schema';
@@ -32,7 +33,9 @@ const notificationSchema = component(
   'Notification',
   fields({
     id: int(),
-    event: oneOf(['booking.created', 'booking.confirmed', 'booking.rescheduled', 'booking.canceled', 'booking.reminder', 'booking.started', 'booking.completed', 'booking.no_show', 'payment.refunded']),
+    event: oneOf([...EVENT_TYPES, 'webhook_endpoint.disabled']).description(
+      'What happened: an event of one of the caller\'s bookings, or (`webhook_endpoint.disabled`, booking_id null) one of their webhook endpoints disabled after failing for days.',
+    ),
     booking_id: nullable(int()),
     title: str().example('Booking confirmed'),
     body: str().example('60-minute Consultation with Dr. Maya Rivers, Monday 7 January 2030 at 09:00 EST. Status: confirmed.'),

@@ -37,9 +37,22 @@ const TEMPLATES = Object.keys(document.paths)
   })
   .sort((a, b) => a.params - b.params);
 
+// The app answers a path with or without its trailing slash.
 function templateOf(path: string): string | undefined {
-  return (TEMPLATES.find((t) => t.regex.test(path)) ?? TEMPLATES.find((t) => t.regex.test(`${path}/`)))?.template;
+  const variants = [path, path.endsWith('/') ? path.slice(0, -1) : `${path}/`];
+  for (const variant of variants) {
+    const found = TEMPLATES.find((t) => t.regex.test(variant));
+    if (found) return found.template;
+  }
+  return undefined;
 }
+
+/**
+ * Applications mounted whole (bull-board's dashboard, with its own pages and JSON API below it): a path below
+ * one that is not an operation answers as the mount's operation does, its successes being the application's own.
+ */
+const MOUNTS = ['/admin/queues'];
+const mountOf = (path: string) => MOUNTS.find((mount) => path.startsWith(`${mount}/`));
 
 const validators = new Map<string, ValidateFunction>();
 function validatorAt(segments: string[]): ValidateFunction {
@@ -66,6 +79,12 @@ export function responseViolation(method: string, url: string, res: Response): s
     segments = ['paths', template, verb, 'responses', String(res.status)];
     const responses = document.paths[template]![verb]!.responses as Json;
     if (!responses[String(res.status)]) return `status ${res.status} is not documented for ${verb.toUpperCase()} ${template} (documented: ${Object.keys(responses).join(', ')})`;
+  } else if (mountOf(path)) {
+    if (res.status < 300) return undefined;
+    const mount = mountOf(path)!;
+    const responses = document.paths[mount]!.get!.responses as Json;
+    if (!responses[String(res.status)]) return `status ${res.status} is not documented for ${mount} (below it: ${verb.toUpperCase()} ${path})`;
+    segments = ['paths', mount, 'get', 'responses', String(res.status)];
   } else {
     // Not an operation of the document: the only answers allowed are a JSON 404 or 405 (or the Allow list of OPTIONS, or HEAD).
     if (verb === 'head' || (verb === 'options' && res.status < 300)) return undefined;

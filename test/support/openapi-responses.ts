@@ -65,8 +65,21 @@ function validatorAt(segments: string[]): ValidateFunction {
   return validate;
 }
 
+const describeErrors = (validate: ValidateFunction) =>
+  (validate.errors ?? [])
+    .slice(0, 5)
+    .map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`)
+    .join('; ');
+
 const mediaTypeOf = (res: Response) => (res.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
 const isJson = (mediaType: string) => mediaType === 'application/json' || mediaType.endsWith('+json');
+
+/** Why `value` does not match the named component schema, or undefined when it does. */
+export function schemaViolation(name: string, value: unknown): string | undefined {
+  const validate = validatorAt(['components', 'schemas', name]);
+  if (validate(value)) return undefined;
+  return `${name}: ${describeErrors(validate)}`;
+}
 
 /** Why `res` (the answer to `method url`) does not match the document, or undefined when it does. */
 export function responseViolation(method: string, url: string, res: Response): string | undefined {
@@ -100,8 +113,7 @@ export function responseViolation(method: string, url: string, res: Response): s
   if (!isJson(mediaType) || verb === 'head') return undefined;
   const validate = validatorAt([...at, 'content', mediaType, 'schema']);
   if (validate(res.body)) return undefined;
-  const errors = (validate.errors ?? []).slice(0, 5).map((e) => `${e.instancePath || '(body)'} ${e.message}${e.params && 'additionalProperty' in e.params ? `: ${e.params.additionalProperty}` : ''}`);
-  return `status ${res.status} of ${verb.toUpperCase()} ${template ?? path} does not match the document: ${errors.join('; ')}\n  body: ${JSON.stringify(res.body).slice(0, 400)}`;
+  return `status ${res.status} of ${verb.toUpperCase()} ${template ?? path} does not match the document: ${describeErrors(validate)}\n  body: ${JSON.stringify(res.body).slice(0, 400)}`;
 }
 
 /**

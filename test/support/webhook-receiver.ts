@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { schemaViolation } from './openapi-responses';
 
 export interface ReceivedDelivery {
   headers: http.IncomingHttpHeaders;
@@ -16,13 +17,18 @@ type Answer = { status?: number; headers?: Record<string, string>; hangMs?: numb
  */
 export async function startWebhookReceiver(answer: (n: number) => Answer = () => ({}), port = 0) {
   const received: ReceivedDelivery[] = [];
+  // Each delivered body must be the documented WebhookEvent; close() reports any that was not.
+  const violations: string[] = [];
   const timers = new Set<NodeJS.Timeout>();
   const server = http.createServer((req, res) => {
     let body = '';
     req.setEncoding('utf8');
     req.on('data', (chunk: string) => (body += chunk));
     req.on('end', () => {
-      received.push({ headers: req.headers, body, json: JSON.parse(body || '{}') });
+      const json = JSON.parse(body || '{}');
+      const violation = schemaViolation('WebhookEvent', json);
+      if (violation) violations.push(violation);
+      received.push({ headers: req.headers, body, json });
       const reply = answer(received.length);
       const send = () => {
         res.writeHead(reply.status ?? 200, reply.headers ?? {});
@@ -44,6 +50,7 @@ export async function startWebhookReceiver(answer: (n: number) => Answer = () =>
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      if (violations.length) throw new Error(`OpenAPI: ${violations.length} delivered bodies do not match the document; the first: ${violations[0]}`);
     },
   };
 }

@@ -13,7 +13,11 @@ export const OPS_RESPONSE_SCHEMAS = [
     'ApiIndex',
     fields({ name: Joi.string(), docs: Joi.string(), schema: Joi.string(), api: Joi.string(), health: Joi.string(), ready: Joi.string(), metrics: Joi.string() }),
   ),
-  component('Health', fields({ status: Joi.string().valid('ok') })),
+  component(
+    'Health',
+    // pid: main answers it since issue 13 (several processes on one port); optional until this branch has it.
+    Joi.object({ status: Joi.string().valid('ok').required(), pid: Joi.number().integer().description('The process that answered.') }),
+  ),
   component(
     'Readiness',
     fields({

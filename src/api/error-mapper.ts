@@ -1,10 +1,24 @@
+import Joi from 'joi';
 import { DomainError, type ErrorKind } from '../domain/errors';
+import { component } from './response-schema';
 
 export interface ErrorBody {
   detail: string;
   code: string;
   errors?: Record<string, string[]>;
 }
+
+/** Every 4xx and 5xx body: the document describes them with this. */
+export const errorSchema = component(
+  'Error',
+  Joi.object({
+    detail: Joi.string().required().description('A sentence for humans.'),
+    code: Joi.string().required().description('Stable snake_case identifier to branch on.'),
+    errors: Joi.object()
+      .pattern(Joi.string(), Joi.array().items(Joi.string()))
+      .description('Validation errors only: messages per field (`non_field_errors` for the body as a whole).'),
+  }),
+);
 
 const STATUS_BY_KIND: Record<ErrorKind, number> = {
   invalid: 400,

@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { aUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 import { anotherWebInstance } from '../support/web-instance';
+import { validatingClient } from '../support/openapi-responses';
 
 const REGISTER = '/api/v1/auth/register/';
 const TOKEN = '/api/v1/auth/token/';
@@ -233,7 +234,7 @@ describe('auth', () => {
   describe('session', () => {
     async function loggedInAgent(role: 'client' | 'practitioner' = 'practitioner') {
       const user = await aUser(h, role);
-      const agent = supertest.agent(h.baseUrl);
+      const agent = validatingClient(supertest.agent(h.baseUrl));
       const res = await agent.post(LOGIN).send({ email: user.email, password: 'password123' });
       expect(res.status, JSON.stringify(res.body)).to.equal(200);
       const csrf = cookieValue(res, 'csrftoken');
@@ -259,7 +260,7 @@ describe('auth', () => {
 
     it('when the password is wrong, then login is 400 authentication_failed and no session starts', async () => {
       const user = await aUser(h, 'client');
-      const agent = supertest.agent(h.baseUrl);
+      const agent = validatingClient(supertest.agent(h.baseUrl));
       const res = await agent.post(LOGIN).send({ email: user.email, password: 'wrong-password' });
       expect(res.status).to.equal(400);
       expectErrorBody(res.body, 'authentication_failed');
@@ -428,7 +429,7 @@ describe('auth', () => {
       expect(anonymous.status).to.equal(401);
       expectErrorBody(anonymous.body, 'not_authenticated');
       const user = await aUser(h, 'client');
-      const agent = supertest.agent(h.baseUrl);
+      const agent = validatingClient(supertest.agent(h.baseUrl));
       const login = await agent.post(LOGIN).send({ email: user.email, password: 'password123' });
       const res = await agent.delete('/api/v1/auth/token/').set('X-CSRFToken', login.body.csrftoken);
       expect(res.status).to.equal(400);

@@ -13,6 +13,7 @@ import { createDb } from '../../src/platform/db';
 import { createLogger } from '../../src/platform/logger';
 import { createInvalidationChannel } from '../../src/platform/invalidation-channel';
 import { createRedis } from '../../src/platform/redis';
+import { validatingClient } from './openapi-responses';
 import { deleteRedisKeysWithin } from './redis-keys';
 import { createTestDatabase, RUN_ID } from './test-db';
 
@@ -76,7 +77,8 @@ export async function startHarness<C extends Clock = FixedClock>(options: Harnes
   return {
     app,
     api,
-    http: supertest(baseUrl),
+    // Every answer is checked against the OpenAPI document (test/support/openapi-responses.ts).
+    http: validatingClient(supertest(baseUrl)),
     baseUrl,
     clock,
     config,

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import supertest from 'supertest';
+import { validatingClient } from './openapi-responses';
 import { createApi, tokenInvalidationChannel } from '../../src/api/app';
 import { createAppContext } from '../../src/composition';
 import type { Config } from '../../src/config';
@@ -36,7 +37,7 @@ export async function anotherWebInstance(h: Pick<Harness<Clock>, 'config' | 'clo
   const server = http.createServer(api.callback());
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {
-    http: supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`),
+    http: validatingClient(supertest(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)),
     db,
     /** Whether its token cache hears invalidations (it caches only then). */
     subscribed: () => channel?.isLive() ?? false,

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { schemaViolation } from './openapi-responses';
 
 export interface ReceivedDelivery {
   headers: http.IncomingHttpHeaders;
@@ -44,6 +45,10 @@ export async function startWebhookReceiver(answer: (n: number) => Answer = () =>
       for (const timer of timers) clearTimeout(timer);
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
+      // Each delivered body must be the documented WebhookEvent (checked here, not while answering: the
+      // first check compiles the schema, and a slow answer is a failed delivery).
+      const violations = received.map((r) => schemaViolation('WebhookEvent', r.json)).filter((v) => v !== undefined);
+      if (violations.length) throw new Error(`OpenAPI: ${violations.length} delivered bodies do not match the document; the first: ${violations[0]}`);
     },
   };
 }

@@ -2,7 +2,6 @@ import type Joi from 'joi';
 import { cancelSchema, checkAvailabilitySchema, noBodySchema, noteSchema, reasonOnlySchema, rescheduleSchema } from '../routes/booking-actions.schemas';
 import { createBookingSchema, createParentSchema, listBookingsQuery, updateBookingSchema } from '../routes/bookings.schemas';
 import { DRF } from './catalog-paths';
-import { ref } from './openapi-components';
 import { queryParametersOf } from './joi-openapi';
 import type { Conflict, Operation, PathTable } from './openapi-operation';
 
@@ -137,6 +136,7 @@ export const BOOKING_PATHS: PathTable = {
         'The answer adds `payment`: what the client needs to pay a pending_payment booking (a Stripe `client_secret`, or offline instructions), ' +
         'null otherwise. It is given only here and by submit/: keep it.',
       body: createBookingSchema,
+      notFound: true,
       conflicts: ['slot_unavailable', 'no_room_available', 'session_full', 'already_booked', 'too_many_unpaid_holds', 'no_credits_left', 'bundle_expired', 'bundle_not_confirmed'],
       ok: [201, 'The booking (also in the Location header), with `payment`.', 'BookingWithPayment'],
     },
@@ -236,7 +236,7 @@ export const BOOKING_PATHS: PathTable = {
       tag: 'booking actions',
       summary: 'List notes',
       description: 'Oldest first, not paginated. Private notes of others are left out.',
-      ok: [200, 'The notes.', { type: 'array', items: ref('Note') }],
+      ok: [200, 'The notes.', 'NoteList'],
     },
     post: { id: 'addBookingNote', tag: 'booking actions', summary: 'Add a note', description: 'Any party to the booking.', body: noteSchema, ok: [201, 'The note.', 'Note'] },
   },

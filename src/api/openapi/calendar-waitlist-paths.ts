@@ -3,17 +3,7 @@ import { DRF } from './catalog-paths';
 import type { Json } from './joi-openapi';
 import type { Operation, PathTable } from './openapi-operation';
 
-const feedUrl: Json = {
-  type: 'object',
-  required: ['url'],
-  properties: { url: { type: 'string', format: 'uri', example: 'https://bookings.example.com/api/v1/calendar/Xq3…43 characters….ics', description: 'Secret: anyone with it can read the feed. Rotate it if it leaked.' } },
-};
 const sidParam: Json = { name: 'sid', in: 'path', required: true, schema: { type: 'integer', minimum: 1 }, description: 'The session id (a session of service `id`); anything else is a 404.' };
-const position: Json = {
-  type: 'object',
-  required: ['position'],
-  properties: { position: { type: 'integer', minimum: 1, example: 2, description: '1 is next: the first seat that frees is offered to position 1.' } },
-};
 const WAITLIST = `${DRF}/services/{id}/sessions/{sid}/waitlist/`;
 const waitlistOp = (op: Omit<Operation, 'tag' | 'params'>): Operation => ({ ...op, tag: 'waitlists', params: [sidParam] });
 
@@ -27,7 +17,7 @@ export const CALENDAR_WAITLIST_PATHS: PathTable = {
       description:
         'The caller\'s secret iCalendar (RFC 5545) feed URL, the same on every call (created on the first). Subscribe to it in any calendar app. ' +
         'Clients see their bookings; practitioners the appointments they give (and any they booked as a client).',
-      ok: [200, 'The feed URL.', feedUrl],
+      ok: [200, 'The feed URL.', 'CalendarFeedUrl'],
     },
   },
   [`${DRF}/calendar/feed/rotate/`]: {
@@ -37,7 +27,7 @@ export const CALENDAR_WAITLIST_PATHS: PathTable = {
       summary: 'Replace my calendar feed URL',
       description: 'A new secret URL; the old one answers 404 at once. Subscriptions must be made again with the new URL.',
       bodyRequired: false,
-      ok: [200, 'The new feed URL.', feedUrl],
+      ok: [200, 'The new feed URL.', 'CalendarFeedUrl'],
     },
   },
   '/api/v1/calendar/{token}.ics': {
@@ -75,9 +65,9 @@ export const CALENDAR_WAITLIST_PATHS: PathTable = {
       bodyRequired: false,
       badRequest: true,
       conflicts: ['session_has_seats', 'already_booked', 'already_waiting', 'session_started'],
-      ok: [201, 'The caller\'s position.', position],
+      ok: [201, 'The caller\'s position.', 'WaitlistPosition'],
     }),
-    get: waitlistOp({ id: 'getWaitlistPosition', summary: 'My position in the waitlist', description: '404 when the caller is not waiting (never joined, left, or was offered a seat).', ok: [200, 'The caller\'s position.', position] }),
+    get: waitlistOp({ id: 'getWaitlistPosition', summary: 'My position in the waitlist', description: '404 when the caller is not waiting (never joined, left, or was offered a seat).', ok: [200, 'The caller\'s position.', 'WaitlistPosition'] }),
     delete: waitlistOp({ id: 'leaveWaitlist', summary: 'Leave the waitlist', description: 'The people behind move up. 404 when the caller is not waiting. A seat already offered is a booking: cancel it instead.', ok: [204, 'Left.'] }),
   },
   [`${DRF}/services/{id}/sessions/{sid}/`]: {

@@ -53,6 +53,32 @@ export function schemaOf(joi: Joi.Schema): Json {
   return schema;
 }
 
+/** In OpenAPI 3.0 an enum must list null itself for a nullable value to be null; joi-to-swagger leaves it out. */
+function listNullInEnums(node: unknown): void {
+  if (Array.isArray(node)) node.forEach(listNullInEnums);
+  else if (node && typeof node === 'object') {
+    const schema = node as Json;
+    if (schema.nullable === true && Array.isArray(schema.enum) && !schema.enum.includes(null)) schema.enum = [...schema.enum, null];
+    Object.values(schema).forEach(listNullInEnums);
+  }
+}
+
+/**
+ * The OpenAPI schema of a response, generated from the Joi schema that describes it. Named parts
+ * (`component(name, …)` in src/api/response-schema.ts) become `$ref`s, their schemas added to `components`.
+ */
+export function responseSchemaOf(joi: Joi.Schema, components: Record<string, Json>): Json {
+  const { swagger, components: generated } = joiToSwagger(joi, { schemas: components });
+  for (const [name, schema] of Object.entries((generated?.schemas ?? {}) as Record<string, Json>)) {
+    if (components[name]) continue;
+    listNullInEnums(schema);
+    components[name] = schema;
+  }
+  const schema = structuredClone(swagger) as Json;
+  listNullInEnums(schema);
+  return schema;
+}
+
 /**
  * Query parameters from the Joi object schema that validates a query string. Array keys accept
  * both `k=a,b` and `k=a&k=b` (see splitCommaValues), which `explode: true` describes well enough.

@@ -1,27 +1,9 @@
 import { listNotificationsQuery } from '../routes/notifications.routes';
 import { DRF } from './catalog-paths';
 import { queryParametersOf } from './joi-openapi';
-import type { Json } from './joi-openapi';
 import type { Operation, PathTable } from './openapi-operation';
 
 const NOTIFICATIONS = `${DRF}/notifications`;
-
-export const notificationSchema: Json = {
-  type: 'object',
-  required: ['id', 'event', 'booking_id', 'title', 'body', 'created_at', 'read_at'],
-  properties: {
-    id: { type: 'integer' },
-    event: {
-      type: 'string',
-      enum: ['booking.created', 'booking.confirmed', 'booking.rescheduled', 'booking.canceled', 'booking.reminder', 'booking.started', 'booking.completed', 'booking.no_show', 'payment.refunded'],
-    },
-    booking_id: { type: 'integer', nullable: true },
-    title: { type: 'string', example: 'Booking confirmed' },
-    body: { type: 'string', example: '60-minute Consultation with Dr. Maya Rivers, Monday 7 January 2030 at 09:00 EST. Status: confirmed.' },
-    created_at: { type: 'string', format: 'date-time' },
-    read_at: { type: 'string', format: 'date-time', nullable: true },
-  },
-};
 
 const one = (id: string, summary: string, description: string, method: 'get' | 'post'): Operation => ({
   id,
@@ -38,13 +20,13 @@ const readAll: Operation = {
   summary: 'Mark every notification read',
   description: 'Marks all of the caller\'s unread notifications read and says how many there were.',
   bodyRequired: false,
-  ok: [200, 'How many were unread.', { type: 'object', required: ['updated'], properties: { updated: { type: 'integer', example: 3 } } }],
+  ok: [200, 'How many were unread.', 'ReadAllResult'],
 };
 const unreadCount: Operation = {
   id: 'countUnreadNotifications',
   tag: 'notifications',
   summary: 'How many are unread',
-  ok: [200, 'The number of unread notifications.', { type: 'object', required: ['count'], properties: { count: { type: 'integer', example: 2 } } }],
+  ok: [200, 'The number of unread notifications.', 'UnreadCount'],
 };
 
 /** The caller's in-app inbox (docs/api-conventions.md#notifications). Another user's notification is a 404. */
@@ -59,7 +41,7 @@ export const NOTIFICATION_PATHS: PathTable = {
         'event also goes out by e-mail when SMTP is configured). Reminders come 24 h and 1 h before a confirmed booking and never for one that ' +
         'was canceled or moved.',
       query: queryParametersOf(listNotificationsQuery, {}),
-      ok: [200, 'A page of notifications.', { type: 'object', properties: { count: { type: 'integer' }, next: { type: 'string', nullable: true }, previous: { type: 'string', nullable: true }, results: { type: 'array', items: { $ref: '#/components/schemas/Notification' } } } }],
+      ok: [200, 'A page of notifications.', 'NotificationPage'],
     },
   },
   [`${NOTIFICATIONS}/unread-count/`]: { get: unreadCount },

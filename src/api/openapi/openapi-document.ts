@@ -3,16 +3,17 @@ import { credentialsSchema, registerSchema } from '../routes/auth.routes';
 import { BOOKING_PATHS } from './booking-paths';
 import { CATALOG_PATHS } from './catalog-paths';
 import { ROOM_PATHS } from './room-paths';
-import { ref, responses, schemas, securitySchemes } from './openapi-components';
+import { ref, responses, securitySchemes } from './openapi-components';
+import { responseComponents } from './response-schemas';
 import { paginationKeys } from '../validation';
 import { queryParametersOf } from './joi-openapi';
 import { API_DESCRIPTION } from './openapi-description';
 import type { Json } from './joi-openapi';
 import { operation, SESSION_OR_TOKEN, type Method, type PathTable } from './openapi-operation';
-import { NOTIFICATION_PATHS, notificationSchema } from './notification-paths';
-import { PAYMENT_PATHS } from './payment-paths';
+import { NOTIFICATION_PATHS } from './notification-paths';
+import { PAYMENT_PATHS, paymentEventSchema } from './payment-paths';
 import { CALENDAR_WAITLIST_PATHS } from './calendar-waitlist-paths';
-import { WEBHOOK_ENDPOINT_PATHS, webhookSchemas } from './webhook-endpoint-paths';
+import { WEBHOOK_ENDPOINT_PATHS } from './webhook-endpoint-paths';
 
 const loginThrottled = { 429: { $ref: '#/components/responses/LoginThrottled' } };
 // auth.routes.ts validates its page with this same object.
@@ -28,7 +29,7 @@ const AUTH_PATHS: PathTable = {
       open: true,
       body: registerSchema,
       conflicts: ['email_taken'],
-      ok: [201, 'The user and a token.', { allOf: [ref('User'), { type: 'object', required: ['token'], properties: { token: { type: 'string' } } }] }],
+      ok: [201, 'The user and a token.', 'UserWithToken'],
     },
   },
   '/api/v1/auth/token/': {
@@ -42,7 +43,7 @@ const AUTH_PATHS: PathTable = {
       open: true,
       body: credentialsSchema,
       responses: loginThrottled,
-      ok: [200, 'A new token.', { type: 'object', required: ['token'], properties: { token: { type: 'string' } } }],
+      ok: [200, 'A new token.', 'Token'],
     },
     delete: {
       id: 'revokeToken',
@@ -66,7 +67,7 @@ const AUTH_PATHS: PathTable = {
       open: true,
       body: credentialsSchema,
       responses: loginThrottled,
-      ok: [200, 'The user and the CSRF token.', { allOf: [ref('User'), { type: 'object', required: ['csrftoken'], properties: { csrftoken: { type: 'string' } } }] }],
+      ok: [200, 'The user and the CSRF token.', 'UserWithCsrfToken'],
     },
   },
   '/api/v1/auth/logout/': {
@@ -78,6 +79,8 @@ const AUTH_PATHS: PathTable = {
         'With a session: ends it (needs `X-CSRFToken`); the user\'s tokens are untouched. With `Authorization: Token <key>`: revokes that key, ' +
         'as DELETE /api/v1/auth/token/ does. Without credentials: nothing to do, 204.',
       open: true,
+      // A session without its CSRF token is refused (csrf_failed).
+      forbidden: true,
       ok: [204, 'Logged out.'],
     },
   },
@@ -104,7 +107,18 @@ const AUTH_PATHS: PathTable = {
 };
 
 const OPS_PATHS: PathTable = {
-  '/healthz': { get: { id: 'healthz', tag: 'operations', summary: 'Liveness', open: true, unlimited: true, ok: [200, 'The process is up.', { type: 'object', properties: { status: { type: 'string', enum: ['ok'] }, pid: { type: 'integer', description: 'The process that answered.' } } }] } },
+  '/': {
+    get: {
+      id: 'apiIndex',
+      tag: 'operations',
+      summary: 'Links to the docs, this document, the API and the probes',
+      description: 'A browser (Accept: text/html) is redirected to /api/v1/docs/.',
+      open: true,
+      ok: [200, 'The links.', 'ApiIndex'],
+      responses: { 302: { description: 'To /api/v1/docs/, for a browser.' } },
+    },
+  },
+  '/healthz': { get: { id: 'healthz', tag: 'operations', summary: 'Liveness', open: true, unlimited: true, ok: [200, 'The process is up.', 'Health'] } },
   '/readyz': {
     get: {
       id: 'readyz',
@@ -113,17 +127,8 @@ const OPS_PATHS: PathTable = {
       description: '503 with the same body when a dependency is down.',
       open: true,
       unlimited: true,
-      ok: [
-        200,
-        'Ready.',
-        {
-          type: 'object',
-          properties: {
-            status: { type: 'string', enum: ['ready', 'not_ready'] },
-            checks: { type: 'object', additionalProperties: { type: 'string' }, example: { postgres: 'ok', redis: 'ok' } },
-          },
-        },
-      ],
+      ok: [200, 'Ready.', 'Readiness'],
+      responses: { 503: { description: 'Not ready: a dependency is down.', content: { 'application/json': { schema: ref('Readiness') } } } },
     },
   },
   '/metrics': {
@@ -149,8 +154,34 @@ const OPS_PATHS: PathTable = {
       ok: [200, 'The dashboard.'],
     },
   },
+  '/admin/queues/api/queues': {
+    get: {
+      id: 'queueDashboardData',
+      tag: 'operations',
+      summary: 'The queue dashboard\'s data (bull-board\'s own JSON API)',
+      description: 'What the dashboard page reads; its shape is bull-board\'s, not a stable interface. Admins only, as the page.',
+      forbidden: true,
+      ok: [200, 'Queues, their counts and jobs.', Joi.object().unknown(true)],
+    },
+  },
   '/api/v1/docs/': { get: { id: 'docs', tag: 'operations', summary: 'This document, browsable (Swagger UI, works offline)', open: true, produces: 'text/html', ok: [200, 'The page.'] } },
-  '/api/v1/schema/': { get: { id: 'openApiSchema', tag: 'operations', summary: 'This document (OpenAPI 3 JSON)', open: true, ok: [200, 'The OpenAPI document.', { type: 'object' }] } },
+  '/api/v1/docs/{asset}': {
+    get: {
+      id: 'docsAsset',
+      tag: 'operations',
+      summary: 'A file of the docs page (Swagger UI\'s script, styles and icons)',
+      open: true,
+      params: [{ name: 'asset', in: 'path', required: true, schema: { type: 'string', example: 'swagger-ui.css' }, description: 'An unknown name is a 404.' }],
+      ok: [200, 'The file.'],
+      responses: {
+        200: {
+          description: 'The file.',
+          content: Object.fromEntries(['text/css', 'application/javascript', 'image/png'].map((type) => [type, { schema: { type: 'string', format: 'binary' } }])),
+        },
+      },
+    },
+  },
+  '/api/v1/schema/': { get: { id: 'openApiSchema', tag: 'operations', summary: 'This document (OpenAPI 3 JSON)', open: true, ok: [200, 'The OpenAPI document.', Joi.object().unknown(true)] } },
 };
 
 const TAGS = [
@@ -172,11 +203,12 @@ const TAGS = [
 
 /** The OpenAPI 3.0 document of the API, built from the Joi schemas the routes validate with. */
 export function buildOpenApiDocument(): Json {
+  const schemas: Record<string, Json> = { ...responseComponents(), PaymentEvent: paymentEventSchema };
   const paths: Record<string, Json> = {};
   for (const group of [AUTH_PATHS, CATALOG_PATHS, ROOM_PATHS, BOOKING_PATHS, CALENDAR_WAITLIST_PATHS, NOTIFICATION_PATHS, WEBHOOK_ENDPOINT_PATHS, PAYMENT_PATHS, OPS_PATHS]) {
     for (const [path, methods] of Object.entries(group)) {
       paths[path] ??= {};
-      for (const [method, op] of Object.entries(methods)) paths[path][method] = operation(path, method as Method, op);
+      for (const [method, op] of Object.entries(methods)) paths[path][method] = operation(path, method as Method, op, schemas);
     }
   }
   return {
@@ -186,6 +218,6 @@ export function buildOpenApiDocument(): Json {
     tags: TAGS,
     security: SESSION_OR_TOKEN,
     paths,
-    components: { schemas: { ...schemas, Notification: notificationSchema, ...webhookSchemas }, responses, securitySchemes },
+    components: { schemas, responses, securitySchemes },
   };
 }

@@ -1,6 +1,7 @@
 import type Joi from 'joi';
 import { CONFLICTS, conflictResponse, ref } from './openapi-components';
-import { schemaOf, type Json } from './joi-openapi';
+import { responseSchemaOf, schemaOf, type Json } from './joi-openapi';
+import { RESPONSE_SCHEMAS } from './response-schemas';
 
 export type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
 export type Conflict = keyof typeof CONFLICTS;
@@ -17,6 +18,8 @@ export interface Operation {
   query?: Json[];
   /** Can answer 400 without a body or query (a rule checked by the use case). */
   badRequest?: boolean;
+  /** Can answer 404 for something the body names (a bundle, a room, a service) that is not there or not the caller's. */
+  notFound?: boolean;
   /** Answers 403 to some authenticated callers. */
   forbidden?: boolean;
   conflicts?: Conflict[];
@@ -34,8 +37,8 @@ export interface Operation {
   ifMatch?: boolean;
   /** Responses that replace or add to the generated ones, by status. */
   responses?: Record<number, Json>;
-  /** The success response: status, and a schema name, an inline schema, or nothing (204). */
-  ok: [status: number, description: string, schema?: string | Json];
+  /** The success response: status, and the name of a response schema (./response-schemas.ts), a Joi schema, or nothing (204). */
+  ok: [status: number, description: string, schema?: string | Joi.Schema];
 }
 
 /** The path table of one part of the API: path → method → operation. */
@@ -70,7 +73,14 @@ const ifMatchHeader: Json = {
 };
 const DETAIL_SCHEMAS = new Set(['BookingDetail', 'BookingWithPayment']);
 
-export function operation(path: string, method: Method, op: Operation): Json {
+function okSchemaOf(schema: string | Joi.Schema, components: Record<string, Json>): Json {
+  if (typeof schema !== 'string') return responseSchemaOf(schema, components);
+  if (!RESPONSE_SCHEMAS.has(schema)) throw new Error(`No response schema is named ${schema}.`);
+  return ref(schema);
+}
+
+/** One operation of the document; the response schemas it names or generates are added to `components`. */
+export function operation(path: string, method: Method, op: Operation, components: Record<string, Json>): Json {
   const [status, description, schema] = op.ok;
   const result: Json = { tags: [op.tag], operationId: op.id, summary: op.summary };
   if (op.description) result.description = op.description;
@@ -87,7 +97,7 @@ export function operation(path: string, method: Method, op: Operation): Json {
     ? { [op.produces]: { schema: { type: 'string' } } }
     : schema === undefined
       ? undefined
-      : { 'application/json': { schema: typeof schema === 'string' ? ref(schema) : schema } };
+      : { 'application/json': { schema: okSchemaOf(schema, components) } };
   const okHeaders: Json = {
     ...(idempotent ? { 'Idempotent-Replayed': { description: '`true` when this is the kept answer of an earlier request with the same Idempotency-Key.', schema: { type: 'string', enum: ['true'] } } } : {}),
     ...(typeof schema === 'string' && DETAIL_SCHEMAS.has(schema) ? { ETag: { description: 'The booking\'s `version`, quoted (`"3"`): send it back in If-Match.', schema: { type: 'string' } } } : {}),
@@ -97,13 +107,15 @@ export function operation(path: string, method: Method, op: Operation): Json {
   if (body || op.query || op.badRequest || preconditions.length) out[400] = errorRef('BadRequest');
   if (!op.open) out[401] = errorRef('Unauthorized');
   if (op.forbidden || (!op.open && UNSAFE.has(method))) out[403] = errorRef('Forbidden');
-  if (path.includes('{id}') || op.params?.length || op.query?.some((p) => p.name === 'page')) out[404] = errorRef('NotFound');
+  if (op.notFound || path.includes('{id}') || op.params?.length || op.query?.some((p) => p.name === 'page')) out[404] = errorRef('NotFound');
   const conflicts: Conflict[] = [...(op.conflicts ?? []), ...(idempotent ? (['idempotency_key_in_use'] as const) : [])];
   if (conflicts.length) out[409] = conflictResponse(Object.fromEntries(conflicts.map((c) => [c, CONFLICTS[c]])));
   if (op.ifMatch) out[412] = errorRef('PreconditionFailed');
   if (idempotent) out[422] = errorRef('IdempotencyKeyReused');
   if (body) Object.assign(out, { 413: errorRef('PayloadTooLarge'), 415: errorRef('UnsupportedMediaType') });
   if (!op.unlimited) out[429] = errorRef('Throttled');
+  // Any operation can fail on our side (the database gone, a bug): src/api/error-mapper.ts answers a generic 500.
+  out[500] = errorRef('ServerError');
   result.responses = { ...out, ...op.responses };
   return result;
 }

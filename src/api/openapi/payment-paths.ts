@@ -2,7 +2,7 @@ import Joi from 'joi';
 import { refundsQuery } from '../routes/admin.routes';
 import { paginationKeys } from '../validation';
 import { CONFLICTS, conflictResponse } from './openapi-components';
-import { queryParametersOf } from './joi-openapi';
+import { queryParametersOf, type Json } from './joi-openapi';
 import type { PathTable } from './openapi-operation';
 
 // admin.routes.ts validates its pages with this same object, inline.
@@ -17,6 +17,62 @@ const signatureHeader = {
     '`t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<raw body>">` keyed with PAYMENT_WEBHOOK_SECRET, as Stripe sends it. `t` must be within 300 s ' +
     'of our clock. Several `v1` values are accepted (the provider rotating its secret), and PAYMENT_WEBHOOK_SECRET may list several secrets, ' +
     'comma-separated (ours rotating): one match is enough. The signature covers the exact bytes sent.',
+};
+
+/**
+ * The request body of POST /api/v1/webhooks/payments/, written by hand: what the provider sends is far wider
+ * than the Joi schema the route validates with (only id, type and data.object are required), and these
+ * are the fields the payments worker reads.
+ */
+export const paymentEventSchema: Json = {
+  type: 'object',
+  required: ['id', 'type', 'data'],
+  additionalProperties: true,
+  description:
+    'A Stripe event (docs/api-conventions.md#payment-webhooks). Only the fields below are read; anything else the provider sends is accepted and stored. ' +
+    'Signed JSON that is not shaped like this is a 400 `invalid`, and nothing is stored.',
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 255, description: 'The provider\'s event id: each id is applied once.', example: 'evt_1NxYz' },
+    type: {
+      type: 'string',
+      minLength: 1,
+      maxLength: 100,
+      description: 'Applied: `payment_intent.succeeded`, `payment_intent.payment_failed`, `charge.refunded`. Other types are stored and ignored.',
+      example: 'payment_intent.succeeded',
+    },
+    data: {
+      type: 'object',
+      required: ['object'],
+      additionalProperties: true,
+      properties: {
+        object: {
+          type: 'object',
+          additionalProperties: true,
+          description: 'The PaymentIntent (payment_intent.*) or the Charge (charge.refunded).',
+          properties: {
+            id: { type: 'string', example: 'pi_3NxYz', description: 'The PaymentIntent or Charge id.' },
+            amount_received: { type: 'integer', minimum: 0, description: 'payment_intent.succeeded: cents received, checked against the booking\'s price.' },
+            amount: { type: 'integer', minimum: 0, description: 'payment_intent.payment_failed: cents attempted.' },
+            amount_refunded: { type: 'integer', minimum: 0, description: 'charge.refunded: cents refunded so far on the charge (cumulative).' },
+            last_payment_error: { type: 'object', additionalProperties: true, properties: { message: { type: 'string' } }, description: 'payment_intent.payment_failed: why.' },
+            metadata: {
+              type: 'object',
+              additionalProperties: true,
+              properties: {
+                booking_id: {
+                  type: 'string',
+                  maxLength: 64,
+                  description: 'The booking\'s id or public_uuid, as a string (Stripe metadata values are strings). An unknown one is kept and flagged for operators.',
+                  example: '42',
+                },
+              },
+            },
+          },
+        },
+      },
+    },
+  },
+  example: { id: 'evt_1NxYz', type: 'payment_intent.succeeded', data: { object: { id: 'pi_3NxYz', amount_received: 5000, metadata: { booking_id: '42' } } } },
 };
 
 export const PAYMENT_PATHS: PathTable = {

@@ -1,76 +1,9 @@
-import { EVENT_TYPES } from '../../domain/booking-events';
 import { createWebhookEndpointSchema, pageQuery, updateWebhookEndpointSchema } from '../routes/webhook-endpoints.schemas';
 import { DRF } from './catalog-paths';
 import { queryParametersOf, type Json } from './joi-openapi';
-import { pageOf, ref } from './openapi-components';
 import type { Operation, PathTable } from './openapi-operation';
 
 const ENDPOINTS = `${DRF}/webhook-endpoints`;
-const time: Json = { type: 'string', format: 'date-time' };
-const nullableTime: Json = { ...time, nullable: true };
-
-// Written from serializeWebhookEndpoint and serializeWebhookDelivery (src/api/routes/webhook-endpoints.routes.ts).
-const endpoint: Json = {
-  type: 'object',
-  required: ['id', 'url', 'description', 'events', 'scope', 'is_active', 'disabled_reason', 'disabled_at', 'failing_since', 'created_at', 'updated_at'],
-  properties: {
-    id: { type: 'integer' },
-    url: { type: 'string', format: 'uri', maxLength: 2048, example: 'https://hooks.example.com/estuary' },
-    description: { type: 'string' },
-    events: { type: 'array', items: { type: 'string', enum: [...EVENT_TYPES] } },
-    scope: { type: 'string', enum: ['practitioner', 'all'], description: '`practitioner`: the owner\'s bookings; `all` (an admin\'s): every booking.' },
-    is_active: { type: 'boolean' },
-    disabled_reason: { type: 'string', nullable: true, description: 'Why the service disabled it (deliveries failing for 3 days); null when active or paused by hand.' },
-    disabled_at: nullableTime,
-    failing_since: { ...nullableTime, description: 'The first failed try since the last delivered one.' },
-    created_at: time,
-    updated_at: time,
-  },
-};
-
-const delivery: Json = {
-  type: 'object',
-  required: ['id', 'event_id', 'event_type', 'status', 'attempts', 'last_response_code', 'last_error', 'last_attempt_at', 'next_attempt_at', 'delivered_at', 'created_at'],
-  properties: {
-    id: { type: 'integer' },
-    event_id: { type: 'integer', description: 'The `id` of the event delivered (also the `Estuary-Event-Id` header).' },
-    event_type: { type: 'string', enum: [...EVENT_TYPES] },
-    status: { type: 'string', enum: ['pending', 'delivered', 'failed'] },
-    attempts: { type: 'integer', minimum: 0 },
-    last_response_code: { type: 'integer', nullable: true, description: 'null when there was no answer (refused, timed out).' },
-    last_error: { type: 'string', nullable: true, example: 'HTTP 500' },
-    last_attempt_at: nullableTime,
-    next_attempt_at: { ...nullableTime, description: 'When a pending delivery is tried next.' },
-    delivered_at: nullableTime,
-    created_at: time,
-  },
-};
-
-/** The body POSTed to a receiver (not an operation of this API: documented for receivers). */
-const event: Json = {
-  type: 'object',
-  required: ['id', 'type', 'created_at', 'sequence', 'data'],
-  description:
-    'POSTed to an endpoint with `Estuary-Event-Id: <id>` and `Estuary-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the endpoint secret>`. ' +
-    'A 2xx within 10 s is a delivery; anything else (redirects included) is retried with doubling waits for about a day.',
-  properties: {
-    id: { type: 'integer' },
-    type: { type: 'string', enum: [...EVENT_TYPES] },
-    created_at: time,
-    sequence: { type: 'integer', minimum: 1, description: 'Rises with each event of one booking: drop an event older than one you have.' },
-    data: { type: 'object', required: ['booking'], properties: { booking: { ...ref('BookingDetail'), description: 'As the practitioner sees it, without private notes, when the event was fanned out.' } } },
-  },
-};
-
-export const webhookSchemas: Record<string, Json> = {
-  WebhookEndpoint: endpoint,
-  WebhookEndpointWithSecret: { allOf: [ref('WebhookEndpoint'), { type: 'object', required: ['secret'], properties: { secret: { type: 'string', example: 'whsec_…', description: 'Shown here only: store it.' } } }] },
-  WebhookEndpointPage: pageOf('WebhookEndpoint'),
-  WebhookDelivery: delivery,
-  WebhookDeliveryPage: pageOf('WebhookDelivery'),
-  WebhookEvent: event,
-};
-
 const base = { tag: 'webhook endpoints', forbidden: true };
 const deliveryIdParameter: Json = { name: 'delivery_id', in: 'path', required: true, schema: { type: 'integer', minimum: 1 } };
 const rotate: Operation = {

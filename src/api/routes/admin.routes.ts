@@ -8,6 +8,8 @@ import type { EmailRow } from '../../data/email-repository';
 import { formatCents } from '../../domain/pricing';
 import type { PaymentRow } from '../../data/payment-repository';
 import { requireAdmin } from '../auth';
+import { PAYMENT_STATES } from '../../domain/payment-ledger';
+import { component, currency, fields, int, money, nullable, oneOf, pageOf, str, time } from '../response-schema';
 import { paginated } from '../pagination';
 import { paginationKeys, parseId, toPageRequest, validateQuery } from '../validation';
 
@@ -95,3 +97,68 @@ export function adminRoutes(app: AppContext): Router {
 
   return router;
 }
+
+// What the serializers above answer (docs/api-conventions.md#the-openapi-document).
+
+const refundKeys = {
+  id: int(),
+  booking_id: int(),
+  provider: oneOf(['offline', 'stripe']),
+  provider_id: nullable(str()).description("The provider's refund id; null until the provider answered (or for an offline refund)."),
+  amount_cents: int(),
+  amount: money(),
+  currency: currency(),
+  state: oneOf(PAYMENT_STATES),
+  flag: nullable(str()).description('`duplicate_payment` (gives back a payment the booking did not need) or `refund_refused`.'),
+  refund_of: nullable(int()).description("The payment this refund gives back, for a duplicate payment; null: the booking's own payment."),
+  last_error: nullable(str()).description("The provider's last error (unreachable) or refusal."),
+  created_at: time(),
+  updated_at: time(),
+};
+const refundSchema = component(
+  'Refund',
+  fields(refundKeys).keys({ age_seconds: int().description('Seconds since the refund was recorded (in the list of unsettled refunds only).') }),
+);
+
+const failedEmailSchema = component(
+  'FailedEmail',
+  fields({
+    id: int().description("The notification's id (POST /api/v1/admin/notifications/{id}/retry/)."),
+    booking_id: nullable(int()),
+    recipient_id: int().description("The user it was for (the booking's client or practitioner). Never the address."),
+    event: nullable(str()).example('booking.confirmed'),
+    kind: str().example('booking_confirmed'),
+    subject: str().example('Booking confirmed'),
+    email_status: oneOf(['not_sent', 'pending', 'sending', 'logged', 'sent', 'failed', 'skipped']).description('`failed` in the list; `pending` once a retry is queued.'),
+    attempts: int().description('Tries so far, retries by an operator included.'),
+    last_error: nullable(str())
+      .example('451 4.3.0 <[address]>: mailbox temporarily unavailable')
+      .description("The last failed try's error, addresses redacted."),
+    failed_at: nullable(time()).description('When the last retry failed (null once a retry is queued).'),
+    created_at: time(),
+  }),
+);
+
+const flaggedEventSchema = component(
+  'FlaggedPaymentEvent',
+  fields({
+    id: int().description('Our id of the stored event.'),
+    provider_event_id: str().example('evt_1Nx…'),
+    type: str().example('payment_intent.succeeded'),
+    booking_ref: nullable(str()).description('`data.object.metadata.booking_id` as received.'),
+    booking_id: nullable(int()).description('The booking it was applied to; null when none was found.'),
+    flag: str().description('`unknown_booking` (no booking matches `booking_ref`; the event is kept), `amount_mismatch` or `malformed_event`.'),
+    outcome: nullable(str()).description('What the payments worker did: `kept`, `recorded`, `ignored`, …'),
+    received_at: time(),
+    processed_at: nullable(time()),
+  }),
+);
+
+export const ADMIN_RESPONSE_SCHEMAS = [
+  refundSchema,
+  pageOf('RefundPage', refundSchema),
+  flaggedEventSchema,
+  pageOf('FlaggedPaymentEventPage', flaggedEventSchema),
+  failedEmailSchema,
+  pageOf('FailedEmailPage', failedEmailSchema),
+];

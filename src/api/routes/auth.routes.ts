@@ -5,8 +5,10 @@ import type { AppContext } from '../../app/app-context';
 import { listTokens, obtainToken, registerUser, revokeToken } from '../../app/auth/auth-service';
 import type { PublicUser, TokenInfo } from '../../data/user-repository';
 import { invalid } from '../../domain/errors';
+import { USER_ROLES } from '../../domain/types';
 import { CSRF_COOKIE, newCsrfToken, requireCaller, type Passport } from '../auth';
 import { paginated } from '../pagination';
+import { bool, component, fields, int, nullable, oneOf, pageOf, str, time } from '../response-schema';
 import { paginationKeys, parseId, toPageRequest, validate, validateQuery } from '../validation';
 
 const credentials = {
@@ -26,6 +28,27 @@ export const credentialsSchema = Joi.object(credentials);
 export const serializeUser = (u: PublicUser) => ({ id: u.id, email: u.email, name: u.name, role: u.role });
 
 const serializeToken = (t: TokenInfo, currentTokenId: number | undefined) => ({ id: t.id, created_at: t.created_at, last_used_at: t.last_used_at, current: t.id === currentTokenId });
+
+// What the routes below answer (docs/api-conventions.md#the-openapi-document).
+const userKeys = { id: int(), email: Joi.string().email(), name: str(), role: oneOf(USER_ROLES) };
+const token = () => Joi.string().description('The API key: send it as `Authorization: Token <key>`.');
+const apiTokenSchema = component(
+  'ApiToken',
+  fields({
+    id: int().description('Names the token in DELETE /api/v1/auth/tokens/{id}/.'),
+    created_at: time(),
+    last_used_at: nullable(time()).description('When it last authenticated a request (to the minute), or null if never.'),
+    current: bool().description('This is the token that authenticates the listing request.'),
+  }),
+);
+export const AUTH_RESPONSE_SCHEMAS = [
+  component('User', fields(userKeys)),
+  component('UserWithToken', fields({ ...userKeys, token: token() })),
+  component('UserWithCsrfToken', fields({ ...userKeys, csrftoken: Joi.string().description('Echo it in `X-CSRFToken` on unsafe requests.') })),
+  component('Token', fields({ token: token() })),
+  apiTokenSchema,
+  pageOf('ApiTokenPage', apiTokenSchema),
+];
 
 const pageQuery = Joi.object(paginationKeys);
 

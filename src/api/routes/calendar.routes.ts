@@ -2,7 +2,19 @@ import Router from '@koa/router';
 import type { AppContext } from '../../app/app-context';
 import { feedPath, feedToken, readFeed, rotateFeedToken } from '../../app/calendar/calendar-feed';
 import { notFound } from '../../domain/errors';
+import Joi from 'joi';
 import { requireCaller } from '../auth';
+import { component, fields } from '../response-schema';
+
+export const feedUrlSchema = component(
+  'CalendarFeedUrl',
+  fields({
+    url: Joi.string()
+      .uri()
+      .example('https://bookings.example.com/api/v1/calendar/Xq3…43 characters….ics')
+      .description('Secret: anyone with it can read the feed. Rotate it if it leaked.'),
+  }),
+);
 
 /** docs/api-conventions.md#calendar-feeds: the caller's secret calendar feed URL, and the feed itself (no auth: the token is the key). */
 export function calendarRoutes(app: AppContext): Router {

@@ -3,8 +3,10 @@ import Joi from 'joi';
 import type { AppContext } from '../../app/app-context';
 import { countUnreadNotifications, getNotification, listNotifications, readAllNotifications, readNotification } from '../../app/notifications/inbox';
 import type { NotificationRow } from '../../data/notification-repository';
+import { EVENT_TYPES } from '../../domain/booking-events';
 import { requireCaller } from '../auth';
 import { paginated } from '../pagination';
+import { component, fields, int, nullable, oneOf, pageOf, str, time } from '../response-schema';
 import { paginationKeys, parseId, toPageRequest, validate, validateQuery } from '../validation';
 
 export const listNotificationsQuery = Joi.object({
@@ -25,6 +27,28 @@ export const serializeNotification = (n: NotificationRow) => ({
   created_at: n.created_at,
   read_at: n.read_at,
 });
+
+// What the routes below answer (docs/api-conventions.md#the-openapi-document).
+const notificationSchema = component(
+  'Notification',
+  fields({
+    id: int(),
+    event: oneOf([...EVENT_TYPES, 'webhook_endpoint.disabled']).description(
+      'What happened: an event of one of the caller\'s bookings, or (`webhook_endpoint.disabled`, booking_id null) one of their webhook endpoints disabled after failing for days.',
+    ),
+    booking_id: nullable(int()),
+    title: str().example('Booking confirmed'),
+    body: str().example('60-minute Consultation with Dr. Maya Rivers, Monday 7 January 2030 at 09:00 EST. Status: confirmed.'),
+    created_at: time(),
+    read_at: nullable(time()),
+  }),
+);
+export const NOTIFICATION_RESPONSE_SCHEMAS = [
+  notificationSchema,
+  pageOf('NotificationPage', notificationSchema),
+  component('UnreadCount', fields({ count: int().min(0).example(2) })),
+  component('ReadAllResult', fields({ updated: int().min(0).example(3).description('How many were unread.') })),
+];
 
 /** The caller's in-app inbox (docs/api-conventions.md#notifications). */
 export function notificationsRoutes(app: AppContext): Router {

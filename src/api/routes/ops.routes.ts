@@ -1,9 +1,31 @@
 import Router from '@koa/router';
+import Joi from 'joi';
+import { component, fields } from '../response-schema';
 
 export interface ReadinessCheck {
   name: string;
   check: () => Promise<unknown>;
 }
+
+// What the routes below answer (docs/api-conventions.md#the-openapi-document).
+export const OPS_RESPONSE_SCHEMAS = [
+  component(
+    'ApiIndex',
+    fields({ name: Joi.string(), docs: Joi.string(), schema: Joi.string(), api: Joi.string(), health: Joi.string(), ready: Joi.string(), metrics: Joi.string() }),
+  ),
+  component(
+    'Health',
+    // pid: main answers it since issue 13 (several processes on one port); optional until this branch has it.
+    Joi.object({ status: Joi.string().valid('ok').required(), pid: Joi.number().integer().description('The process that answered.') }),
+  ),
+  component(
+    'Readiness',
+    fields({
+      status: Joi.string().valid('ready', 'not_ready'),
+      checks: Joi.object().pattern(Joi.string(), Joi.string()).example({ postgres: 'ok', redis: 'ok' }).description('`ok`, or why the dependency is unavailable.'),
+    }),
+  ),
+];
 
 const withTimeout = (promise: Promise<unknown>, ms: number) =>
   Promise.race([promise, new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms).unref())]);

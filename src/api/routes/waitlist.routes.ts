@@ -2,7 +2,14 @@ import Router from '@koa/router';
 import type { AppContext } from '../../app/app-context';
 import { joinWaitlist, leaveWaitlist, waitlistPosition } from '../../app/waitlists/waitlist';
 import { requireCaller } from '../auth';
+import Joi from 'joi';
+import { component, fields } from '../response-schema';
 import { parseId } from '../validation';
+
+export const waitlistPositionSchema = component(
+  'WaitlistPosition',
+  fields({ position: Joi.number().integer().min(1).example(2).description('1 is next: the first seat that frees is offered to position 1.') }),
+);
 
 /** docs/api-conventions.md#waitlists: the caller's place in a full workshop session's queue. */
 export function waitlistRoutes(app: AppContext): Router {

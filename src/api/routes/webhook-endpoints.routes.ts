@@ -14,7 +14,10 @@ import {
 } from '../../app/webhooks/webhook-endpoints';
 import type { WebhookDeliveryRow, WebhookEndpointRow } from '../../data/webhook-repository';
 import { requireCaller } from '../auth';
+import { EVENT_TYPES } from '../../domain/booking-events';
 import { paginated } from '../pagination';
+import { bool, component, fields, int, nullable, oneOf, pageOf, str, time } from '../response-schema';
+import { bookingDetailSchema } from './booking-serializer';
 import { parseId, toPageRequest, validate, validateQuery } from '../validation';
 import { createWebhookEndpointSchema, pageQuery, updateWebhookEndpointSchema } from './webhook-endpoints.schemas';
 
@@ -48,6 +51,60 @@ export const serializeWebhookDelivery = (d: WebhookDeliveryRow) => ({
 });
 
 const withSecret = ({ endpoint, secret }: { endpoint: WebhookEndpointRow; secret: string }) => ({ ...serializeWebhookEndpoint(endpoint), secret });
+
+// What the routes below answer (docs/api-conventions.md#the-openapi-document).
+const endpointKeys = {
+  id: int(),
+  url: Joi.string().uri().max(2048).example('https://hooks.example.com/estuary'),
+  description: str(),
+  events: Joi.array().items(oneOf(EVENT_TYPES)),
+  scope: oneOf(['practitioner', 'all']).description("`practitioner`: the owner's bookings; `all` (an admin's): every booking."),
+  is_active: bool(),
+  disabled_reason: nullable(str()).description('Why the service disabled it (deliveries failing for 3 days); null when active or paused by hand.'),
+  disabled_at: nullable(time()),
+  failing_since: nullable(time()).description('The first failed try since the last delivered one.'),
+  created_at: time(),
+  updated_at: time(),
+};
+const endpointSchema = component('WebhookEndpoint', fields(endpointKeys));
+const deliverySchema = component(
+  'WebhookDelivery',
+  fields({
+    id: int(),
+    event_id: int().description('The `id` of the event delivered (also the `Estuary-Event-Id` header).'),
+    event_type: oneOf(EVENT_TYPES),
+    status: oneOf(['pending', 'delivered', 'failed']),
+    attempts: int().min(0),
+    last_response_code: nullable(int()).description('null when there was no answer (refused, timed out).'),
+    last_error: nullable(str()).example('HTTP 500'),
+    last_attempt_at: nullable(time()),
+    next_attempt_at: nullable(time()).description('When a pending delivery is tried next.'),
+    delivered_at: nullable(time()),
+    created_at: time(),
+  }),
+);
+/** The body POSTed to a receiver (src/app/webhooks): not an answer of this API, documented for receivers. */
+const eventSchema = component(
+  'WebhookEvent',
+  fields({
+    id: int(),
+    type: oneOf(EVENT_TYPES),
+    created_at: time(),
+    sequence: int().min(1).description('Rises with each event of one booking: drop an event older than one you have.'),
+    data: fields({ booking: bookingDetailSchema }).description('The booking as the practitioner sees it, without private notes, when the event was fanned out.'),
+  }).description(
+    'POSTed to an endpoint with `Estuary-Event-Id: <id>` and `Estuary-Signature: t=<unix>,v1=<hex HMAC-SHA256 of "<t>.<raw body>" under the endpoint secret>`. ' +
+      'A 2xx within 10 s is a delivery; anything else (redirects included) is retried with doubling waits for about a day.',
+  ),
+);
+export const WEBHOOK_ENDPOINT_RESPONSE_SCHEMAS = [
+  endpointSchema,
+  component('WebhookEndpointWithSecret', fields({ ...endpointKeys, secret: Joi.string().example('whsec_…').description('Shown here only: store it.') })),
+  pageOf('WebhookEndpointPage', endpointSchema),
+  deliverySchema,
+  pageOf('WebhookDeliveryPage', deliverySchema),
+  eventSchema,
+];
 
 /** Outgoing webhook endpoints (docs/api-conventions.md#outgoing-webhooks): practitioners' (their bookings) and admins' (all); another's id is a 404. */
 export function webhookEndpointsRoutes(app: AppContext): Router {

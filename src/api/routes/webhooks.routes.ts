@@ -2,6 +2,7 @@ import Router from '@koa/router';
 import Joi from 'joi';
 import type { AppContext } from '../../app/app-context';
 import { assertSignedByProvider, receivePaymentWebhook, type ProviderEvent } from '../../app/payments/receive-payment-webhook';
+import { component, fields } from '../response-schema';
 import { validate } from '../validation';
 
 // The provider sends many more fields than these; only these are required.
@@ -16,6 +17,14 @@ const eventSchema = Joi.object({
     .unknown(true)
     .required(),
 }).unknown(true);
+
+export const webhookReceiptSchema = component(
+  'WebhookReceipt',
+  fields({
+    received: Joi.boolean().valid(true),
+    duplicate: Joi.boolean().description('true when this event id had been received before: nothing changed.'),
+  }),
+);
 
 /** Payment provider webhooks (docs/api-conventions.md#payment-webhooks): unauthenticated, signed; answered fast, applied by the payments worker. */
 export function webhooksRoutes(app: AppContext): Router {

@@ -154,4 +154,27 @@ describe('payments reconciler: refunds that always finish (real workers, fake St
     expect(again).to.have.length(1);
     expect(again[0]).to.include({ attempts: 1 });
   });
+
+  it('when a refund is left pending, then /metrics counts it among the unsettled refunds with the age of the oldest, every state having a series', async () => {
+    const gauge = async (name: string, state: string): Promise<number> => {
+      const text = (await h.http.get('/metrics')).text;
+      const found = new RegExp(`^${name}\\{state="${state}"\\} (\\d+)$`, 'm').exec(text);
+      expect(found, `${name}{state="${state}"} in /metrics`).to.not.equal(null);
+      return Number(found![1]);
+    };
+    const pendingBefore = await gauge('refunds_unsettled', 'pending');
+    fake.failNext('/v1/refunds', { mode: 'error', afterCreate: false }, 2);
+    expect((await act(h, cast.practitioner, booking.id, 'cancel')).status).to.equal(200);
+    await refundJobGaveUp();
+    expect((await refundsIn()).map((r) => r.state)).to.deep.equal(['pending']);
+
+    expect(await gauge('refunds_unsettled', 'pending')).to.equal(pendingBefore + 1);
+    for (const state of ['awaiting_operator', 'failed']) {
+      expect(await gauge('refunds_unsettled', state)).to.be.at.least(0);
+      expect(await gauge('refunds_oldest_unsettled_seconds', state)).to.be.at.least(0);
+    }
+    // Recorded 20 minutes ago (Postgres stamps and measures it): the oldest pending refund is at least that old.
+    await h.app.db('payments').where({ booking_id: booking.id, kind: 'refund' }).update({ created_at: h.app.db.raw(`now() - interval '20 minutes'`) });
+    expect(await gauge('refunds_oldest_unsettled_seconds', 'pending')).to.be.at.least(20 * 60);
+  });
 });

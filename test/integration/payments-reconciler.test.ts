@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import { runMaintenance } from '../../src/app/maintenance';
 import { aBooking, aUser, type TestUser } from '../support/builders';
-import { startFakeStripe, type FakeStripe } from '../support/fake-stripe';
-import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
-import { aCast, act, someStrangers, type Cast, type Strangers } from '../support/lifecycle-fixtures';
+import type { FakeStripe } from '../support/fake-stripe';
+import { fakeStripeSuite, type PaidBooking } from '../support/fake-stripe-suite';
+import type { Harness } from '../support/harness';
+import { act, type Cast } from '../support/lifecycle-fixtures';
 import { applied, bookingRow, deliver, ledgerOf, outboxJobs, succeeded } from '../support/payments';
-import { deleteRedisKeys, eventually, startWorkersInProcess } from '../support/workers';
+import { eventually, startWorkersInProcess } from '../support/workers';
 
 const START = '2030-01-08T10:00:00Z';
 const PRICE = 5000;
-const STRIPE_ENV = { STRIPE_SECRET_KEY: 'sk_test_x', PAYMENT_WEBHOOK_SECRET: 'whsec_dev', WORKER_LOCK_MS: '2000', JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' };
+const STRIPE_ENV = { WORKER_LOCK_MS: '2000', JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' };
 
-type Booking = { id: number; public_uuid: string; [key: string]: unknown };
 type Row = Record<string, unknown> & { id: number; state: string; amount_cents: number };
 
 /**
@@ -19,33 +19,20 @@ type Row = Record<string, unknown> & { id: number; state: string; amount_cents: 
  * so "the provider was down for a few minutes" is a few milliseconds.
  */
 describe('payments reconciler: refunds that always finish (real workers, fake Stripe)', () => {
+  const suite = fakeStripeSuite({ env: STRIPE_ENV, start: START, startWorkers: (h) => startWorkersInProcess(h.app, { queues: ['payments', 'notifications'] }) });
   let fake: FakeStripe;
   let h: Harness;
-  let strangers: Strangers;
   let admin: TestUser;
-  let workers: { close: () => Promise<void> };
   before(async () => {
-    fake = await startFakeStripe();
-    h = await startHarness({ env: { ...STRIPE_ENV, STRIPE_API_URL: fake.url } });
-    strangers = await someStrangers(h);
+    ({ fake, h } = suite);
     admin = await aUser(h, 'admin');
-    workers = await startWorkersInProcess(h.app, { queues: ['payments', 'notifications'] });
   });
-  after(async () => {
-    await workers.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-    await fake.close();
-  });
-  afterEach(() => h.clock.set(DEFAULT_NOW));
 
   let cast: Cast;
-  let booking: Booking;
+  let booking: PaidBooking;
   let pi: string;
   beforeEach(async () => {
-    cast = await aCast(h, strangers);
-    booking = await aBooking(h, cast.client, cast, START);
-    pi = (booking.payment as { client_secret: string }).client_secret.split('_secret_')[0]!;
+    ({ cast, booking, pi } = suite);
     fake.markSucceeded(pi);
     await deliver(h, succeeded(booking.id, PRICE, pi));
     await eventually(async () => expect(await bookingRow(h, booking.id)).to.include({ status: 'confirmed', payment_status: 'paid' }));

@@ -114,14 +114,8 @@ describe('expansion flow: relay, re-delivery, cancel before expansion, SIGKILLed
     const before = (await childRows(h, parent.id)).length;
     expect(before, 'killed in the middle').to.be.below(100);
 
-    first.kill('SIGKILL');
-    expect(await first.exited).to.deep.equal({ code: null, signal: 'SIGKILL' });
-    await suite.lock.commit();
-    suite.lock = undefined;
-    // The dead worker's transactions die with its connections: nothing more was written.
-    await eventually(async () => {
-      expect(await sessionsWaitingOnLocks(h)).to.equal(0);
-    });
+    await suite.killWhileLocked(first);
+    // The dead worker's transactions died with its connections: nothing more was written.
     expect((await childRows(h, parent.id)).length).to.equal(before);
     expect((await h.app.db('bookings').where({ id: parent.id }).first()).expansion_status).to.equal('pending');
 

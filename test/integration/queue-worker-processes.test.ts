@@ -84,14 +84,8 @@ describe('queues: real worker processes (crash, drain)', () => {
     suite.workers = await startWorkersInProcess(h.app, { queues: [], relay: true });
     await blockedOnTheLock(booking.startRow);
 
-    first.kill('SIGKILL');
-    expect(await first.exited).to.deep.equal({ code: null, signal: 'SIGKILL' });
-    await suite.lock.commit();
-    suite.lock = undefined;
-    // The dead worker's transaction dies with its connection: nothing moved.
-    await eventually(async () => {
-      expect(await sessionsWaitingOnLocks(h)).to.equal(0);
-    });
+    await suite.killWhileLocked(first);
+    // The dead worker's transaction died with its connection: nothing moved.
     expect((await bookingRow(h, booking.id)).status).to.equal('confirmed');
 
     const second = await aWorkerProcess();

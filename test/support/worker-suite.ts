@@ -1,9 +1,10 @@
+import { expect } from 'chai';
 import type { Knex } from 'knex';
 import type { Clock } from '../../src/platform/clock';
 import type { WorkerProcessOptions } from '../../src/workers/worker-process';
 import { aUser, type TestUser } from './builders';
 import { startHarness, type FixedClock, type Harness, type HarnessOptions } from './harness';
-import { deleteRedisKeys, killSpawnedWorkers, openQueues, startWorkersInProcess } from './workers';
+import { deleteRedisKeys, eventually, killSpawnedWorkers, openQueues, sessionsWaitingOnLocks, startWorkersInProcess, type SpawnedWorker } from './workers';
 
 type Running = { close: () => Promise<void> };
 export type QueueView = ReturnType<typeof openQueues>;
@@ -16,6 +17,11 @@ export interface WorkerSuite<C extends Clock> {
   lock?: Knex.Transaction;
   /** In-process workers the test started: closed after the test. */
   workers?: Running;
+  /**
+   * SIGKILLs a spawned worker whose job waits for the test's lock, ends the lock, and waits until no
+   * session waits for a lock any more (the dead worker's transactions die with its connections).
+   */
+  killWhileLocked(worker: SpawnedWorker): Promise<void>;
 }
 
 /**
@@ -43,6 +49,13 @@ export function workerSuite<C extends Clock = FixedClock>(
     },
     get view() {
       return view!;
+    },
+    async killWhileLocked(worker) {
+      worker.kill('SIGKILL');
+      expect(await worker.exited).to.deep.equal({ code: null, signal: 'SIGKILL' });
+      await suite.lock?.commit();
+      suite.lock = undefined;
+      await eventually(async () => expect(await sessionsWaitingOnLocks(harness!)).to.equal(0));
     },
   };
   before(async () => {

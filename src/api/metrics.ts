@@ -5,6 +5,7 @@ import { QUEUES } from '../jobs/job-contracts';
 import { outboxLagSeconds } from '../jobs/outbox-relay';
 import type { Queues } from '../jobs/queues';
 import type { Clock } from '../platform/clock';
+import { UNSETTLED_REFUND_STATES, type UnsettledRefundState } from '../domain/payment-ledger';
 
 const JOB_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed', 'prioritized', 'waiting-children'] as const;
 
@@ -31,6 +32,7 @@ export function createMetrics(deps: {
   clock: Clock;
   emailCounts?: () => Promise<Array<{ status: string; count: number }>>;
   webhookDeliveryCounts?: () => Promise<Record<string, number>>;
+  unsettledRefundCounts?: () => Promise<Array<{ state: UnsettledRefundState; count: number; oldestSeconds: number }>>;
 }) {
   const registry = new client.Registry();
   client.collectDefaultMetrics({ register: registry });
@@ -63,6 +65,36 @@ export function createMetrics(deps: {
       for (const [outcome, n] of Object.entries(counts)) this.set({ outcome }, n);
     },
   });
+  const { unsettledRefundCounts } = deps;
+  if (unsettledRefundCounts) {
+    const setByState = async (gauge: client.Gauge, value: (r: { count: number; oldestSeconds: number }) => number) => {
+      const rows = await unsettledRefundCounts();
+      // Every state always has a series (0 when none), so an alert sees the first refund appear.
+      for (const state of UNSETTLED_REFUND_STATES) {
+        const row = rows.find((r) => r.state === state);
+        gauge.set({ state }, row ? value(row) : 0);
+      }
+    };
+    new client.Gauge({
+      name: 'refunds_unsettled',
+      help: 'Refunds not settled, by state: pending (in flight or to be retried), awaiting_operator (to pay by hand), failed (refused by the provider)',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        await setByState(this, (r) => r.count);
+      },
+    });
+    new client.Gauge({
+      name: 'refunds_oldest_unsettled_seconds',
+      help: 'Age of the oldest refund not settled, by state (0 when none)',
+      labelNames: ['state'],
+      registers: [registry],
+      async collect() {
+        await setByState(this, (r) => r.oldestSeconds);
+      },
+    });
+  }
+
   const { emailCounts } = deps;
   if (emailCounts) {
     new client.Gauge({

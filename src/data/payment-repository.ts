@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import type { LedgerEntry, PaymentState } from '../domain/payment-ledger';
+import type { LedgerEntry, PaymentState, UnsettledRefundState } from '../domain/payment-ledger';
 import type { BookingRow } from './booking-repository';
 import { fetchPage, type Page, type PageRequest } from './pagination';
 
@@ -25,6 +25,19 @@ export interface PaymentRow extends LedgerEntry {
   failure_reason: string | null;
   created_at: Date;
   updated_at: Date;
+}
+
+/** The refunds an operator may still have to act on (see unsettledRefunds below), as `payments as p`. */
+function unsettledRefunds(db: Knex) {
+  return db('payments as p')
+    .where('p.kind', 'refund')
+    .where((q) =>
+      q.whereIn('p.state', ['pending', 'awaiting_operator']).orWhere((failed) =>
+        failed
+          .where('p.state', 'failed')
+          .whereNotExists(db('payments as later').whereRaw('later.booking_id = p.booking_id AND later.kind = p.kind AND later.id > p.id AND later.refund_of IS NOT DISTINCT FROM p.refund_of')),
+      ),
+    );
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -78,20 +91,20 @@ export function createPaymentRepository(db: Knex) {
      * awaiting an operator, and failed ones that are the latest attempt of their booking (an earlier
      * refusal followed by another attempt is history). Age is measured by Postgres, which stamped them.
      */
-    async unsettledRefunds(page: PageRequest, state?: 'pending' | 'failed' | 'awaiting_operator'): Promise<Page<PaymentRow & { age_seconds: number }>> {
-      const query = db('payments as p')
+    async unsettledRefunds(page: PageRequest, state?: UnsettledRefundState): Promise<Page<PaymentRow & { age_seconds: number }>> {
+      const query = unsettledRefunds(db)
         .select('p.*', db.raw('floor(extract(epoch from now() - p.created_at))::int AS age_seconds'))
-        .where('p.kind', 'refund')
-        .where((q) =>
-          q.whereIn('p.state', ['pending', 'awaiting_operator']).orWhere((failed) =>
-            failed
-              .where('p.state', 'failed')
-              .whereNotExists(db('payments as later').whereRaw('later.booking_id = p.booking_id AND later.kind = p.kind AND later.id > p.id AND later.refund_of IS NOT DISTINCT FROM p.refund_of')),
-          ),
-        )
         .orderBy('p.id');
       if (state) query.where('p.state', state);
       return fetchPage(query, page);
+    },
+
+    /** The same refunds counted by state, with the age of the oldest in each (for /metrics). */
+    async countUnsettledRefunds(): Promise<Array<{ state: UnsettledRefundState; count: number; oldestSeconds: number }>> {
+      const rows: Array<{ state: UnsettledRefundState; count: string; oldest_seconds: number }> = await unsettledRefunds(db)
+        .select('p.state', db.raw('count(*) AS count'), db.raw('floor(extract(epoch from now() - min(p.created_at)))::int AS oldest_seconds'))
+        .groupBy('p.state');
+      return rows.map((r) => ({ state: r.state, count: Number(r.count), oldestSeconds: Number(r.oldest_seconds) }));
     },
 
     /**

@@ -3,6 +3,10 @@ import type { BookingStatus, PaymentStatus } from './types';
 export const PAYMENT_STATES = ['pending', 'succeeded', 'failed', 'awaiting_operator', 'canceled'] as const;
 export type PaymentState = (typeof PAYMENT_STATES)[number];
 
+/** The states of a refund that is not settled yet: in flight or to be retried, refused, to be paid by hand. */
+export const UNSETTLED_REFUND_STATES = ['pending', 'failed', 'awaiting_operator'] as const satisfies readonly PaymentState[];
+export type UnsettledRefundState = (typeof UNSETTLED_REFUND_STATES)[number];
+
 export interface LedgerEntry {
   kind: 'payment' | 'refund';
   state: PaymentState;

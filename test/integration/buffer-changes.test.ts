@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { registerUser } from '../../src/app/auth/auth-service';
-import { aBookablePractitioner, aBooking, aSchedule, aService, aUser, EVERY_DAY_8_TO_20, slot, type TestUser } from '../support/builders';
+import { aBookablePractitioner, aBooking, aSchedule, aService, aUser, EVERY_DAY_8_TO_20, manyUsers, slot, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
 // Issue 10 item 9: the gap after every active booking and workshop/course session is the practitioner's
@@ -222,15 +220,7 @@ describe('buffers follow the practitioner (issue 10 item 9)', () => {
     it('when clients book adjacent slots while the practitioner changes the buffer, then no two active bookings end up closer than the buffer in force, and every stored range is end + that buffer', async function () {
       this.timeout(90_000);
       const target = await aBookablePractitioner(h, { duration_minutes: 30, price_cents: 0 }, { buffer_minutes: 0 });
-      const clients: TestUser[] = [];
-      for (let i = 0; i < 24; i += 8) {
-        const batch = Array.from({ length: 8 }, async () => {
-          const email = `racer-${randomBytes(5).toString('hex')}@example.test`;
-          const { user, token } = await registerUser(h.app, { email, password: 'password123', name: 'Racer', role: 'client' });
-          return { id: user.id, email, token, role: 'client' as const, auth: { Authorization: `Token ${token}` } };
-        });
-        clients.push(...(await Promise.all(batch)));
-      }
+      const clients = await manyUsers(h, 24, 'client', 8);
       // 24 slots of 30 minutes, back to back from 08:00: with no buffer all fit, with 30 minutes every other one.
       // Six rounds; in each, four clients book slots next to the earlier rounds' while the buffer changes.
       const starts = clients.map((_, i) => new Date(Date.parse(at('08:00')) + i * 30 * 60_000).toISOString());

@@ -4,7 +4,8 @@ import { aSchedule, aService, aUser, slot, type TestUser } from '../support/buil
 import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
 import { expectError } from '../support/lifecycle-fixtures';
 import { applied, chargeRefunded, deliver, promoteDelayedJob, succeeded } from '../support/payments';
-import { completedJob, deleteRedisKeys, eventually, openQueues, outboxRowsOf, startWorkersInProcess } from '../support/workers';
+import { workerSuite, type QueueView } from '../support/worker-suite';
+import { completedJob, eventually, outboxRowsOf } from '../support/workers';
 
 const BOOKINGS = '/api/v1/drf/bookings/';
 const HOUR = 3_600_000;
@@ -527,22 +528,11 @@ describe('bundles: expiry by the reconciler (runMaintenance, fixed clock moved f
 });
 
 describe('bundles: real workers (payment webhook, expire-credits job)', () => {
+  // The reconciler runs once at start and not again: the expiry must come from the expire-credits job.
+  const suite = workerSuite({ env: { RECONCILE_EVERY_MS: '3600000' }, workersForFile: {} });
   let h: Harness;
-  let view: ReturnType<typeof openQueues>;
-  let workers: Awaited<ReturnType<typeof startWorkersInProcess>>;
-
-  before(async () => {
-    // The reconciler runs once at start and not again: the expiry must come from the expire-credits job.
-    h = await startHarness({ env: { RECONCILE_EVERY_MS: '3600000' } });
-    view = openQueues(h);
-    workers = await startWorkersInProcess(h.app);
-  });
-  after(async () => {
-    await workers?.close();
-    await view?.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-  });
+  let view: QueueView;
+  before(() => ({ h, view } = suite));
 
   it('when the payment webhook confirms a bundle, then its credits are granted', async () => {
     const shop = await aShop(h);

@@ -2,7 +2,8 @@ import { expect } from 'chai';
 import { aSchedule, aUser, type TestUser } from '../support/builders';
 import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
 import { aCourse, BOOKINGS, bought, buy, childRows, expanded, expectError, footprint, seatsOf } from '../support/parent-fixtures';
-import { completedJob, deleteRedisKeys, eventually, historyRows, jobOfRow, openQueues, outboxRowsOf, startWorkersInProcess, type OutboxRow } from '../support/workers';
+import { workersDuring, type QueueView } from '../support/worker-suite';
+import { completedJob, deleteRedisKeys, eventually, historyRows, jobOfRow, outboxRowsOf, type OutboxRow } from '../support/workers';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -149,17 +150,9 @@ describe('courses: buying, expanding, following and canceling (HTTP, in-process 
   });
 
   describe('expansion, confirm, hold expiry and cancel (workers running)', () => {
-    let workers: Awaited<ReturnType<typeof startWorkersInProcess>>;
-    let view: ReturnType<typeof openQueues>;
-
-    before(async () => {
-      view = openQueues(h);
-      workers = await startWorkersInProcess(h.app);
-    });
-    after(async () => {
-      await workers?.close();
-      await view?.close();
-    });
+    const running = workersDuring(() => h);
+    let view: QueueView;
+    before(() => (view = running.view));
     afterEach(() => h.clock.set(DEFAULT_NOW));
 
     it('when a course is bought, then within seconds its expansion is done: one group child per session, in start order, priced 0, holding the seats the parent took', async () => {
@@ -299,18 +292,10 @@ describe('courses: buying, expanding, following and canceling (HTTP, in-process 
   });
 
   describe('the parent follows its children (real lifecycle jobs, promoted once the clock has come)', () => {
-    let workers: Awaited<ReturnType<typeof startWorkersInProcess>>;
-    let view: ReturnType<typeof openQueues>;
-
-    before(async () => {
-      view = openQueues(h);
-      workers = await startWorkersInProcess(h.app);
-    });
-    after(async () => {
-      await workers?.close();
-      await view?.close();
-      h.clock.set(DEFAULT_NOW);
-    });
+    const running = workersDuring(() => h);
+    let view: QueueView;
+    before(() => (view = running.view));
+    after(() => h.clock.set(DEFAULT_NOW));
 
     /** Runs the child's relayed job of that name now (the clock must already be past its time). */
     async function runJob(childId: number, jobName: 'start-booking' | 'finish-booking') {

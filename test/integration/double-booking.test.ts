@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { registerUser } from '../../src/app/auth/auth-service';
-import { aBookablePractitioner, aBooking, aService, aUser, slot, type TestUser } from '../support/builders';
+import { aBookablePractitioner, aBooking, aService, aUser, manyUsers, slot, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
 // Issue 4: no double booking, proven through HTTP under real concurrency (the harness listens on a real
@@ -24,20 +22,6 @@ const countBy = (responses: Response[]) =>
     return acc;
   }, {});
 
-/** Clients registered through the use case (scrypt is slow), ten at a time. */
-async function manyClients(h: Harness, n: number): Promise<TestUser[]> {
-  const clients: TestUser[] = [];
-  for (let i = 0; i < n; i += 10) {
-    const batch = Array.from({ length: Math.min(10, n - i) }, async () => {
-      const email = `racer-${randomBytes(5).toString('hex')}@example.test`;
-      const { user, token } = await registerUser(h.app, { email, password: 'password123', name: 'Racer', role: 'client' });
-      return { id: user.id, email, token, role: 'client' as const, auth: { Authorization: `Token ${token}` } };
-    });
-    clients.push(...(await Promise.all(batch)));
-  }
-  return clients;
-}
-
 describe('no double booking (issue 4)', () => {
   let h: Harness;
   let clients: TestUser[];
@@ -45,7 +29,7 @@ describe('no double booking (issue 4)', () => {
   before(async function () {
     this.timeout(60_000);
     h = await startHarness();
-    clients = await manyClients(h, 50);
+    clients = await manyUsers(h, 50, 'client');
   });
   after(() => h.close());
 

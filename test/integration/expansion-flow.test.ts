@@ -1,12 +1,12 @@
 import { expect } from 'chai';
-import type { Knex } from 'knex';
 import { expandComponent } from '../../src/app/bookings/expand-booking';
 import { jobIdForFlowChild } from '../../src/jobs/job-contracts';
 import { OutboxRelay } from '../../src/jobs/outbox-relay';
 import { aBookablePractitioner, aService, aUser, type TestUser } from '../support/builders';
-import { startHarness, type Harness } from '../support/harness';
+import type { Harness } from '../support/harness';
 import { aCourse, BOOKINGS, bought, childRows, expanded, seatsOf } from '../support/parent-fixtures';
-import { completedJob, deleteRedisKeys, eventually, killSpawnedWorkers, openQueues, outboxRowsOf, spawnWorker, startWorkersInProcess, type OutboxRow } from '../support/workers';
+import { workerSuite, type QueueView } from '../support/worker-suite';
+import { completedJob, eventually, outboxRowsOf, sessionsWaitingOnLocks, spawnWorker, startWorkersInProcess, type OutboxRow } from '../support/workers';
 
 /**
  * The expansion flow itself: what the relay publishes (a BullMQ flow under ids derived from the outbox
@@ -15,29 +15,11 @@ import { completedJob, deleteRedisKeys, eventually, killSpawnedWorkers, openQueu
  * it needs; none run in between.
  */
 describe('expansion flow: relay, re-delivery, cancel before expansion, SIGKILLed worker process', () => {
+  const suite = workerSuite({ env: { RECONCILE_EVERY_MS: '3600000' } });
   let h: Harness;
   let client: TestUser;
-  let view: ReturnType<typeof openQueues>;
-  let workers: Awaited<ReturnType<typeof startWorkersInProcess>> | undefined;
-  let lock: Knex.Transaction | undefined;
-
-  before(async () => {
-    h = await startHarness({ env: { RECONCILE_EVERY_MS: '3600000' } });
-    client = await aUser(h, 'client');
-    view = openQueues(h);
-  });
-  afterEach(async () => {
-    await lock?.rollback().catch(() => undefined);
-    lock = undefined;
-    await workers?.close();
-    workers = undefined;
-    await killSpawnedWorkers();
-  });
-  after(async () => {
-    await view?.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-  });
+  let view: QueueView;
+  before(() => ({ h, client, view } = suite));
 
   const flowRowOf = async (parentId: number): Promise<OutboxRow & { flow_children: unknown[] }> => {
     const rows = (await outboxRowsOf(h, parentId)).filter((r) => r.job_name === 'expand-booking');
@@ -69,7 +51,7 @@ describe('expansion flow: relay, re-delivery, cancel before expansion, SIGKILLed
     }
     expect(await seatsOf(h, service.id)).to.deep.equal([0, 0, 0]);
 
-    workers = await startWorkersInProcess(h.app);
+    suite.workers = await startWorkersInProcess(h.app);
     for (const parent of [course, pack]) {
       const row = await flowRowOf(parent.id);
       const job = await completedJob(view, row);
@@ -98,7 +80,7 @@ describe('expansion flow: relay, re-delivery, cancel before expansion, SIGKILLed
       expect(await relay.relayBatch()).to.equal(1);
       expect(await expansionJobCount()).to.equal(jobsBefore + 4);
 
-      workers = await startWorkersInProcess(h.app, { relay: false });
+      suite.workers = await startWorkersInProcess(h.app, { relay: false });
       await expanded(h, client, parent.id);
       await h.app.db('outbox').where({ id: row.id }).update({ dispatched_at: null });
       expect(await relay.relayBatch()).to.equal(1);
@@ -120,28 +102,20 @@ describe('expansion flow: relay, re-delivery, cancel before expansion, SIGKILLed
 
     // A slow first worker (two jobs at a time), fed by a relay in the test process.
     const first = await spawnWorker(h, { queues: ['expansion'], relay: false, env: { WORKER_CONCURRENCY: '2' } });
-    workers = await startWorkersInProcess(h.app, { queues: [], relay: true });
+    suite.workers = await startWorkersInProcess(h.app, { queues: [], relay: true });
     await eventually(async () => expect((await childRows(h, parent.id)).length, first.output()).to.be.at.least(5), 20_000, 10);
 
     // Stop it mid-way: the test takes the parent's lock, so the next component jobs wait for it with their transaction open.
-    lock = await h.app.db.transaction();
-    await lock('bookings').where({ id: parent.id }).forNoKeyUpdate().first();
+    suite.lock = await h.app.db.transaction();
+    await suite.lock('bookings').where({ id: parent.id }).forNoKeyUpdate().first();
     await eventually(async () => {
-      const waiting = await h.app.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      expect(waiting.rows[0].n).to.be.at.least(1);
+      expect(await sessionsWaitingOnLocks(h)).to.be.at.least(1);
     }, 10_000);
     const before = (await childRows(h, parent.id)).length;
     expect(before, 'killed in the middle').to.be.below(100);
 
-    first.kill('SIGKILL');
-    expect(await first.exited).to.deep.equal({ code: null, signal: 'SIGKILL' });
-    await lock.commit();
-    lock = undefined;
-    // The dead worker's transactions die with its connections: nothing more was written.
-    await eventually(async () => {
-      const waiting = await h.app.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      expect(waiting.rows[0].n).to.equal(0);
-    });
+    await suite.killWhileLocked(first);
+    // The dead worker's transactions died with its connections: nothing more was written.
     expect((await childRows(h, parent.id)).length).to.equal(before);
     expect((await h.app.db('bookings').where({ id: parent.id }).first()).expansion_status).to.equal('pending');
 
@@ -165,7 +139,7 @@ describe('expansion flow: relay, re-delivery, cancel before expansion, SIGKILLed
     const parent = await bought(h, client, 'course', service.id);
     const worker = await spawnWorker(h, { queues: ['expansion'], relay: false });
     expect(worker.output()).to.contain('workers running: expansion');
-    workers = await startWorkersInProcess(h.app, { queues: [], relay: true });
+    suite.workers = await startWorkersInProcess(h.app, { queues: [], relay: true });
     const detail = await expanded(h, client, parent.id);
     expect(detail.child_bookings.map((c: { service_session_id: number }) => c.service_session_id)).to.deep.equal(sessions.map((s) => s.id));
     expect(await seatsOf(h, service.id)).to.deep.equal(starts.map(() => 1));

@@ -1,17 +1,17 @@
 import { expect } from 'chai';
 import { runMaintenance } from '../../src/app/maintenance';
 import { aBooking, aUser, type TestUser } from '../support/builders';
-import { startFakeStripe, type FakeStripe } from '../support/fake-stripe';
-import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
-import { aCast, act, someStrangers, type Cast, type Strangers } from '../support/lifecycle-fixtures';
+import type { FakeStripe } from '../support/fake-stripe';
+import { fakeStripeSuite, type PaidBooking } from '../support/fake-stripe-suite';
+import type { Harness } from '../support/harness';
+import { act, type Cast } from '../support/lifecycle-fixtures';
 import { applied, bookingRow, deliver, ledgerOf, outboxJobs, succeeded } from '../support/payments';
-import { deleteRedisKeys, eventually, startWorkersInProcess } from '../support/workers';
+import { eventually, startWorkersInProcess } from '../support/workers';
 
 const START = '2030-01-08T10:00:00Z';
 const PRICE = 5000;
-const STRIPE_ENV = { STRIPE_SECRET_KEY: 'sk_test_x', PAYMENT_WEBHOOK_SECRET: 'whsec_dev', WORKER_LOCK_MS: '2000', JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' };
+const STRIPE_ENV = { WORKER_LOCK_MS: '2000', JOB_ATTEMPTS: '2', JOB_BACKOFF_MS: '50' };
 
-type Booking = { id: number; public_uuid: string; [key: string]: unknown };
 type Row = Record<string, unknown> & { id: number; state: string; amount_cents: number };
 
 /**
@@ -19,33 +19,20 @@ type Row = Record<string, unknown> & { id: number; state: string; amount_cents: 
  * so "the provider was down for a few minutes" is a few milliseconds.
  */
 describe('payments reconciler: refunds that always finish (real workers, fake Stripe)', () => {
+  const suite = fakeStripeSuite({ env: STRIPE_ENV, start: START, startWorkers: (h) => startWorkersInProcess(h.app, { queues: ['payments', 'notifications'] }) });
   let fake: FakeStripe;
   let h: Harness;
-  let strangers: Strangers;
   let admin: TestUser;
-  let workers: { close: () => Promise<void> };
   before(async () => {
-    fake = await startFakeStripe();
-    h = await startHarness({ env: { ...STRIPE_ENV, STRIPE_API_URL: fake.url } });
-    strangers = await someStrangers(h);
+    ({ fake, h } = suite);
     admin = await aUser(h, 'admin');
-    workers = await startWorkersInProcess(h.app, { queues: ['payments', 'notifications'] });
   });
-  after(async () => {
-    await workers.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-    await fake.close();
-  });
-  afterEach(() => h.clock.set(DEFAULT_NOW));
 
   let cast: Cast;
-  let booking: Booking;
+  let booking: PaidBooking;
   let pi: string;
   beforeEach(async () => {
-    cast = await aCast(h, strangers);
-    booking = await aBooking(h, cast.client, cast, START);
-    pi = (booking.payment as { client_secret: string }).client_secret.split('_secret_')[0]!;
+    ({ cast, booking, pi } = suite);
     fake.markSucceeded(pi);
     await deliver(h, succeeded(booking.id, PRICE, pi));
     await eventually(async () => expect(await bookingRow(h, booking.id)).to.include({ status: 'confirmed', payment_status: 'paid' }));
@@ -153,5 +140,28 @@ describe('payments reconciler: refunds that always finish (real workers, fake St
     const again = await h.app.db('outbox').where({ job_name: 'apply-payment-event' }).whereRaw(`(payload->>'eventId')::bigint = ?`, [stored.id]).where('id', '>', exhausted.id);
     expect(again).to.have.length(1);
     expect(again[0]).to.include({ attempts: 1 });
+  });
+
+  it('when a refund is left pending, then /metrics counts it among the unsettled refunds with the age of the oldest, every state having a series', async () => {
+    const gauge = async (name: string, state: string): Promise<number> => {
+      const text = (await h.http.get('/metrics')).text;
+      const found = new RegExp(`^${name}\\{state="${state}"\\} (\\d+)$`, 'm').exec(text);
+      expect(found, `${name}{state="${state}"} in /metrics`).to.not.equal(null);
+      return Number(found![1]);
+    };
+    const pendingBefore = await gauge('refunds_unsettled', 'pending');
+    fake.failNext('/v1/refunds', { mode: 'error', afterCreate: false }, 2);
+    expect((await act(h, cast.practitioner, booking.id, 'cancel')).status).to.equal(200);
+    await refundJobGaveUp();
+    expect((await refundsIn()).map((r) => r.state)).to.deep.equal(['pending']);
+
+    expect(await gauge('refunds_unsettled', 'pending')).to.equal(pendingBefore + 1);
+    for (const state of ['awaiting_operator', 'failed']) {
+      expect(await gauge('refunds_unsettled', state)).to.be.at.least(0);
+      expect(await gauge('refunds_oldest_unsettled_seconds', state)).to.be.at.least(0);
+    }
+    // Recorded 20 minutes ago (Postgres stamps and measures it): the oldest pending refund is at least that old.
+    await h.app.db('payments').where({ booking_id: booking.id, kind: 'refund' }).update({ created_at: h.app.db.raw(`now() - interval '20 minutes'`) });
+    expect(await gauge('refunds_oldest_unsettled_seconds', 'pending')).to.be.at.least(20 * 60);
   });
 });

@@ -4,7 +4,8 @@ import { refundBooking } from '../../src/app/payments/refund-booking';
 import { refundsSettledBy } from '../../src/domain/payment-ledger';
 import { startWorkerPool } from '../../src/workers/worker-pool';
 import { aBooking } from '../support/builders';
-import { startFakeStripe, type FakeStripe } from '../support/fake-stripe';
+import type { FakeStripe } from '../support/fake-stripe';
+import { fakeStripeSuite } from '../support/fake-stripe-suite';
 import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
 import { aCast, act, detailOf, MINUTE, someStrangers, type Cast, type Strangers } from '../support/lifecycle-fixtures';
 import {
@@ -20,7 +21,7 @@ import {
   promoteDelayedJob,
   succeeded,
 } from '../support/payments';
-import { deleteRedisKeys, eventually, jobOfRow, openQueues, outboxRowsOf, spawnWorker, killSpawnedWorkers, startWorkersInProcess } from '../support/workers';
+import { deleteRedisKeys, eventually, jobOfRow, openQueues, outboxRowsOf, sessionsWaitingOnLocks, spawnWorker, killSpawnedWorkers, startWorkersInProcess } from '../support/workers';
 
 const START = '2030-01-08T10:00:00Z';
 const PRICE = 5000;
@@ -268,12 +269,12 @@ describe('payments worker, offline adapter (real workers and relay)', () => {
       const event = succeeded(booking.id, PRICE - 1500);
       await deliver(h, event);
       await applied(h, event.id);
-      const [refund] = await eventually(async () => {
+      // The refund row is written pending, then moved once the provider answered: wait for the move.
+      await eventually(async () => {
         const refunds = await refundsIn(h, booking.id);
         expect(refunds).to.have.length(1);
-        return refunds;
+        expect(refunds[0]).to.include({ amount_cents: PRICE - 1500, state: 'awaiting_operator' });
       });
-      expect(refund).to.include({ amount_cents: PRICE - 1500, state: 'awaiting_operator' });
       expect(await bookingRow(h, booking.id)).to.include({ status: 'canceled', refund_due_cents: PRICE - 1500 });
     });
   });
@@ -456,44 +457,38 @@ describe('payments worker, offline adapter (real workers and relay)', () => {
 });
 
 describe('payments worker, Stripe adapter against a fake Stripe (real workers and relay)', () => {
-  let fake: FakeStripe;
-  let h: Harness;
-  let strangers: Strangers;
-  let background: { close: () => Promise<void> };
   let payments: { close: () => Promise<void> } | undefined;
   const startPayments = () => {
-    payments = startWorkerPool(h.app, { queues: ['payments'], concurrency: 5 });
+    payments = startWorkerPool(suite.h.app, { queues: ['payments'], concurrency: 5 });
   };
   const stopPayments = async () => {
     await payments?.close();
     payments = undefined;
   };
-
-  before(async () => {
-    fake = await startFakeStripe();
-    h = await startHarness({ env: { STRIPE_SECRET_KEY: 'sk_test_x', PAYMENT_WEBHOOK_SECRET: 'whsec_dev', STRIPE_API_URL: fake.url, WORKER_LOCK_MS: '2000' } });
-    strangers = await someStrangers(h);
-    background = await startWorkersInProcess(h.app, { queues: ['lifecycle', 'notifications'] });
-    startPayments();
+  const suite = fakeStripeSuite({
+    env: { WORKER_LOCK_MS: '2000' },
+    start: START,
+    startWorkers: async (h) => {
+      const background = await startWorkersInProcess(h.app, { queues: ['lifecycle', 'notifications'] });
+      startPayments();
+      return {
+        close: async () => {
+          await killSpawnedWorkers();
+          await stopPayments();
+          await background.close();
+        },
+      };
+    },
   });
-  after(async () => {
-    await killSpawnedWorkers();
-    await stopPayments();
-    await background.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-    await fake.close();
-  });
-  afterEach(() => h.clock.set(DEFAULT_NOW));
+  let fake: FakeStripe;
+  let h: Harness;
+  let strangers: Strangers;
+  before(() => ({ fake, h, strangers } = suite));
 
   let cast: Cast;
   let booking: Booking;
   let pi: string;
-  beforeEach(async () => {
-    cast = await aCast(h, strangers);
-    booking = await aBooking(h, cast.client, cast, START);
-    pi = (booking.payment as { client_secret: string }).client_secret.split('_secret_')[0]!;
-  });
+  beforeEach(() => ({ cast, booking, pi } = suite));
 
   /** The client pays at the provider and the provider tells us so. */
   async function payThroughProvider(): Promise<void> {
@@ -624,8 +619,7 @@ describe('payments worker, Stripe adapter against a fake Stripe (real workers an
           await h.app.payments.lockBookingByRef(event, String(booking.id));
           fake.releaseHeld();
           await eventually(async () => {
-            const { rows } = await h.app.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-            expect(rows[0].n, 'the refund waiting for the booking lock').to.be.greaterThan(0);
+            expect(await sessionsWaitingOnLocks(h), 'the refund waiting for the booking lock').to.be.greaterThan(0);
           });
           const covered = refundsSettledBy(PRICE, await h.app.payments.ledger(event, booking.id));
           await h.app.payments.settleRefunds(event, covered.map((refund) => refund.id));

@@ -1,18 +1,16 @@
 import type { Job } from 'bullmq';
 import { expect } from 'chai';
 import { offsetClock } from '../../src/platform/clock';
-import { aBookablePractitioner, aBooking, aUser, slot, type TestUser } from '../support/builders';
-import { startHarness, type Harness } from '../support/harness';
+import { aBookablePractitioner, aBooking, slot, type TestUser } from '../support/builders';
+import type { Harness } from '../support/harness';
+import { workerSuite, type QueueView } from '../support/worker-suite';
 import {
   bookingRow,
   completedJob,
-  deleteRedisKeys,
   eventually,
   historyRows,
   jobOfRow,
-  killSpawnedWorkers,
   lastWholeMinute,
-  openQueues,
   outboxRowsOf,
   spawnWorker,
   startWorkersInProcess,
@@ -45,25 +43,17 @@ function expectHeldBackUntil(job: Job, start: Date, clock: OffsetClock): void {
 }
 
 describe('queues: delayed lifecycle jobs (real BullMQ, in-process workers sharing an offset clock)', () => {
+  // The reconciler runs once at start (nothing is due) and then not again: these jobs must do the work.
+  const suite = workerSuite({
+    clock: offsetClock(),
+    env: { RECONCILE_EVERY_MS: '3600000' },
+    atStart: (h) => h.clock.set(new Date('2030-01-07T08:00:00Z')),
+    workersForFile: {},
+  });
   let h: Harness<OffsetClock>;
   let client: TestUser;
-  let view: ReturnType<typeof openQueues>;
-  let workers: Awaited<ReturnType<typeof startWorkersInProcess>>;
-
-  before(async () => {
-    // The reconciler runs once at start (nothing is due) and then not again: these jobs must do the work.
-    h = await startHarness({ clock: offsetClock(), env: { RECONCILE_EVERY_MS: '3600000' } });
-    h.clock.set(new Date('2030-01-07T08:00:00Z'));
-    client = await aUser(h, 'client');
-    view = openQueues(h);
-    workers = await startWorkersInProcess(h.app);
-  });
-  after(async () => {
-    await workers?.close();
-    await view?.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-  });
+  let view: QueueView;
+  before(() => ({ h, client, view } = suite));
 
   /** A free (so confirmed) booking at `start`, made when the app's clock reads start − LEAD_MS. */
   async function aConfirmedBookingSoon(start: Date) {
@@ -181,21 +171,11 @@ describe('queues: delayed lifecycle jobs (real BullMQ, in-process workers sharin
 });
 
 describe('queues: delayed start job handled by a real worker process', () => {
+  const suite = workerSuite({ clock: offsetClock() });
   let h: Harness<OffsetClock>;
-  let view: ReturnType<typeof openQueues>;
-  let relay: Awaited<ReturnType<typeof startWorkersInProcess>> | undefined;
-
-  before(async () => {
-    h = await startHarness({ clock: offsetClock() });
-    view = openQueues(h);
-  });
-  after(async () => {
-    await killSpawnedWorkers();
-    await relay?.close();
-    await view?.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-  });
+  let client: TestUser;
+  let view: QueueView;
+  before(() => ({ h, client, view } = suite));
 
   it('when the start comes, then the worker process (its own, real clock) runs the delayed job and the booking is in_progress', async () => {
     // The worker process reads the real clock and a start must be on a whole minute: the booking
@@ -203,12 +183,11 @@ describe('queues: delayed start job handled by a real worker process', () => {
     // it. The relay (here, on the app's clock) gives the job a real delay of about LEAD_MS, so
     // nobody waits for the next minute.
     const start = lastWholeMinute(new Date());
-    const client = await aUser(h, 'client');
     const target = await aBookablePractitioner(h, { price_cents: 0 }, { timezone: zoneAtNoon(start) });
     const worker = await spawnWorker(h, { relay: false });
     // Its reconciler ran once at start (next in an hour): wait for it, so the delayed job alone acts.
     await eventually(async () => expect((await view.queues.lifecycle.getJobCounts('completed')).completed).to.equal(1), 15_000);
-    relay = await startWorkersInProcess(h.app, { queues: [], relay: true });
+    suite.workers = await startWorkersInProcess(h.app, { queues: [], relay: true });
 
     h.clock.set(new Date(start.getTime() - LEAD_MS));
     const booking = await aBooking(h, client, target, start);

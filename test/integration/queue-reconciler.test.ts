@@ -1,14 +1,14 @@
 import { expect } from 'chai';
 import { offsetClock } from '../../src/platform/clock';
-import { aBookablePractitioner, aBooking, aUser, type TestUser } from '../support/builders';
-import { DEFAULT_NOW, startHarness, type Harness } from '../support/harness';
+import { aBookablePractitioner, aBooking, type TestUser } from '../support/builders';
+import { DEFAULT_NOW, type Harness } from '../support/harness';
+import { workerSuite, type QueueView } from '../support/worker-suite';
 import {
   bookingRow,
   deleteRedisKeys,
   eventually,
   historyRows,
   jobOfRow,
-  openQueues,
   outboxRowsOf,
   startWorkersInProcess,
 } from '../support/workers';
@@ -18,24 +18,12 @@ const HOUR = 60 * MINUTE;
 const at = (iso: string) => new Date(iso);
 
 describe('queues: the reconciler, through the real queue, with an injected now', () => {
+  // The job scheduler fires a reconcile job every second; the workers read the harness's fixed clock.
+  const suite = workerSuite({ env: { RECONCILE_EVERY_MS: '1000' }, workersForFile: {} });
   let h: Harness;
   let client: TestUser;
-  let view: ReturnType<typeof openQueues>;
-  let workers: Awaited<ReturnType<typeof startWorkersInProcess>>;
-
-  before(async () => {
-    // The job scheduler fires a reconcile job every second; the workers read the harness's fixed clock.
-    h = await startHarness({ env: { RECONCILE_EVERY_MS: '1000' } });
-    client = await aUser(h, 'client');
-    view = openQueues(h);
-    workers = await startWorkersInProcess(h.app);
-  });
-  after(async () => {
-    await workers?.close();
-    await view?.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-  });
+  let view: QueueView;
+  before(() => ({ h, client, view } = suite));
 
   /** Waits until the scheduler has run `n` more reconcile jobs to completion. */
   async function reconcileRuns(n: number): Promise<void> {
@@ -93,28 +81,16 @@ describe('queues: the reconciler, through the real queue, with an injected now',
 
 describe('queues: Redis loses every key of the prefix while the workers are stopped', () => {
   type OffsetClock = ReturnType<typeof offsetClock>;
+  // The reconciler runs when workers start (their job scheduler is (re)created then), not again.
+  const suite = workerSuite({ clock: offsetClock(), env: { RECONCILE_EVERY_MS: '3600000' }, atStart: (h) => h.clock.set(at('2030-01-07T08:00:00Z')) });
   let h: Harness<OffsetClock>;
   let client: TestUser;
-  let view: ReturnType<typeof openQueues>;
-  let workers: Awaited<ReturnType<typeof startWorkersInProcess>> | undefined;
-
-  before(async () => {
-    // The reconciler runs when workers start (their job scheduler is (re)created then), not again.
-    h = await startHarness({ clock: offsetClock(), env: { RECONCILE_EVERY_MS: '3600000' } });
-    h.clock.set(at('2030-01-07T08:00:00Z'));
-    client = await aUser(h, 'client');
-    view = openQueues(h);
-  });
-  after(async () => {
-    await workers?.close();
-    await view?.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-  });
+  let view: QueueView;
+  before(() => ({ h, client, view } = suite));
 
   it('when workers start again, then the reconciler and the relay restore what was pending: overdue moves happen, lost jobs are back and run', async () => {
     // Lifecycle workers and the relay only: the notifications relayed wait in Redis, unsent.
-    workers = await startWorkersInProcess(h.app, { queues: ['lifecycle'] });
+    suite.workers = await startWorkersInProcess(h.app, { queues: ['lifecycle'] });
     const overdue = await aBooking(h, client, await aBookablePractitioner(h, { price_cents: 0 }), '2030-01-07T10:00:00Z');
     const unpaid = await aBooking(h, client, await aBookablePractitioner(h), '2030-01-07T14:00:00Z');
     const upcoming = await aBooking(h, client, await aBookablePractitioner(h, { price_cents: 0 }), '2030-01-07T13:00:00Z');
@@ -124,15 +100,15 @@ describe('queues: Redis loses every key of the prefix while the workers are stop
     });
     const upcomingRows = await outboxRowsOf(h, upcoming.id);
     expect(upcomingRows.map((r) => r.job_name)).to.have.members(['start-booking', 'finish-booking', 'notify', 'notify']); // created + 1 h reminder
-    await workers.close();
-    workers = undefined;
+    await suite.workers.close();
+    suite.workers = undefined;
 
     expect(await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix)).to.be.greaterThan(0);
     for (const row of upcomingRows) expect(await jobOfRow(view.queues, row), `job outbox-${row.id} after the flush`).to.equal(undefined);
 
     // Time passes: the first booking has ended, the hold has run out, the third starts in an hour (and 3 s).
     h.clock.set(new Date(at('2030-01-07T13:00:00Z').getTime() - HOUR - 3000));
-    workers = await startWorkersInProcess(h.app);
+    suite.workers = await startWorkersInProcess(h.app);
 
     // Overdue: applied by the reconciler.
     await eventually(async () => {

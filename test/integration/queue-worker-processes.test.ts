@@ -1,19 +1,18 @@
 import { expect } from 'chai';
 import type { Knex } from 'knex';
 import { offsetClock } from '../../src/platform/clock';
-import { aBookablePractitioner, aBooking, aUser, type TestUser } from '../support/builders';
-import { startHarness, type Harness } from '../support/harness';
+import { aBookablePractitioner, aBooking, type TestUser } from '../support/builders';
+import type { Harness } from '../support/harness';
+import { workerSuite, type QueueView } from '../support/worker-suite';
 import {
   bookingRow,
   completedJob,
-  deleteRedisKeys,
   eventually,
   historyRows,
   jobOfRow,
-  killSpawnedWorkers,
   lastWholeMinute,
-  openQueues,
   outboxRowsOf,
+  sessionsWaitingOnLocks,
   spawnWorker,
   startWorkersInProcess,
   zoneAtNoon,
@@ -30,29 +29,11 @@ type OffsetClock = ReturnType<typeof offsetClock>;
  * in the test process, started only once the test holds what it needs.
  */
 describe('queues: real worker processes (crash, drain)', () => {
+  const suite = workerSuite({ clock: offsetClock() });
   let h: Harness<OffsetClock>;
   let client: TestUser;
-  let view: ReturnType<typeof openQueues>;
-  let relay: Awaited<ReturnType<typeof startWorkersInProcess>> | undefined;
-  let lock: Knex.Transaction | undefined;
-
-  before(async () => {
-    h = await startHarness({ clock: offsetClock() });
-    client = await aUser(h, 'client');
-    view = openQueues(h);
-  });
-  afterEach(async () => {
-    await lock?.rollback().catch(() => undefined);
-    lock = undefined;
-    await relay?.close();
-    relay = undefined;
-    await killSpawnedWorkers();
-  });
-  after(async () => {
-    await view?.close();
-    await deleteRedisKeys(h.config.redisUrl, h.config.queuePrefix);
-    await h.close();
-  });
+  let view: QueueView;
+  before(() => ({ h, client, view } = suite));
 
   /**
    * A worker process, once the reconciler has run: the first process's job scheduler runs it at once,
@@ -90,8 +71,7 @@ describe('queues: real worker processes (crash, drain)', () => {
   async function blockedOnTheLock(row: OutboxRow): Promise<void> {
     await eventually(async () => {
       expect(await (await jobOfRow(view.queues, row))?.getState()).to.equal('active');
-      const waiting = await h.app.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      expect(waiting.rows[0].n).to.equal(1);
+      expect(await sessionsWaitingOnLocks(h)).to.equal(1);
     }, 15_000);
   }
 
@@ -100,19 +80,12 @@ describe('queues: real worker processes (crash, drain)', () => {
   it('when a worker process is SIGKILLed in the middle of a job, then another picks the stalled job up and applies it exactly once', async () => {
     const first = await aWorkerProcess();
     const booking = await aBookingJustStarted();
-    lock = await lockBooking(booking.id);
-    relay = await startWorkersInProcess(h.app, { queues: [], relay: true });
+    suite.lock = await lockBooking(booking.id);
+    suite.workers = await startWorkersInProcess(h.app, { queues: [], relay: true });
     await blockedOnTheLock(booking.startRow);
 
-    first.kill('SIGKILL');
-    expect(await first.exited).to.deep.equal({ code: null, signal: 'SIGKILL' });
-    await lock.commit();
-    lock = undefined;
-    // The dead worker's transaction dies with its connection: nothing moved.
-    await eventually(async () => {
-      const waiting = await h.app.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
-      expect(waiting.rows[0].n).to.equal(0);
-    });
+    await suite.killWhileLocked(first);
+    // The dead worker's transaction died with its connection: nothing moved.
     expect((await bookingRow(h, booking.id)).status).to.equal('confirmed');
 
     const second = await aWorkerProcess();
@@ -135,8 +108,8 @@ describe('queues: real worker processes (crash, drain)', () => {
   it('when a busy worker process gets SIGTERM, then it finishes the running job before it exits 0', async () => {
     const worker = await aWorkerProcess();
     const booking = await aBookingJustStarted();
-    lock = await lockBooking(booking.id);
-    relay = await startWorkersInProcess(h.app, { queues: [], relay: true });
+    suite.lock = await lockBooking(booking.id);
+    suite.workers = await startWorkersInProcess(h.app, { queues: [], relay: true });
     await blockedOnTheLock(booking.startRow);
 
     worker.kill('SIGTERM');
@@ -145,8 +118,8 @@ describe('queues: real worker processes (crash, drain)', () => {
     // Draining: it does not quit while its job waits for the lock.
     await new Promise((resolve) => setTimeout(resolve, 1000));
     expect(exited, worker.output()).to.equal(false);
-    await lock.commit();
-    lock = undefined;
+    await suite.lock.commit();
+    suite.lock = undefined;
 
     expect(await worker.exited, worker.output()).to.deep.equal({ code: 0, signal: null });
     expect((await bookingRow(h, booking.id)).status).to.equal('in_progress');

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
-import { registerUser } from '../../src/app/auth/auth-service';
 import { SYSTEM, transitionBooking } from '../../src/app/bookings/transition-booking';
-import { aSchedule, aService, aUser, slot, type TestUser } from '../support/builders';
+import { aSchedule, aService, aUser, manyUsers, slot, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 import { expectError, footprint } from '../support/parent-fixtures';
 
@@ -191,18 +189,7 @@ describe('rooms (docs/api-conventions.md#rooms-and-pricing, issue 16)', () => {
       this.timeout(120_000);
       const studio = await aStudio([1]);
       const owner = studio.owner;
-      const practitioners: TestUser[] = [];
-      for (let i = 0; i < 30; i += 10) {
-        practitioners.push(
-          ...(await Promise.all(
-            Array.from({ length: 10 }, async () => {
-              const email = `room-racer-${randomBytes(5).toString('hex')}@example.test`;
-              const { user, token } = await registerUser(h.app, { email, password: 'password123', name: 'Racer', role: 'practitioner' });
-              return { id: user.id, email, token, role: 'practitioner' as const, auth: { Authorization: `Token ${token}` } };
-            }),
-          )),
-        );
-      }
+      const practitioners = await manyUsers(h, 30, 'practitioner');
       expect((await h.http.put(`${LOCATIONS}${studio.location.id}/members/`).set(owner.auth).send({ practitioner_ids: practitioners.map((p) => p.id) })).status).to.equal(200);
       const targets = await Promise.all(
         practitioners.map(async (practitioner) => {

@@ -14,15 +14,28 @@ export interface TestUser {
 
 const unique = () => randomBytes(4).toString('hex');
 
-export async function aUser(h: Harness<Clock>, role: TestUser['role'] = 'client', name = `${role} ${unique()}`): Promise<TestUser> {
+/** A user registered through the use case, not HTTP: the only way to an admin, and no rate limit in the way. */
+async function aRegisteredUser(h: Harness<Clock>, role: TestUser['role'], name: string): Promise<TestUser> {
   const email = `${role}-${unique()}@example.test`;
-  if (role === 'admin') {
-    const { user, token } = await registerUser(h.app, { email, password: 'password123', name, role: 'admin' });
-    return { id: user.id, email, token, role, auth: { Authorization: `Token ${token}` } };
-  }
+  const { user, token } = await registerUser(h.app, { email, password: 'password123', name, role });
+  return { id: user.id, email, token, role, auth: { Authorization: `Token ${token}` } };
+}
+
+export async function aUser(h: Harness<Clock>, role: TestUser['role'] = 'client', name = `${role} ${unique()}`): Promise<TestUser> {
+  if (role === 'admin') return aRegisteredUser(h, role, name);
+  const email = `${role}-${unique()}@example.test`;
   const res = await h.http.post('/api/v1/auth/register/').send({ email, password: 'password123', name, role });
   expect(res.status, JSON.stringify(res.body)).to.equal(201);
   return { id: res.body.id, email, token: res.body.token, role, auth: { Authorization: `Token ${res.body.token}` } };
+}
+
+/** `n` users for a race, registered through the use case `batch` at a time (scrypt is slow). */
+export async function manyUsers(h: Harness<Clock>, n: number, role: TestUser['role'], batch = 10): Promise<TestUser[]> {
+  const users: TestUser[] = [];
+  for (let i = 0; i < n; i += batch) {
+    users.push(...(await Promise.all(Array.from({ length: Math.min(batch, n - i) }, () => aRegisteredUser(h, role, 'Racer')))));
+  }
+  return users;
 }
 
 export const EVERY_DAY_8_TO_20 = [1, 2, 3, 4, 5, 6, 7].map((weekday) => ({ weekday, start: '08:00', end: '20:00' }));

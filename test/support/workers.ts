@@ -175,3 +175,9 @@ export const bookingRow = async (h: Pick<Harness<Clock>, 'app'>, id: number) => 
 /** The status history rows as stored, oldest first. */
 export const historyRows = (h: Pick<Harness<Clock>, 'app'>, id: number): Promise<Array<{ from_status: string | null; to_status: string; actor_id: number | null; actor_role: string; reason: string }>> =>
   h.app.db('booking_status_history').where({ booking_id: id }).orderBy('id').select('from_status', 'to_status', 'actor_id', 'actor_role', 'reason');
+
+/** How many sessions of the harness's database wait for a lock (a job blocked on a row the test holds). */
+export async function sessionsWaitingOnLocks(h: Pick<Harness<Clock>, 'app'>): Promise<number> {
+  const result = await h.app.db.raw(`SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+  return result.rows[0].n;
+}

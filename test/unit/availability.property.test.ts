@@ -5,8 +5,8 @@ import {
   checkSlot,
   findFreeSlots,
   workingRanges,
-  type BusyRange,
   type DateOverride,
+  type FreeSlotsInput,
   type Interval,
   type Schedule,
   } from '../../src/domain/availability';
@@ -23,15 +23,8 @@ const PIVOTS: Record<string, string[]> = {
 // Reproducible by default; FC_SEED=<n> explores other cases.
 const RUN = { numRuns: 200, seed: Number(process.env.FC_SEED ?? 20260308) };
 
-interface Scenario {
-  schedule: Schedule;
-  busy: BusyRange[];
-  durationMinutes: number;
-  date: string;
-  days: number;
-  zone: string;
-  now: Date;
-}
+/** A call of freeSlots without rooms. */
+type Scenario = Omit<FreeSlotsInput, 'rooms'>;
 
 const pad = (n: number): string => String(n).padStart(2, '0');
 const hhmm = (minutes: number): string => `${pad(Math.floor(minutes / 60))}:${pad(minutes % 60)}`;

@@ -5,6 +5,7 @@ import { listFailedEmails, listFlaggedPaymentEvents, listUnsettledRefunds } from
 import { retryFailedEmail } from '../../app/notifications/send-email';
 import { settleRefund } from '../../app/payments/settle-refund';
 import type { EmailRow } from '../../data/email-repository';
+import { UNSETTLED_REFUND_STATES, type UnsettledRefundState } from '../../domain/payment-ledger';
 import { formatCents } from '../../domain/pricing';
 import type { PaymentRow } from '../../data/payment-repository';
 import { requireAdmin } from '../auth';
@@ -29,9 +30,6 @@ const serializeRefund = (r: PaymentRow & { age_seconds?: number }) => ({
   created_at: r.created_at,
   updated_at: r.updated_at,
 });
-
-export const UNSETTLED_REFUND_STATES = ['pending', 'failed', 'awaiting_operator'] as const;
-type UnsettledRefundState = (typeof UNSETTLED_REFUND_STATES)[number];
 
 /** GET admin/refunds/ query; the OpenAPI document is generated from it. */
 export const refundsQuery = Joi.object({

@@ -1,4 +1,5 @@
 import type { PageRequest } from '../../data/pagination';
+import type { UnsettledRefundState } from '../../domain/payment-ledger';
 import type { AppContext } from '../app-context';
 
 /**
@@ -9,7 +10,7 @@ export function listFlaggedPaymentEvents(app: AppContext, page: PageRequest) {
   return app.payments.flaggedEvents(page);
 }
 
-export function listUnsettledRefunds(app: AppContext, page: PageRequest, state?: Parameters<AppContext['payments']['unsettledRefunds']>[1]) {
+export function listUnsettledRefunds(app: AppContext, page: PageRequest, state?: UnsettledRefundState) {
   return app.payments.unsettledRefunds(page, state);
 }
 
@@ -22,6 +23,7 @@ export function databaseGauges(app: AppContext) {
   return {
     emailCounts: () => app.emails.countByStatus(),
     webhookDeliveryCounts: () => app.webhooks.countDeliveriesByStatus(),
+    unsettledRefundCounts: () => app.payments.countUnsettledRefunds(),
   };
 }
 

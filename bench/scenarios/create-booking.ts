@@ -2,8 +2,8 @@ import { callApi, createSessionService, openAllDayEveryDay, registerUsers, token
 import { defineScenario, measure } from '../support';
 
 const NAME = 'create-booking';
-const PRACTITIONERS = 10;
-const CLIENTS = 20;
+const PRACTITIONERS = 40;
+const CLIENTS = 64;
 const HOUR_MS = 3_600_000;
 /** Stay clear of max_advance_days (730) however long the run. */
 const BOOKABLE_DAYS = 720;

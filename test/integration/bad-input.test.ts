@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { Response } from 'supertest';
 import { aBookablePractitioner, aService, aUser, slot, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
+import { snapshotTables } from '../support/table-snapshot';
 
 const BOOKINGS = '/api/v1/drf/bookings/';
 const SERVICES = '/api/v1/drf/services/';
@@ -27,16 +28,6 @@ const TABLES = [
   'booking_notes',
   'booking_status_history',
 ];
-
-/** Row count and a digest of the content of each table: equal snapshots mean nothing was written. */
-async function snapshot(h: Harness): Promise<Record<string, string>> {
-  const result: Record<string, string> = {};
-  for (const table of TABLES) {
-    const { rows } = await h.app.db.raw(`SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') AS digest FROM ?? t`, [table]);
-    result[table] = rows[0].digest;
-  }
-  return result;
-}
 
 /** A 4xx with `detail` (a sentence) and a snake_case `code`: never a 500. */
 function expectError(res: { status: number; body: unknown }, status: number, code?: string): void {
@@ -107,10 +98,10 @@ describe('bad input', () => {
 
   /** Runs the request, checks the error, and checks that no table changed. */
   async function rejects(send: () => Promise<{ status: number; body: unknown }>, status: number, code?: string): Promise<Response> {
-    const before = await snapshot(h);
+    const before = await snapshotTables(h.app.db, { tables: TABLES });
     const res = await send();
     expectError(res, status, code);
-    expect(await snapshot(h), 'nothing is written').to.deep.equal(before);
+    expect(await snapshotTables(h.app.db, { tables: TABLES }), 'nothing is written').to.deep.equal(before);
     return res as Response;
   }
 

@@ -125,6 +125,28 @@ describe('bad input', () => {
     }
   });
 
+  describe('deeply nested JSON (found by test/integration/schema-fuzz.test.ts: a 500 from the idempotency hash)', () => {
+    const deepArray = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const deepObject = `{"a":${'{"a":'.repeat(3000)}1${'}'.repeat(3001)}`;
+    for (const [what, text] of [['arrays', deepArray], ['objects', deepObject]] as const) {
+      for (const key of [undefined, 'deep-body-key']) {
+        it(`when a POST body nests ${what} 3,000+ levels deep${key ? ' with an Idempotency-Key' : ''}, then 400 body_too_deep and no table (idempotency_keys included) changes`, async () => {
+          const before = await snapshotTables(h.app.db);
+          const request = h.http.post(BOOKINGS).set(client.auth).set('Content-Type', 'application/json');
+          const res = await (key ? request.set('Idempotency-Key', `${key}-${what}`) : request).send(text);
+          expectError(res, 400, 'body_too_deep');
+          expect(await snapshotTables(h.app.db), 'nothing is written').to.deep.equal(before);
+        });
+      }
+    }
+
+    it('when a body nests as deep as the limit allows, then it is validated as usual', async () => {
+      let nested: unknown = 1;
+      for (let i = 0; i < 30; i += 1) nested = { a: nested };
+      await rejects(() => h.http.post(BOOKINGS).set(client.auth).send({ ...valid, title: nested }), 400, 'invalid');
+    });
+  });
+
   describe('wrong types', () => {
     const bookingCases: Array<[string, Record<string, unknown>, string]> = [
       ['practitioner_id as a string "1"', { practitioner_id: '1' }, 'practitioner_id'],

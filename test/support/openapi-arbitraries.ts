@@ -27,13 +27,15 @@ export interface JsonSchema {
 export interface SchemaContext {
   resolve: (schema: JsonSchema) => JsonSchema;
   idsFor: (field: string) => number[];
+  /** Field values that belong together (a service and its practitioner), for an object with these properties; [] if none. */
+  related: (properties: string[]) => Array<Record<string, unknown>>;
 }
 
 const DAY = 24 * 60 * 60_000;
 const FIRST_DAY = Date.UTC(2030, 0, 7);
 const isoMinute = (ms: number) => new Date(ms).toISOString().replace(/:00\.000Z$/, ':00Z');
-/** Quarter hours of the weeks after the harness's `now` (2030-01-07 08:00Z): slots a schedule can hold. */
-const quarterHour = fc.integer({ min: 0, max: 40 * 96 }).map((q) => FIRST_DAY + q * 15 * 60_000);
+/** Quarter hours between 08:00 and 20:00 UTC of the weeks after the harness's `now` (2030-01-07 08:00Z): slots a schedule can hold. */
+const quarterHour = fc.tuple(fc.integer({ min: 1, max: 40 }), fc.integer({ min: 32, max: 75 })).map(([day, quarter]) => FIRST_DAY + day * DAY + quarter * 15 * 60_000);
 const TIME_ZONES = ['UTC', 'Europe/London', 'America/New_York', 'Asia/Kolkata'];
 
 function stringOf(schema: JsonSchema, field: string): fc.Arbitrary<unknown> {
@@ -45,8 +47,9 @@ function stringOf(schema: JsonSchema, field: string): fc.Arbitrary<unknown> {
   if (field === 'timezone') return fc.constantFrom(...TIME_ZONES);
   if (field === 'url' || field.endsWith('_url')) return fc.constantFrom('https://example.com/hooks/estuary', 'https://meet.example.com/r/1');
   if (field === 'password') return fc.constant('password123');
-  const minLength = schema.minLength ?? 0;
-  return fc.string({ minLength, maxLength: Math.max(minLength, Math.min(schema.maxLength ?? 24, 24)) });
+  // Words, not arbitrary code points: a valid value should pass the server's trimming and checks.
+  const maxLength = Math.min(schema.maxLength ?? 24, 24);
+  return (schema.minLength ?? 0) > 0 ? fc.stringMatching(new RegExp(`^[A-Za-z][A-Za-z0-9 ]{0,${maxLength - 1}}$`)) : fc.stringMatching(new RegExp(`^[A-Za-z0-9 ]{0,${maxLength}}$`));
 }
 
 function integerOf(schema: JsonSchema, field: string, context: SchemaContext): fc.Arbitrary<unknown> {
@@ -60,12 +63,16 @@ function objectOf(schema: JsonSchema, context: SchemaContext): fc.Arbitrary<unkn
   const properties = Object.entries(schema.properties ?? {});
   if (properties.length === 0) return fc.constant({});
   const model = Object.fromEntries(properties.map(([name, property]) => [name, validValue(property, context, name)]));
-  const record = fc.record(model, { requiredKeys: (schema.required ?? []).filter((name) => name in model) });
-  if (!schema.properties?.start_time || !schema.properties.end_time) return record;
-  // An independent start and end are almost never a bookable slot: mostly, end an hour after the start.
-  return fc.tuple(record, fc.boolean(), quarterHour).map(([value, paired, start]) => {
-    const body = value as Record<string, unknown>;
-    return paired ? { ...body, start_time: isoMinute(start), end_time: isoMinute(start + 60 * 60_000) } : body;
+  const required = (schema.required ?? []).filter((name) => name in model);
+  // Optional fields drawn at random mostly break the cross-field rules (a bundle's fields on a session); half the bodies carry only what is required.
+  const record = fc.oneof(fc.record(Object.fromEntries(required.map((name) => [name, model[name]!]))), fc.record(model, { requiredKeys: required }));
+  const related = context.related(properties.map(([name]) => name));
+  const slotted = schema.properties?.start_time && schema.properties.end_time;
+  if (related.length === 0 && !slotted) return record;
+  // Independent ids, start and end are almost never bookable: mostly, ids that belong together and an hour-long slot.
+  return fc.tuple(record, fc.boolean(), quarterHour, related.length > 0 ? fc.option(fc.constantFrom(...related), { freq: 3 }) : fc.constant(null)).map(([value, paired, start, ids]) => {
+    const body = { ...(value as Record<string, unknown>), ...(ids ?? {}) };
+    return paired && slotted ? { ...body, start_time: isoMinute(start), end_time: isoMinute(start + 60 * 60_000) } : body;
   });
 }
 
@@ -176,7 +183,7 @@ export function queryValues(raw: JsonSchema, context: SchemaContext, name: strin
         )
       : validValue(schema, context, name).map((value) => [String(value)]);
   const garbage = fc.constantFrom(...NASTY_STRINGS, ...EXTREME_NUMBERS.map(String), 'x'.repeat(5000), '[object Object]').map((value) => [value]);
-  return fc.oneof({ weight: 3, arbitrary: valid }, { weight: 2, arbitrary: garbage }, { weight: 1, arbitrary: fc.tuple(garbage, valid).map(([a, b]) => [...a, ...b]) });
+  return fc.oneof({ weight: 4, arbitrary: valid }, { weight: 1, arbitrary: garbage }, { weight: 1, arbitrary: fc.tuple(garbage, valid).map(([a, b]) => [...a, ...b]) });
 }
 
 /** Path segments that are no id of anything. */

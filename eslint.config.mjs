@@ -46,6 +46,13 @@ export default tseslint.config(
     },
   },
   {
+    // The typed client talks HTTP only: integrators copy src/client/ without the server (types included).
+    files: ['src/client/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: ['koa', '@koa/*', 'knex', 'objection', 'pg', 'bullmq', 'ioredis', ...API_LAYER, '**/app/*', '**/data/*', '**/domain/*', '**/jobs/*', '**/workers/*', '**/platform/*', '**/cli/*', '**/config', '**/composition'] }],
+    },
+  },
+  {
     // The domain is pure: no I/O libraries, no HTTP, no clock. Last, so it wins over the rules above.
     files: ['src/domain/**/*.ts'],
     rules: {

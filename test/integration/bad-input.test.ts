@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import type { Response } from 'supertest';
 import { aBookablePractitioner, aService, aUser, slot, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
+import { snapshotTables } from '../support/table-snapshot';
 
 const BOOKINGS = '/api/v1/drf/bookings/';
 const SERVICES = '/api/v1/drf/services/';
@@ -27,16 +28,6 @@ const TABLES = [
   'booking_notes',
   'booking_status_history',
 ];
-
-/** Row count and a digest of the content of each table: equal snapshots mean nothing was written. */
-async function snapshot(h: Harness): Promise<Record<string, string>> {
-  const result: Record<string, string> = {};
-  for (const table of TABLES) {
-    const { rows } = await h.app.db.raw(`SELECT count(*)::text || ':' || coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') AS digest FROM ?? t`, [table]);
-    result[table] = rows[0].digest;
-  }
-  return result;
-}
 
 /** A 4xx with `detail` (a sentence) and a snake_case `code`: never a 500. */
 function expectError(res: { status: number; body: unknown }, status: number, code?: string): void {
@@ -107,10 +98,10 @@ describe('bad input', () => {
 
   /** Runs the request, checks the error, and checks that no table changed. */
   async function rejects(send: () => Promise<{ status: number; body: unknown }>, status: number, code?: string): Promise<Response> {
-    const before = await snapshot(h);
+    const before = await snapshotTables(h.app.db, { tables: TABLES });
     const res = await send();
     expectError(res, status, code);
-    expect(await snapshot(h), 'nothing is written').to.deep.equal(before);
+    expect(await snapshotTables(h.app.db, { tables: TABLES }), 'nothing is written').to.deep.equal(before);
     return res as Response;
   }
 
@@ -132,6 +123,28 @@ describe('bad input', () => {
         }
       });
     }
+  });
+
+  describe('deeply nested JSON (found by test/integration/schema-fuzz.test.ts: a 500 from the idempotency hash)', () => {
+    const deepArray = `${'['.repeat(5000)}${']'.repeat(5000)}`;
+    const deepObject = `{"a":${'{"a":'.repeat(3000)}1${'}'.repeat(3001)}`;
+    for (const [what, text] of [['arrays', deepArray], ['objects', deepObject]] as const) {
+      for (const key of [undefined, 'deep-body-key']) {
+        it(`when a POST body nests ${what} 3,000+ levels deep${key ? ' with an Idempotency-Key' : ''}, then 400 body_too_deep and no table (idempotency_keys included) changes`, async () => {
+          const before = await snapshotTables(h.app.db);
+          const request = h.http.post(BOOKINGS).set(client.auth).set('Content-Type', 'application/json');
+          const res = await (key ? request.set('Idempotency-Key', `${key}-${what}`) : request).send(text);
+          expectError(res, 400, 'body_too_deep');
+          expect(await snapshotTables(h.app.db), 'nothing is written').to.deep.equal(before);
+        });
+      }
+    }
+
+    it('when a body nests as deep as the limit allows, then it is validated as usual', async () => {
+      let nested: unknown = 1;
+      for (let i = 0; i < 30; i += 1) nested = { a: nested };
+      await rejects(() => h.http.post(BOOKINGS).set(client.auth).send({ ...valid, title: nested }), 400, 'invalid');
+    });
   });
 
   describe('wrong types', () => {

@@ -55,6 +55,11 @@ describe('the layers (api → app → domain; app → data, jobs; platform at th
     for (const layer of ['app', 'data', 'domain', 'jobs', 'workers', 'platform']) expect(violations(layer, (t) => t === 'api'), layer).to.deep.equal([]);
   });
 
+  it('when the typed client is read, then it imports no server code (integrators copy src/client/ as it is)', () => {
+    const server = ['api', 'app', 'data', 'domain', 'jobs', 'workers', 'platform', 'cli', 'config.ts', 'composition.ts', 'main.ts'];
+    expect(violations('client', (t) => server.includes(t) || ['koa', 'knex', 'objection', 'pg', 'bullmq', 'ioredis'].includes(t))).to.deep.equal([]);
+  });
+
   it('when the platform is read, then it imports no layer above it', () => {
     expect(violations('platform', (t) => ['api', 'app', 'data', 'domain', 'jobs', 'workers'].includes(t))).to.deep.equal([]);
   });

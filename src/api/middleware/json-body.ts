@@ -1,8 +1,23 @@
 import { bodyParser } from '@koa/bodyparser';
 import compose from 'koa-compose';
 import type { Middleware } from 'koa';
+import { invalid } from '../../domain/errors';
 
 const METHODS_WITH_BODY = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+/** No request of the API nests deeper than a few levels; recursive walkers (Joi, the idempotency hash) must never meet 5,000. */
+export const MAX_JSON_DEPTH = 32;
+
+/** Whether a parsed JSON value nests arrays or objects deeper than `limit`, walked without recursion. */
+function nestsDeeperThan(value: unknown, limit: number): boolean {
+  const pending: Array<[unknown, number]> = [[value, 0]];
+  while (pending.length > 0) {
+    const [node, depth] = pending.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth >= limit) return true;
+    for (const child of Object.values(node)) pending.push([child, depth + 1]);
+  }
+  return false;
+}
 
 /**
  * JSON bodies only: a body of another type is a 415, one over the limit a 413 (refused from
@@ -25,5 +40,11 @@ export function jsonBody(limitBytes: number): Middleware {
       ctx.throw(status === 413 ? 413 : 400);
     },
   });
-  return compose([guard, parser as Middleware]) as Middleware;
+  const depth: Middleware = async (ctx, next) => {
+    if (nestsDeeperThan(ctx.request.body, MAX_JSON_DEPTH)) {
+      throw invalid(`The JSON body nests arrays or objects more than ${MAX_JSON_DEPTH} levels deep.`, undefined, 'body_too_deep');
+    }
+    await next();
+  };
+  return compose([guard, parser as Middleware, depth]) as Middleware;
 }

@@ -43,7 +43,9 @@ const answers = (url: string): Promise<boolean> =>
 export async function startNodeProcess(script: string, env: Record<string, string>, options: { readyPath?: string; ipc?: boolean } = {}): Promise<BenchProcess> {
   const readyPath = options.readyPath ?? '/healthz';
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', script], {
+  // BENCH_NODE_ARGS, e.g. '--cpu-prof --cpu-prof-dir=/tmp/prof': extra node flags for the processes the bench starts (profiling).
+  const extra = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', script], {
     cwd: ROOT,
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: options.ipc ? ['ignore', 'ignore', 'pipe', 'ipc'] : ['ignore', 'ignore', 'pipe'],

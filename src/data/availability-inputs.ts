@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { runPrepared } from './sql';
 import type { BusyRange, Schedule } from '../domain/availability';
 import type { BookingStatus } from '../domain/types';
 import { scheduleFromRecords, type ScheduleSettings } from './practitioner-repository';
@@ -88,7 +89,7 @@ export async function loadAvailabilityInputs(
   options: BusyRangeOptions,
 ): Promise<AvailabilityInputs> {
   const { from, to } = window;
-  const { rows } = await db.raw<{ rows: InputsRow[] }>(
+  const { rows } = await runPrepared<{ rows: InputsRow[] }>(() => db.raw(
     `SELECT
        (SELECT row_to_json(s) FROM (SELECT id, practitioner_id, is_active, service_type, duration_minutes, requires_room, location_id
           FROM services WHERE id = :serviceId) s) AS service,
@@ -108,7 +109,7 @@ export async function loadAvailabilityInputs(
           WHERE s.id = :serviceId AND s.requires_room) AS rooms
      FROM (SELECT ${rangeArrays('b.start', 'b.end')} FROM :busy AS b) busy`,
     { serviceId, practitionerId, from, to, busy: busyRangesQuery(db, practitionerId, window, options) },
-  );
+  ));
   const row = rows[0]!;
   const schedule = row.settings && scheduleFromRecords(row.settings, row.weekly ?? [], row.overrides ?? [], row.time_off ?? []);
   return {

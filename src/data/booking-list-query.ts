@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { runPrepared } from './sql';
 import type { BookingFilter, BookingRow, BookingView } from './booking-repository';
 import type { Page, PageRequest } from './pagination';
 import { containsPattern } from './sql';
@@ -107,11 +108,13 @@ export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, 
   const counted = () => db.raw(branches.map(() => '(?)').join(' + '), branches.map(branchCount));
   // Read only from a row, so the page is not empty: when it is not full either, it is the last page.
   const total = db.raw(`CASE WHEN (SELECT count(*) FROM page) < ? THEN NULL ELSE (?) END AS "__total"`, [pageSize, counted()]);
-  const rows: Array<BookingRow & { __total: string | number | null }> = await db
-    .with('page', pageRows)
-    .from({ b: 'page' })
-    .select('b.*', db.raw(VIEW_OBJECTS), total)
-    .orderByRaw(...orderBy('b'));
+  const rows = await runPrepared<Array<BookingRow & { __total: string | number | null }>>(() =>
+    db
+      .with('page', pageRows)
+      .from({ b: 'page' })
+      .select('b.*', db.raw(VIEW_OBJECTS), total)
+      .orderByRaw(...orderBy('b')),
+  );
   if (rows.length === 0 && offset > 0) {
     // Past the last page: no row carries the count.
     const [row] = await db.select(db.raw('(?) AS n', [counted()]));

@@ -1,9 +1,10 @@
 import type { Knex } from 'knex';
+import { runPrepared } from './sql';
 import type { Schedule } from '../domain/availability';
 import type { BookingStatus } from '../domain/types';
 import type { EventType } from '../domain/booking-events';
 import { translateBookingWriteErrors, type BookingRow, type NewBooking } from './booking-repository';
-import { scheduleFromRecords } from './practitioner-repository';
+import { scheduleFromRecords, type ScheduleSettings } from './practitioner-repository';
 import type { ServiceRecord } from './catalog-repository';
 
 /** What the create path reads before deciding, in one round trip (docs/benchmarks.md#create-in-two-statements). */
@@ -92,6 +93,22 @@ LEFT JOIN practitioners pr ON pr.user_id = s.practitioner_id AND s.practitioner_
 LEFT JOIN locations l ON l.id = s.location_id
 WHERE s.id = :serviceId`;
 
+/** The read's one row, as pg parses it (JSON columns already objects). */
+interface ReadRow {
+  service: NewBookingContext['service'];
+  settings: (ScheduleSettings & { schedule_version: number }) | null;
+  weekly: Parameters<typeof scheduleFromRecords>[1] | null;
+  overrides: Parameters<typeof scheduleFromRecords>[2] | null;
+  time_off: Parameters<typeof scheduleFromRecords>[3] | null;
+  busy: Array<{ start: string; end: string }> | null;
+  client: NewBookingContext['client'];
+  practitioner: NewBookingContext['practitioner'];
+  location: NewBookingContext['location'];
+  webhook_endpoint_ids: Array<number | string>;
+  booking_id: number | string;
+  event_id: number | string;
+}
+
 const columnsOf = (row: object) => Object.keys(row);
 
 /** `INSERT INTO table (cols) SELECT r.cols FROM jsonb_populate_recordset(NULL::table, json) r <joined>`. */
@@ -114,7 +131,7 @@ function insertRows(knex: Knex, table: string, rows: object[], from: string, ove
 export function createNewBookingRepository(db: Knex) {
   return {
     async read(req: NewBookingRead): Promise<NewBookingContext | undefined> {
-      const { rows } = await db.raw(READ_SQL, {
+      const { rows } = await runPrepared<{ rows: ReadRow[] }>(() => db.raw(READ_SQL, {
         serviceId: req.serviceId,
         practitionerId: req.practitionerId,
         clientId: req.clientId,
@@ -122,7 +139,7 @@ export function createNewBookingRepository(db: Knex) {
         windowTo: req.window.to,
         activeStatuses: req.activeStatuses as string[],
         eventType: req.eventType,
-      });
+      }));
       const row = rows[0];
       if (!row) return undefined;
       return {
@@ -130,7 +147,7 @@ export function createNewBookingRepository(db: Knex) {
         schedule: row.settings
           ? { value: scheduleFromRecords(row.settings, row.weekly ?? [], row.overrides ?? [], row.time_off ?? []), version: row.settings.schedule_version }
           : undefined,
-        busy: (row.busy ?? []).map((r: { start: string; end: string }) => ({ start: new Date(r.start), end: new Date(r.end) })),
+        busy: (row.busy ?? []).map((r) => ({ start: new Date(r.start), end: new Date(r.end) })),
         client: row.client,
         practitioner: row.practitioner,
         location: row.location,
@@ -168,7 +185,7 @@ export function createNewBookingRepository(db: Knex) {
         ...ctes.flat(),
         wake,
       ]);
-      const { rows } = await translateBookingWriteErrors(() => sql);
+      const { rows } = await translateBookingWriteErrors(() => runPrepared<{ rows: unknown[] }>(() => sql));
       const row = rows[0] as (BookingRow & { _schedule_version: number; _held: string | number; _woke: unknown }) | undefined;
       if (!row) return { outcome: 'no_practitioner' };
       const { _schedule_version: version, _held: held, _woke: _unused, ...booking } = row;

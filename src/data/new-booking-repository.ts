@@ -4,7 +4,7 @@ import type { Schedule } from '../domain/availability';
 import type { BookingStatus } from '../domain/types';
 import type { EventType } from '../domain/booking-events';
 import { translateBookingWriteErrors, type BookingRow, type NewBooking } from './booking-repository';
-import { scheduleFromRecords, type ScheduleSettings } from './practitioner-repository';
+import { BUSY_ARRAYS, SCHEDULE_COLUMNS, busyOfRow, busyRangesQuery, scheduleOfRow, type BusyColumns, type ScheduleColumns } from './availability-inputs';
 import type { ServiceRecord } from './catalog-repository';
 
 /** What the create path reads before deciding, in one round trip (docs/benchmarks.md#create-in-two-statements). */
@@ -58,26 +58,14 @@ export type NewBookingOutcome =
   | { outcome: 'too_many_unpaid_holds'; held: number }
   | { outcome: 'no_practitioner' };
 
+/** Named bindings: :serviceId, :practitionerId, :clientId, :from, :to, :eventType, and :busy (a busyRangesQuery). */
 const READ_SQL = `
 SELECT
   json_build_object('id', s.id, 'practitioner_id', s.practitioner_id, 'name', s.name, 'service_type', s.service_type,
     'duration_minutes', s.duration_minutes, 'price_cents', s.price_cents, 'location_id', s.location_id,
     'requires_room', s.requires_room, 'is_active', s.is_active, 'cancellation_notice_hours', s.cancellation_notice_hours) AS service,
-  row_to_json(pr) AS settings,
-  (SELECT json_agg(json_build_object('weekday', w.weekday, 'start_time', w.start_time, 'end_time', w.end_time) ORDER BY w.weekday, w.start_time)
-     FROM weekly_hours w WHERE w.practitioner_id = pr.user_id) AS weekly,
-  (SELECT json_agg(json_build_object('date', to_char(o.date, 'YYYY-MM-DD'), 'unavailable', o.unavailable, 'start_time', o.start_time, 'end_time', o.end_time) ORDER BY o.date, o.start_time)
-     FROM date_overrides o WHERE o.practitioner_id = pr.user_id) AS overrides,
-  (SELECT json_agg(json_build_object('start_time', t.start_time, 'end_time', t.end_time, 'reason', t.reason) ORDER BY t.start_time)
-     FROM time_off t WHERE t.practitioner_id = pr.user_id) AS time_off,
-  (SELECT json_agg(busy ORDER BY busy.start) FROM (
-     SELECT bk.start_time AS start, bk.blocked_until AS "end" FROM bookings bk
-      WHERE bk.practitioner_id = :practitionerId AND bk.status = ANY(:activeStatuses) AND bk.service_session_id IS NULL
-        AND bk.booking_type = 'individual' AND bk.start_time < :windowTo AND bk.blocked_until > :windowFrom
-     UNION ALL
-     SELECT ss.start_time, ss.blocked_until FROM service_sessions ss JOIN services sv ON sv.id = ss.service_id
-      WHERE sv.practitioner_id = :practitionerId AND ss.start_time < :windowTo AND ss.blocked_until > :windowFrom
-   ) busy) AS busy,
+  ${SCHEDULE_COLUMNS},
+  busy.starts AS busy_starts, busy.ends AS busy_ends,
   json_build_object('id', c.id, 'name', c.name, 'email', c.email) AS client,
   json_build_object('id', p.id, 'name', p.name, 'email', p.email) AS practitioner,
   CASE WHEN l.id IS NULL THEN NULL ELSE json_build_object('id', l.id, 'name', l.name, 'address', l.address, 'timezone', l.timezone) END AS location,
@@ -89,18 +77,13 @@ SELECT
 FROM services s
 JOIN users p ON p.id = s.practitioner_id
 JOIN users c ON c.id = :clientId
-LEFT JOIN practitioners pr ON pr.user_id = s.practitioner_id AND s.practitioner_id = :practitionerId
 LEFT JOIN locations l ON l.id = s.location_id
+CROSS JOIN ${BUSY_ARRAYS}
 WHERE s.id = :serviceId`;
 
 /** The read's one row, as pg parses it (JSON columns already objects). */
-interface ReadRow {
+interface ReadRow extends ScheduleColumns, BusyColumns {
   service: NewBookingContext['service'];
-  settings: (ScheduleSettings & { schedule_version: number }) | null;
-  weekly: Parameters<typeof scheduleFromRecords>[1] | null;
-  overrides: Parameters<typeof scheduleFromRecords>[2] | null;
-  time_off: Parameters<typeof scheduleFromRecords>[3] | null;
-  busy: Array<{ start: string; end: string }> | null;
   client: NewBookingContext['client'];
   practitioner: NewBookingContext['practitioner'];
   location: NewBookingContext['location'];
@@ -135,19 +118,17 @@ export function createNewBookingRepository(db: Knex) {
         serviceId: req.serviceId,
         practitionerId: req.practitionerId,
         clientId: req.clientId,
-        windowFrom: req.window.from,
-        windowTo: req.window.to,
-        activeStatuses: req.activeStatuses as string[],
+        from: req.window.from,
+        to: req.window.to,
         eventType: req.eventType,
+        busy: busyRangesQuery(db, req.practitionerId, req.window, { statuses: req.activeStatuses }),
       }));
       const row = rows[0];
       if (!row) return undefined;
       return {
         service: row.service,
-        schedule: row.settings
-          ? { value: scheduleFromRecords(row.settings, row.weekly ?? [], row.overrides ?? [], row.time_off ?? []), version: row.settings.schedule_version }
-          : undefined,
-        busy: (row.busy ?? []).map((r) => ({ start: new Date(r.start), end: new Date(r.end) })),
+        schedule: row.settings ? { value: scheduleOfRow(row)!, version: row.settings.schedule_version } : undefined,
+        busy: busyOfRow(row),
         client: row.client,
         practitioner: row.practitioner,
         location: row.location,

@@ -1,21 +1,8 @@
 import { expect } from 'chai';
-import type { Knex } from 'knex';
+import { statementsDuring } from '../support/statements';
 import { aBookablePractitioner, aBooking, aSchedule, aUser, slot } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
-/** The SQL statements the app's knex sends while `run` runs (auth included). */
-async function statementsDuring(h: Harness, run: () => Promise<unknown>): Promise<string[]> {
-  const seen: string[] = [];
-  const listener = (q: { sql: string }) => seen.push(q.sql);
-  const db = h.app.db as Knex;
-  db.on('query', listener);
-  try {
-    await run();
-  } finally {
-    db.off('query', listener);
-  }
-  return seen;
-}
 
 const isCreateStatement = (sql: string) => !/auth_tokens|users u?\b.*token|idempotency|rate/i.test(sql);
 
@@ -31,7 +18,7 @@ describe('create in two statements (issue 13)', () => {
     const target = await aBookablePractitioner(h);
     const client = await aUser(h);
     let created: { status: number; body: Record<string, unknown>; headers: Record<string, string> } | undefined;
-    const statements = await statementsDuring(h, async () => {
+    const statements = await statementsDuring(h.app.db, async () => {
       created = await h.http
         .post('/api/v1/drf/bookings/')
         .set(client.auth)

@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import type { Knex } from 'knex';
+import { statementsDuring } from '../support/statements';
 import { Redis } from 'ioredis';
 import { tokenInvalidationChannel } from '../../src/api/app';
 import { OFFLINE_TTL_MS } from '../../src/app/auth/token-cache';
@@ -25,19 +27,9 @@ async function waitUntil(condition: () => boolean | Promise<boolean>, ms: number
 }
 
 /** Counts the statements that read auth_tokens on a Knex instance while `run` runs. */
-async function tokenQueriesDuring(db: { on: (e: 'query', f: (q: { sql: string }) => void) => unknown; off: (e: 'query', f: (q: { sql: string }) => void) => unknown }, run: () => Promise<unknown>): Promise<number> {
-  let count = 0;
-  const listener = (query: { sql: string }) => {
-    if (query.sql.includes('auth_tokens')) count += 1;
-  };
-  db.on('query', listener);
-  try {
-    await run();
-  } finally {
-    db.off('query', listener);
-  }
-  return count;
-}
+/** How many statements on auth_tokens `run` caused. */
+const tokenQueriesDuring = async (db: Knex, run: () => Promise<unknown>): Promise<number> =>
+  (await statementsDuring(db, run)).filter((sql) => sql.includes('auth_tokens')).length;
 
 describe('token cache (issue 13)', () => {
   let h: Harness;

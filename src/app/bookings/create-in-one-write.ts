@@ -8,7 +8,7 @@ import { fanOutJobs, notifyJobFor, type NewEvent } from '../events/record-events
 import { tooManyUnpaidHolds } from './assert-unpaid-hold-allowed';
 import { lifecycleJobsFor } from './booking-jobs';
 import { pricingOf, requireActor, type BookingDetail } from './booking-queries';
-import { assertServiceBookable, newBookingRow, noSuchPractitioner, type CreateBookingInput } from './create-booking';
+import { assertServiceBookable, newBookingRow, noSuchPractitioner, type CreateBookingInput } from './new-booking';
 
 const DAY_MS = 86_400_000;
 const CREATED: NewEvent = { type: 'booking.created', occasion: 'created' };

@@ -7,7 +7,7 @@ import type { AppContext } from '../app-context';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
 import { recordCreation } from './record-creation';
 import { grantBundleCredits } from './parent-effects';
-import { newBookingRow } from './create-booking';
+import { newBookingRow } from './new-booking';
 
 export interface CreateParentInput {
   service_id: number;

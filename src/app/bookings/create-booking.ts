@@ -7,7 +7,7 @@ import { getBookingDetail, type BookingDetail } from './booking-queries';
 import { assertServiceBookable, newBookingRow, noSuchPractitioner, type CreateBookingInput } from './new-booking';
 
 export type { CreateBookingInput } from './new-booking';
-import { createInOneWrite, fitsOneWrite } from './create-in-one-write';
+import { createInOneWrite } from './create-in-one-write';
 import type { AppContext } from '../app-context';
 import { assertTimeIsFree } from './assert-time-is-free';
 import { assertUnpaidHoldAllowed } from './assert-unpaid-hold-allowed';
@@ -37,10 +37,9 @@ const REDEEM_REFUSALS = {
  * to take in two statements (create-in-one-write.ts), anything else in one transaction here.
  */
 export async function createBooking(app: AppContext, caller: Caller, input: CreateBookingInput, idempotencyClaimId: number | null = null): Promise<BookingDetail> {
-  if (fitsOneWrite(input)) {
-    const created = await createInOneWrite(app, caller, input, idempotencyClaimId);
-    if (created) return created;
-  }
+  // undefined: not a request the two-statement path books (it says which).
+  const created = await createInOneWrite(app, caller, input, idempotencyClaimId);
+  if (created) return created;
   const booking = await createInTransaction(app, caller, input, idempotencyClaimId);
   return getBookingDetail(app, caller, booking.id);
 }

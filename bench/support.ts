@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -90,6 +91,12 @@ export interface BenchRow {
   load1?: number;
   /** Scenario-specific facts worth keeping with the figures (data sizes, the count a page reported...). */
   details?: Record<string, unknown>;
+  /**
+   * CPU time per answered request while the row was measured: the API process's own, and the Postgres
+   * backends serving the API's connections. A busy or shared machine stretches req/s far more than these,
+   * so they say where a path's cost is (absent where the row was not measured under load against ctx.api).
+   */
+  cpu?: { apiMicros: number | null; postgresMicros: number | null };
 }
 
 /**
@@ -320,6 +327,7 @@ export async function measure(ctx: BenchContext, scenario: string, load: LoadCas
   await runAutocannon({ ...options, duration: ctx.warmupSeconds });
   await ctx.settle();
 
+  const [apiBefore, postgresBefore] = await Promise.all([ctx.api.usage(), postgresCpu(ctx.app.db)]);
   const latencies: number[] = [];
   const statusCodes: Record<string, number> = {};
   const started = performance.now();
@@ -329,6 +337,7 @@ export async function measure(ctx: BenchContext, scenario: string, load: LoadCas
   });
   const elapsedSeconds = (performance.now() - started) / 1000;
   await ctx.settle();
+  const [apiAfter, postgresAfter] = await Promise.all([ctx.api.usage(), postgresCpu(ctx.app.db)]);
   latencies.sort((a, b) => a - b);
   const non2xx = Object.entries(statusCodes).reduce((sum, [code, n]) => (code.startsWith('2') ? sum : sum + n), 0);
   return {
@@ -343,8 +352,44 @@ export async function measure(ctx: BenchContext, scenario: string, load: LoadCas
     statusCodes,
     ceiling: load.ceiling ?? 'http',
     load1: round(os.loadavg()[0]!, 2),
+    cpu: {
+      apiMicros: cpuPerRequest(apiBefore, apiAfter),
+      postgresMicros: latencies.length && postgresAfter.size ? round(postgresCpuBetween(postgresBefore, postgresAfter) / latencies.length, 0) : null,
+    },
     ...(load.details ? { details: load.details } : {}),
   };
+}
+
+/** CPU µs so far of each Postgres backend serving the API (application_name API_APPLICATION_NAME), by pid. */
+export async function postgresCpu(db: Knex): Promise<Map<number, number>> {
+  const { rows } = await db.raw<{ rows: Array<{ pid: number }> }>(
+    `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND application_name = ?`,
+    [API_APPLICATION_NAME],
+  );
+  const cpu = new Map<number, number>();
+  for (const { pid } of rows) {
+    const micros = processCpuMicros(pid);
+    if (micros !== null) cpu.set(pid, micros);
+  }
+  return cpu;
+}
+
+/** A backend that appeared in between counts from zero (it was started during the measurement). */
+export const postgresCpuBetween = (before: Map<number, number>, after: Map<number, number>): number =>
+  [...after].reduce((sum, [pid, micros]) => sum + micros - (before.get(pid) ?? 0), 0);
+
+const CLOCK_TICK_MICROS = 1_000_000 / 100; // USER_HZ, 100 on Linux
+
+/** utime + stime of a local process from /proc (Postgres runs on this machine); null where unreadable. */
+function processCpuMicros(pid: number): number | null {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the command (in parentheses, which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * CLOCK_TICK_MICROS;
+  } catch {
+    return null;
+  }
 }
 
 export const RESULTS_DIR = path.join(__dirname, 'results');
@@ -398,7 +443,7 @@ const formatRatio = (r: BenchRow): string => {
 };
 
 export function formatTable(rows: BenchRow[]): string {
-  const header = ['scenario', 'case', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'load'];
+  const header = ['scenario', 'case', 'req/s', 'ratio', 'p50 ms', 'p99 ms', 'requests', 'non-2xx', 'load', 'api µs/req', 'pg µs/req'];
   const lines = rows.map((r) => [
     r.scenario,
     r.case,
@@ -409,9 +454,11 @@ export function formatTable(rows: BenchRow[]): string {
     String(r.requests),
     `${r.non2xx} (${r.requests ? ((100 * r.non2xx) / r.requests).toFixed(2) : '0.00'}%)${r.errors ? ` +${r.errors} errors` : ''}`,
     r.load1 === undefined ? '' : r.load1.toFixed(2),
+    r.cpu?.apiMicros == null ? '' : String(r.cpu.apiMicros),
+    r.cpu?.postgresMicros == null ? '' : String(r.cpu.postgresMicros),
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  const numeric = new Set([2, 3, 4, 5, 6, 8]);
+  const numeric = new Set([2, 3, 4, 5, 6, 8, 9, 10]);
   const format = (cells: string[]) => cells.map((c, i) => (numeric.has(i) ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join('  ');
   return [format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...lines.map(format)].join('\n');
 }

@@ -5,7 +5,8 @@ import type { AppContext } from '../app/app-context';
 import { createTokenCache } from '../app/auth/token-cache';
 import type { InvalidationChannel } from '../platform/invalidation-channel';
 import { databaseGauges } from '../app/operations/operator-views';
-import { authenticate, configurePassport } from './auth';
+import { authenticate, configurePassport, sessionsWhereNeeded } from './auth';
+import compose from 'koa-compose';
 import { errorHandler, notFoundFallback } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { jsonBody } from './middleware/json-body';
@@ -13,7 +14,7 @@ import { optionalTrailingSlash } from './middleware/trailing-slash';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
 import { DOCS_PATH, docsRoutes } from './openapi/docs.routes';
-import { authRoutes } from './routes/auth.routes';
+import { SESSION_PATHS, authRoutes } from './routes/auth.routes';
 import { addBookingActions } from './routes/booking-actions.routes';
 import { bookingsRoutes } from './routes/bookings.routes';
 import { catalogRoutes } from './routes/catalog.routes';
@@ -52,6 +53,9 @@ export interface ApiDeps {
 }
 
 /** The channel of token invalidations; under QUEUE_PREFIX like every Redis name the service uses. */
+/** The session cookie's name. */
+const SESSION_COOKIE = 'estuary.sid';
+
 export const tokenInvalidationChannel = (queuePrefix: string): string => `${queuePrefix}:auth:invalidate`;
 
 /** Builds the Koa application; main.ts (and the tests) decide where it listens. */
@@ -79,30 +83,27 @@ export function createApi({ app: base, readiness, queues, rateLimitStore, tokenI
   api.use(errorHandler());
   api.use(notFoundFallback());
   use('trailing-slash', optionalTrailingSlash());
-  use(
-    'session',
-    session(
-      {
-        key: 'estuary.sid',
-        maxAge: 14 * 24 * 3600 * 1000,
-        httpOnly: true,
-        sameSite: 'lax',
-        secure: app.config.env === 'production',
-        signed: true,
-        renew: true,
-        store: app.sessions,
-      },
-      api,
-    ),
-  );
   use('body', jsonBody(app.config.bodyLimitBytes));
-  api.use(passport.initialize());
-  use('session', passport.session());
+  const sessions = session(
+    {
+      key: SESSION_COOKIE,
+      maxAge: 14 * 24 * 3600 * 1000,
+      httpOnly: true,
+      sameSite: 'lax',
+      secure: app.config.env === 'production',
+      signed: true,
+      renew: true,
+      store: app.sessions,
+    },
+    api,
+  );
+  // Only for requests that have a session or make one; without the session middleware (the benchmark), passport still initializes there.
+  const passportParts = left.has('session') ? [passport.initialize()] : [sessions, passport.initialize(), passport.session()];
+  api.use(sessionsWhereNeeded(compose(passportParts), { cookie: SESSION_COOKIE, paths: SESSION_PATHS }));
   const limits = createRateLimits(app.config, rateLimitStore);
   // bull-board's own UI cannot send X-CSRFToken; its session cookie is SameSite=Lax, so no other
   // site can make the browser POST there with it.
-  const authentication = authenticate(passport, { csrfExemptPrefix: DASHBOARD_PATH });
-  api.use(left.has('rate-limit') ? authentication : limits.tokenAttempts(authentication));
+  api.use(authenticate(app, { csrfExemptPrefix: DASHBOARD_PATH, ...(left.has('rate-limit') ? {} : { guardLookup: limits.tokenLookups }) }));
   use('rate-limit', limits.requests);
   // After authentication (keys are per caller) and the limits (a throttled request claims no key).
   use('idempotency', idempotency(app));

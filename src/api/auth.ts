@@ -1,9 +1,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Middleware } from 'koa';
+import type { Context, Middleware } from 'koa';
 import koaPassport from 'koa-passport';
-import { Strategy as CustomStrategy } from 'passport-custom';
 import { Strategy as LocalStrategy } from 'passport-local';
-import { authenticateToken, sessionUser, verifyCredentials } from '../app/auth/auth-service';
+import { knownToken, lookUpToken, sessionUser, verifyCredentials } from '../app/auth/auth-service';
 import type { AppContext } from '../app/app-context';
 import { DomainError, forbidden } from '../domain/errors';
 import type { Caller } from '../domain/types';
@@ -20,20 +19,12 @@ export type Passport = InstanceType<typeof koaPassport.KoaPassport>;
  * A passport of koa-passport's own class (koa-passport 6 bundles passport 0.6; a separately
  * installed passport would not fit), one per app: the module's shared instance would keep the
  * serializers of every app built in the process, and the first one (maybe closed) would win.
+ * Passport does what it is good at, sessions: the login's password check and the session's user.
+ * API tokens are checked by `authenticate` itself (no strategy): passport builds three request
+ * mocks per request, which cost more than the rest of a cached token's authentication together.
  */
 export function configurePassport(app: AppContext): Passport {
   const passport = new koaPassport.KoaPassport();
-  passport.use(
-    'token',
-    new CustomStrategy((req, done) => {
-      const match = TOKEN_HEADER.exec(String(req.headers.authorization ?? ''));
-      if (!match) return done(unauthenticated('Invalid token header. Use "Authorization: Token <key>".', 'authentication_failed'));
-      authenticateToken(app, match[1]!).then(
-        (found) => (found ? done(null, found.user, { tokenId: found.tokenId }) : done(unauthenticated('Invalid token.', 'authentication_failed'))),
-        done,
-      );
-    }),
-  );
   passport.use(
     'local',
     new LocalStrategy({ usernameField: 'email', passwordField: 'password', session: true }, (email, password, done) => {
@@ -48,20 +39,44 @@ export function configurePassport(app: AppContext): Passport {
 }
 
 /**
- * Who is calling: a token in the Authorization header wins; otherwise the session cookie, whose
- * unsafe requests must echo the CSRF cookie in X-CSRFToken. Anonymous requests pass through; routes
- * that need a user call requireCaller.
+ * The session cookie and passport's session support, for the requests that have a session or make
+ * one: those that carry the cookie, and the auth routes (login, logout). Any other request has no
+ * session to restore (a token, or anonymous), and is spared the store lookup and passport's request
+ * mocks; `isAuthenticated()` still answers on it.
  */
-export function authenticate(passport: Passport, options: { csrfExemptPrefix?: string } = {}): Middleware {
+export function sessionsWhereNeeded(sessions: Middleware, options: { cookie: string; paths: ReadonlySet<string> }): Middleware {
+  const marker = `${options.cookie}=`;
+  return (ctx, next) => {
+    if (ctx.get('Cookie').includes(marker) || options.paths.has(ctx.path)) return sessions(ctx, next);
+    ctx.isAuthenticated = () => ctx.state.user !== undefined;
+    ctx.isUnauthenticated = () => ctx.state.user === undefined;
+    return next();
+  };
+}
+
+/** Runs a token lookup (a miss of the token cache) under the per-IP budget of lookups: see createRateLimits' tokenLookups. */
+export type TokenLookupGuard = <T>(ctx: Context, lookup: () => Promise<T | null>) => Promise<T | null>;
+
+const unguarded: TokenLookupGuard = (_ctx, lookup) => lookup();
+
+/**
+ * Who is calling: a token in the Authorization header wins; otherwise the session (sessionsWhereNeeded),
+ * whose unsafe requests must echo the CSRF cookie in X-CSRFToken. Anonymous requests pass through;
+ * routes that need a user call requireCaller. A token this process knows (its token cache) costs no
+ * query and no lookup budget; any other header — an unknown token, or no token at all — is a lookup,
+ * counted against the IP by `guardLookup`.
+ */
+export function authenticate(app: AppContext, options: { guardLookup?: TokenLookupGuard; csrfExemptPrefix?: string } = {}): Middleware {
+  const guardLookup = options.guardLookup ?? unguarded;
   return async (ctx, next) => {
-    if (ctx.get('Authorization')) {
-      await passport.authenticate('token', { session: false }, (error: unknown, user: PublicUser | false, info?: { tokenId?: number }) => {
-        if (error) throw error;
-        if (!user) throw unauthenticated('Invalid token.', 'authentication_failed');
-        ctx.state.user = user;
-        ctx.state.authScheme = 'token';
-        ctx.state.tokenId = info?.tokenId;
-      })(ctx, async () => undefined);
+    const header = ctx.get('Authorization');
+    if (header) {
+      const key = TOKEN_HEADER.exec(header)?.[1];
+      const found = (key !== undefined && knownToken(app, key)) || (await guardLookup(ctx, async () => (key === undefined ? null : lookUpToken(app, key))));
+      if (!found) throw unauthenticated(key === undefined ? 'Invalid token header. Use "Authorization: Token <key>".' : 'Invalid token.', 'authentication_failed');
+      ctx.state.user = found.user;
+      ctx.state.authScheme = 'token';
+      ctx.state.tokenId = found.tokenId;
     } else if (ctx.isAuthenticated()) {
       ctx.state.authScheme = 'session';
       const exempt = options.csrfExemptPrefix !== undefined && ctx.path.startsWith(options.csrfExemptPrefix);

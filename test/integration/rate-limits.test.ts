@@ -163,6 +163,16 @@ describe('per-IP limits behind one proxy hop (TRUST_PROXY=1)', () => {
       const bad = await h.http.get('/api/v1/auth/me/').set(via('203.0.113.22')).set('Authorization', 'Token nope');
       expect(bad.status).to.equal(401);
     });
+
+    it('when an IP has spent its lookups on invalid tokens, then a token this process knows is still accepted (it costs no lookup), and an unknown good one waits its turn', async () => {
+      const known = await aUser(h, 'client');
+      expect((await h.http.get('/api/v1/auth/me/').set(via('203.0.113.23')).set(known.auth)).status).to.equal(200);
+      for (let i = 0; i < 5; i++) await h.http.get('/api/v1/auth/me/').set(via('203.0.113.23')).set('Authorization', `Token ${String(i).padStart(40, 'e')}`);
+      expect((await h.http.get('/api/v1/auth/me/').set(via('203.0.113.23')).set('Authorization', 'Token nope')).status).to.equal(429);
+      expect((await h.http.get('/api/v1/auth/me/').set(via('203.0.113.23')).set(known.auth)).status).to.equal(200);
+      const unknown = await aUser(h, 'client');
+      expect((await h.http.get('/api/v1/auth/me/').set(via('203.0.113.23')).set(unknown.auth)).status).to.equal(429);
+    });
   });
 });
 

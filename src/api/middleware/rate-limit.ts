@@ -4,6 +4,7 @@ import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAb
 import { LocalFirstLimiter, type Budget } from './local-first-limiter';
 import type { Config } from '../../config';
 import { DomainError } from '../../domain/errors';
+import type { TokenLookupGuard } from '../auth';
 
 /** How long a request with a good token may wait for its IP's lookups in flight to finish. */
 const TOKEN_WAIT_MS = 10_000;
@@ -118,29 +119,28 @@ export function createRateLimits(config: Readonly<Config>, store: RedisClient | 
   };
 
   /**
-   * Wraps token authentication: every request that presents an Authorization header takes a point
-   * from its IP's budget before the token is looked up, and gets it back once the token proved
-   * good. Invalid-token floods are thus limited like anonymous traffic (RATE_LIMIT_ANON_PER_MINUTE
+   * Guards each token lookup (a token this process's cache does not know, or a malformed header): it
+   * takes a point from its IP's budget before the database is asked, and gets it back once the token
+   * proved good. Invalid-token floods are thus limited like anonymous traffic (RATE_LIMIT_ANON_PER_MINUTE
    * per IP, 429 once spent, without a database lookup) and a burst cannot outrun the count, while a
-   * burst of good tokens from one IP waits for its own lookups instead of being refused.
+   * burst of good tokens from one IP waits for its own lookups instead of being refused. A token the
+   * cache knows costs no lookup and takes no point.
    */
-  const tokenAttempts = (authenticate: Middleware): Middleware => async (ctx, next) => {
-    if (!ctx.get('Authorization')) return authenticate(ctx, next);
+  const tokenLookups: TokenLookupGuard = async (ctx, lookup) => {
     const key = `ip:${ctx.ip}`;
     await reserveTokenLookup(key, ctx);
-    let authenticated = false;
+    let found;
     try {
-      await authenticate(ctx, async () => {
-        authenticated = true;
-        await giveBack(tokenAttemptsInFlight, [key]);
-        await next();
-      });
+      found = await lookup();
     } catch (error) {
       // A failed lookup keeps its point and counts as a failure of this IP.
-      if (!authenticated) await tokenFailures.consume(key).catch(() => undefined);
+      await tokenFailures.consume(key).catch(() => undefined);
       throw error;
     }
+    if (found === null) await tokenFailures.consume(key).catch(() => undefined);
+    else await giveBack(tokenAttemptsInFlight, [key]);
+    return found;
   };
 
-  return { requests, logins, tokenAttempts };
+  return { requests, logins, tokenLookups };
 }

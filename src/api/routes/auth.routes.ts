@@ -60,6 +60,9 @@ function tokenOfRequest(state: { authScheme?: string; tokenId?: number }): numbe
   return state.tokenId;
 }
 
+/** Login and logout: they get the session machinery even without a session cookie (they make or end one). */
+export const SESSION_PATHS: ReadonlySet<string> = new Set(['/api/v1/auth/login/', '/api/v1/auth/logout/']);
+
 export function authRoutes(app: AppContext, passport: Passport, throttleLogins: Middleware): Router {
   const router = new Router({ prefix: '/api/v1/auth' });
 

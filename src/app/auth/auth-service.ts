@@ -45,9 +45,15 @@ export async function sessionUser(app: AppContext, id: number): Promise<PublicUs
  * from the web process's token cache when it can (no query), else from the database.
  */
 export async function authenticateToken(app: AppContext, key: string): Promise<{ user: PublicUser; tokenId: number } | null> {
+  return knownToken(app, key) ?? lookUpToken(app, key);
+}
+
+/** The token as this web process's token cache knows it (seen lately, not revoked since), with no query; else undefined. */
+export const knownToken = (app: AppContext, key: string): { user: PublicUser; tokenId: number } | undefined => app.tokenCache.get(hashTokenKey(key));
+
+/** The token from the database (a miss of the cache), remembered there when it is good. */
+export async function lookUpToken(app: AppContext, key: string): Promise<{ user: PublicUser; tokenId: number } | null> {
   const keyHash = hashTokenKey(key);
-  const cached = app.tokenCache.get(keyHash);
-  if (cached) return cached;
   const mark = app.tokenCache.mark();
   const found = await app.users.findByTokenHash(keyHash);
   if (!found) return null;

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { runPrepared } from './sql';
+import { runStatement, statement, type Statement } from './sql';
 import type { BusyRange, Schedule } from '../domain/availability';
 import type { BookingStatus } from '../domain/types';
 import { scheduleFromRecords, type ScheduleSettings } from './practitioner-repository';
@@ -31,27 +31,45 @@ export interface BusyRangeOptions {
 }
 
 /**
+ * Where a fragment's parameters come from: SQL expressions, `$1`-style for a Statement or `:name` for knex's
+ * named bindings. The practitioner and the window [from, to).
+ */
+export interface WindowParams {
+  practitionerId: string;
+  from: string;
+  to: string;
+}
+
+/** `('a', 'b')`: statuses are written into the text, so that the planner can match the partial indexes they define. */
+const sqlList = (values: readonly string[]) => `(${values.map((v) => `'${v.replace(/'/g, "''")}'`).join(', ')})`;
+
+/**
  * What the practitioner is already blocked for around [from, to): active individual bookings and the
  * sessions of their workshops and courses, each with its trailing buffer as stored (always the
- * practitioner's current buffer: a buffer change rewrites them). Columns `start` and `end`, by start.
+ * practitioner's current buffer: a buffer change rewrites them). Columns `start` and `end`, unordered.
+ * The bookings are found as the exclusion constraint `bookings_no_overlap` finds a conflict: by the
+ * practitioner and an overlap of the same range expression, which its GiST index answers without reading
+ * the practitioner's other bookings (a condition on start_time alone read every booking before the window).
  */
-export function busyRangesQuery(q: Knex | Knex.Transaction, practitionerId: number, window: { from: Date; to: Date }, options: BusyRangeOptions): Knex.QueryBuilder {
-  const bookings = q('bookings')
-    .select({ start: 'start_time', end: 'blocked_until' })
-    .where({ practitioner_id: practitionerId })
-    .whereIn('status', options.statuses)
-    .whereNull('service_session_id')
-    .where({ booking_type: 'individual' })
-    .where('start_time', '<', window.to)
-    .where('blocked_until', '>', window.from);
-  if (options.excludeBookingId !== undefined) bookings.whereNot({ id: options.excludeBookingId });
-  const sessions = q('service_sessions as ss')
-    .join('services as s', 's.id', 'ss.service_id')
-    .select({ start: 'ss.start_time', end: 'ss.blocked_until' })
-    .where('s.practitioner_id', practitionerId)
-    .where('ss.start_time', '<', window.to)
-    .where('ss.blocked_until', '>', window.from);
-  return bookings.unionAll(sessions, true).orderBy('start');
+export const busyRangesSql = (p: WindowParams & { statuses: readonly BookingStatus[]; excludeBookingId?: string }): string => `
+  SELECT start_time AS "start", blocked_until AS "end" FROM bookings
+   WHERE practitioner_id = ${p.practitionerId} AND status IN ${sqlList(p.statuses)} AND service_session_id IS NULL
+     AND start_time IS NOT NULL AND booking_type = 'individual'
+     AND tstzrange(start_time, blocked_until, '[)') && tstzrange(${p.from}, ${p.to}, '[)')${p.excludeBookingId === undefined ? '' : ` AND id <> ${p.excludeBookingId}`}
+  UNION ALL
+  SELECT ss.start_time, ss.blocked_until FROM service_sessions ss JOIN services s ON s.id = ss.service_id
+   WHERE s.practitioner_id = ${p.practitionerId} AND ss.start_time < ${p.to} AND ss.blocked_until > ${p.from}`;
+
+/** busyRangesSql through knex (in a transaction or not), by start. */
+export async function busyRanges(q: Knex | Knex.Transaction, practitionerId: number, window: { from: Date; to: Date }, options: BusyRangeOptions): Promise<BusyRange[]> {
+  const sql = busyRangesSql({ practitionerId: ':practitionerId', from: ':from', to: ':to', statuses: options.statuses, ...(options.excludeBookingId === undefined ? {} : { excludeBookingId: ':excludeBookingId' }) });
+  const { rows } = await q.raw<{ rows: BusyRange[] }>(`${sql} ORDER BY 1`, {
+    practitionerId,
+    from: window.from,
+    to: window.to,
+    ...(options.excludeBookingId === undefined ? {} : { excludeBookingId: options.excludeBookingId }),
+  });
+  return rows;
 }
 
 /** Epoch milliseconds as float8: date_part is a float8 already (extract() is numeric, several times slower). */
@@ -66,18 +84,18 @@ const toRanges = (starts: number[] | null, ends: number[] | null): BusyRange[] =
 
 /**
  * The practitioner's schedule as the columns `settings` (with its `schedule_version`), `weekly`, `overrides`
- * and `time_off` (in the window), for the named bindings :practitionerId, :from and :to. Read with
- * scheduleOfRow. check-availability and the create's read (new-booking-repository.ts) both select them.
+ * and `time_off` (in the window). Read with scheduleOfRow. check-availability and the create's read
+ * (new-booking-repository.ts) both select them.
  */
-export const SCHEDULE_COLUMNS = `
+export const scheduleColumns = (p: WindowParams): string => `
        (SELECT row_to_json(p) FROM (SELECT timezone, buffer_minutes, min_notice_hours, max_advance_days, slot_interval_minutes, schedule_version
-          FROM practitioners WHERE user_id = :practitionerId) p) AS settings,
+          FROM practitioners WHERE user_id = ${p.practitionerId}) p) AS settings,
        (SELECT json_agg(w ORDER BY w.weekday, w.start_time) FROM (SELECT weekday, start_time, end_time
-          FROM weekly_hours WHERE practitioner_id = :practitionerId) w) AS weekly,
+          FROM weekly_hours WHERE practitioner_id = ${p.practitionerId}) w) AS weekly,
        (SELECT json_agg(o ORDER BY o.date, o.start_time) FROM (SELECT to_char(date, 'YYYY-MM-DD') AS date, unavailable, start_time, end_time
-          FROM date_overrides WHERE practitioner_id = :practitionerId) o) AS overrides,
+          FROM date_overrides WHERE practitioner_id = ${p.practitionerId}) o) AS overrides,
        (SELECT json_agg(json_build_object('start_time', start_time, 'end_time', end_time, 'reason', reason) ORDER BY start_time)
-          FROM time_off WHERE practitioner_id = :practitionerId AND start_time < :to AND end_time > :from) AS time_off`;
+          FROM time_off WHERE practitioner_id = ${p.practitionerId} AND start_time < ${p.to} AND end_time > ${p.from}) AS time_off`;
 
 export interface ScheduleColumns {
   settings: (ScheduleSettings & { schedule_version: number }) | null;
@@ -91,10 +109,10 @@ export const scheduleOfRow = (row: ScheduleColumns): Schedule | null =>
   row.settings && scheduleFromRecords(row.settings, row.weekly ?? [], row.overrides ?? [], row.time_off ?? []);
 
 /**
- * A FROM item `busy` with the columns `starts` and `ends`: the ranges of the :busy binding (a
- * busyRangesQuery) as epoch-millisecond arrays. Read with busyOfRow after selecting them as busy_starts and busy_ends.
+ * A FROM item `busy` with the columns `starts` and `ends`: the practitioner's busy ranges (busyRangesSql) as
+ * epoch-millisecond arrays. Read with busyOfRow after selecting them as busy_starts and busy_ends.
  */
-export const BUSY_ARRAYS = `(SELECT ${rangeArrays('b.start', 'b.end')} FROM :busy AS b) busy`;
+export const busyArrays = (p: WindowParams & { statuses: readonly BookingStatus[] }): string => `(SELECT ${rangeArrays('b.start', 'b.end')} FROM (${busyRangesSql(p)}) AS b) busy`;
 
 export interface BusyColumns {
   busy_starts: number[] | null;
@@ -108,6 +126,32 @@ interface InputsRow extends ScheduleColumns, BusyColumns {
   rooms: Array<[number, number[] | null, number[] | null]> | null;
 }
 
+const WINDOW: WindowParams = { practitionerId: '$2::bigint', from: '$3::timestamptz', to: '$4::timestamptz' };
+
+/** $1 the service, $2 the practitioner, $3 and $4 the window; one statement per list of statuses that block. */
+const availabilityInputs = statementsByStatuses((statuses) => `SELECT
+       (SELECT row_to_json(s) FROM (SELECT id, practitioner_id, is_active, service_type, duration_minutes, requires_room, location_id
+          FROM services WHERE id = $1) s) AS service,
+       ${scheduleColumns(WINDOW)},
+       busy.starts AS busy_starts, busy.ends AS busy_ends,
+       (SELECT json_agg(json_build_array(r.id, blocks.starts, blocks.ends) ORDER BY r.id)
+          FROM services s JOIN rooms r ON r.location_id = s.location_id AND r.deleted_at IS NULL,
+          LATERAL (SELECT ${rangeArrays('lower(rb.during)', 'upper(rb.during)')} FROM room_blocks rb
+                   WHERE rb.room_id = r.id AND rb.during && tstzrange(${WINDOW.from}, ${WINDOW.to})) blocks
+          WHERE s.id = $1 AND s.requires_room) AS rooms
+     FROM ${busyArrays({ ...WINDOW, statuses })}`);
+
+/** A Statement per list of statuses (written into its text: see busyRangesSql), made on first use. */
+export function statementsByStatuses(text: (statuses: readonly BookingStatus[]) => string): (statuses: readonly BookingStatus[]) => Statement {
+  const made = new Map<string, Statement>();
+  return (statuses) => {
+    const key = statuses.join(',');
+    let found = made.get(key);
+    if (!found) made.set(key, (found = statement(text(statuses))));
+    return found;
+  };
+}
+
 /**
  * The service, the practitioner's schedule, their busy ranges in the window and, for a service that
  * requires a room, its location's rooms with theirs: one statement, one round trip (each part an
@@ -115,27 +159,13 @@ interface InputsRow extends ScheduleColumns, BusyColumns {
  * are. Busy ranges and room blocks travel as epoch milliseconds.
  */
 export async function loadAvailabilityInputs(
-  db: Knex | Knex.Transaction,
+  db: Knex,
   serviceId: number,
   practitionerId: number,
   window: { from: Date; to: Date },
-  options: BusyRangeOptions,
+  options: Pick<BusyRangeOptions, 'statuses'>,
 ): Promise<AvailabilityInputs> {
-  const { from, to } = window;
-  const { rows } = await runPrepared<{ rows: InputsRow[] }>(() => db.raw(
-    `SELECT
-       (SELECT row_to_json(s) FROM (SELECT id, practitioner_id, is_active, service_type, duration_minutes, requires_room, location_id
-          FROM services WHERE id = :serviceId) s) AS service,
-       ${SCHEDULE_COLUMNS},
-       busy.starts AS busy_starts, busy.ends AS busy_ends,
-       (SELECT json_agg(json_build_array(r.id, blocks.starts, blocks.ends) ORDER BY r.id)
-          FROM services s JOIN rooms r ON r.location_id = s.location_id AND r.deleted_at IS NULL,
-          LATERAL (SELECT ${rangeArrays('lower(rb.during)', 'upper(rb.during)')} FROM room_blocks rb
-                   WHERE rb.room_id = r.id AND rb.during && tstzrange(:from, :to)) blocks
-          WHERE s.id = :serviceId AND s.requires_room) AS rooms
-     FROM ${BUSY_ARRAYS}`,
-    { serviceId, practitionerId, from, to, busy: busyRangesQuery(db, practitionerId, window, options) },
-  ));
+  const { rows } = await runStatement<InputsRow>(db, availabilityInputs(options.statuses), [serviceId, practitionerId, window.from, window.to]);
   const row = rows[0]!;
   return {
     service: row.service,

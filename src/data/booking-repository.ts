@@ -3,7 +3,7 @@ import type { Ordering } from '../domain/booking-lists';
 import type { ActorRole, BookingStatus, BookingType, PaymentStatus } from '../domain/types';
 import type { Page, PageRequest } from './pagination';
 import { listBookingsPage } from './booking-list-query';
-import { busyRangesQuery, loadAvailabilityInputs, type AvailabilityInputs, type BusyRangeOptions } from './availability-inputs';
+import { busyRanges, loadAvailabilityInputs, type AvailabilityInputs, type BusyRangeOptions } from './availability-inputs';
 import { conflict, slotUnavailable } from '../domain/errors';
 import { isCalendarOverlap, isRoomOverlap, isUniqueViolation, translateConstraintErrors } from './pg-errors';
 
@@ -414,17 +414,17 @@ export function createBookingRepository(db: Knex) {
       return Number(rows[0].n);
     },
 
-    /** What the practitioner is already blocked for around [from, to): see busyRangesQuery. */
+    /** What the practitioner is already blocked for around [from, to), by start: see busyRangesSql. */
     async busyRanges(
       practitionerId: number,
       window: { from: Date; to: Date },
       options: BusyRangeOptions & { trx?: Knex.Transaction },
     ): Promise<Array<{ start: Date; end: Date }>> {
-      return busyRangesQuery(options.trx ?? db, practitionerId, window, options);
+      return busyRanges(options.trx ?? db, practitionerId, window, options);
     },
 
     /** The service, schedule, busy ranges and rooms check-availability needs, in one round trip (see loadAvailabilityInputs). */
-    availabilityInputs(serviceId: number, practitionerId: number, window: { from: Date; to: Date }, options: BusyRangeOptions): Promise<AvailabilityInputs> {
+    availabilityInputs(serviceId: number, practitionerId: number, window: { from: Date; to: Date }, options: Pick<BusyRangeOptions, 'statuses'>): Promise<AvailabilityInputs> {
       return loadAvailabilityInputs(db, serviceId, practitionerId, window, options);
     },
 

@@ -1,10 +1,10 @@
 import type { Knex } from 'knex';
-import { runPrepared } from './sql';
+import { runStatement, statement, type Statement } from './sql';
 import type { Schedule } from '../domain/availability';
 import type { BookingStatus } from '../domain/types';
 import type { EventType } from '../domain/booking-events';
 import { translateBookingWriteErrors, type BookingRow, type NewBooking } from './booking-repository';
-import { BUSY_ARRAYS, SCHEDULE_COLUMNS, busyOfRow, busyRangesQuery, scheduleOfRow, type BusyColumns, type ScheduleColumns } from './availability-inputs';
+import { busyArrays, busyOfRow, scheduleColumns, scheduleOfRow, statementsByStatuses, type BusyColumns, type ScheduleColumns, type WindowParams } from './availability-inputs';
 import type { ServiceRecord } from './catalog-repository';
 
 /** What the create path reads before deciding, in one round trip (docs/benchmarks.md#create-in-two-statements). */
@@ -58,28 +58,29 @@ export type NewBookingOutcome =
   | { outcome: 'too_many_unpaid_holds'; held: number }
   | { outcome: 'no_practitioner' };
 
-/** Named bindings: :serviceId, :practitionerId, :clientId, :from, :to, :eventType, and :busy (a busyRangesQuery). */
-const READ_SQL = `
+/** $1 the service, $2 the practitioner, $3 and $4 the window, $5 the client, $6 the event type; one statement per list of statuses that block. */
+const WINDOW: WindowParams = { practitionerId: '$2::bigint', from: '$3::timestamptz', to: '$4::timestamptz' };
+const readStatement = statementsByStatuses((statuses) => `
 SELECT
   json_build_object('id', s.id, 'practitioner_id', s.practitioner_id, 'name', s.name, 'service_type', s.service_type,
     'duration_minutes', s.duration_minutes, 'price_cents', s.price_cents, 'location_id', s.location_id,
     'requires_room', s.requires_room, 'is_active', s.is_active, 'cancellation_notice_hours', s.cancellation_notice_hours) AS service,
-  ${SCHEDULE_COLUMNS},
+  ${scheduleColumns(WINDOW)},
   busy.starts AS busy_starts, busy.ends AS busy_ends,
   json_build_object('id', c.id, 'name', c.name, 'email', c.email) AS client,
   json_build_object('id', p.id, 'name', p.name, 'email', p.email) AS practitioner,
   CASE WHEN l.id IS NULL THEN NULL ELSE json_build_object('id', l.id, 'name', l.name, 'address', l.address, 'timezone', l.timezone) END AS location,
   ARRAY(SELECT we.id FROM webhook_endpoints we
-         WHERE we.is_active AND :eventType = ANY(we.events) AND (we.practitioner_id IS NULL OR we.practitioner_id = s.practitioner_id)
+         WHERE we.is_active AND $6::text = ANY(we.events) AND (we.practitioner_id IS NULL OR we.practitioner_id = s.practitioner_id)
          ORDER BY we.id) AS webhook_endpoint_ids,
   nextval(pg_get_serial_sequence('bookings', 'id')) AS booking_id,
   nextval(pg_get_serial_sequence('booking_events', 'id')) AS event_id
 FROM services s
 JOIN users p ON p.id = s.practitioner_id
-JOIN users c ON c.id = :clientId
+JOIN users c ON c.id = $5::bigint
 LEFT JOIN locations l ON l.id = s.location_id
-CROSS JOIN ${BUSY_ARRAYS}
-WHERE s.id = :serviceId`;
+CROSS JOIN ${busyArrays({ ...WINDOW, statuses })}
+WHERE s.id = $1::bigint`);
 
 /** The read's one row, as pg parses it (JSON columns already objects). */
 interface ReadRow extends ScheduleColumns, BusyColumns {
@@ -92,17 +93,67 @@ interface ReadRow extends ScheduleColumns, BusyColumns {
   event_id: number | string;
 }
 
-const columnsOf = (row: object) => Object.keys(row);
+const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** `INSERT INTO table (cols) SELECT r.cols FROM jsonb_populate_recordset(NULL::table, json) r <joined>`. */
-function insertRows(knex: Knex, table: string, rows: object[], from: string, overriding = false): Knex.Raw {
-  const cols = columnsOf(rows[0]!);
-  const list = cols.map(() => '??').join(', ');
-  const selected = cols.map(() => 'r.??').join(', ');
-  return knex.raw(
-    `INSERT INTO ?? (${list}) ${overriding ? 'OVERRIDING SYSTEM VALUE ' : ''}SELECT ${selected} FROM jsonb_populate_recordset(NULL::??, ?::jsonb) r${from}`,
-    [table, ...cols, ...cols, table, JSON.stringify(rows)],
-  );
+/** `INSERT INTO table (cols) SELECT r.cols FROM jsonb_populate_recordset(NULL::table, json) r CROSS JOIN b`, for the JSON array in `param`. */
+function insertFromJson(table: string, columns: string[], param: string, { overriding = false, after = ' CROSS JOIN b' } = {}): string {
+  const list = columns.map(quoted).join(', ');
+  const selected = columns.map((c) => `r.${quoted(c)}`).join(', ');
+  return `INSERT INTO ${quoted(table)} (${list}) ${overriding ? 'OVERRIDING SYSTEM VALUE ' : ''}SELECT ${selected} FROM jsonb_populate_recordset(NULL::${quoted(table)}, ${param}::jsonb) r${after}`;
+}
+
+/** A write statement and how to take its parameters from a write. */
+interface WriteStatement {
+  statement: Statement;
+  values(w: NewBookingWrite): unknown[];
+}
+
+/**
+ * The write for rows with these columns. Parameters are numbered as the parts that need them are included
+ * (an unused parameter would have no type): the practitioner, the client, the most unpaid holds (NULL: no
+ * hold to count), the booking, the schedule version, the history row; then the idempotency claim, the event,
+ * the outbox jobs and the channel to notify, each only when there is one.
+ */
+function writeStatement(columns: { booking: string[]; history: string[]; event: string[] | null; jobs: string[] | null; idempotency: boolean }): WriteStatement {
+  const pickers: Array<(w: NewBookingWrite) => unknown> = [];
+  const param = (pick: (w: NewBookingWrite) => unknown, type: string) => `$${pickers.push(pick)}::${type}`;
+  const practitioner = param((w) => w.booking.practitioner_id, 'bigint');
+  const client = param((w) => w.booking.client_id, 'bigint');
+  const maxHolds = param((w) => w.maxUnpaidHolds, 'int');
+  const booking = param((w) => JSON.stringify([w.booking]), 'jsonb');
+  const version = param((w) => w.scheduleVersion, 'int');
+  const ctes = [
+    `cal AS (SELECT user_id, schedule_version FROM practitioners WHERE user_id = ${practitioner} FOR NO KEY UPDATE)`,
+    `holds AS (SELECT CASE WHEN ${maxHolds} IS NULL THEN 0::bigint ELSE unpaid_hold_count(${client}, cal.user_id) END AS held FROM cal)`,
+    `b AS (${insertFromJson('bookings', columns.booking, booking, { overriding: true, after: ` CROSS JOIN cal CROSS JOIN holds WHERE cal.schedule_version = ${version} AND holds.held < coalesce(${maxHolds}, 1) RETURNING *` })})`,
+    `history AS (${insertFromJson('booking_status_history', columns.history, param((w) => JSON.stringify([w.history]), 'jsonb'))})`,
+  ];
+  if (columns.idempotency) ctes.push(`idempotency AS (UPDATE idempotency_keys k SET booking_id = b.id FROM b WHERE k.id = ${param((w) => w.idempotencyClaimId, 'bigint')})`);
+  if (columns.event) ctes.push(`event AS (${insertFromJson('booking_events', columns.event, param((w) => JSON.stringify([w.event]), 'jsonb'), { overriding: true })})`);
+  if (columns.jobs) ctes.push(`jobs AS (${insertFromJson('outbox', columns.jobs, param((w) => JSON.stringify(w.jobs), 'jsonb'), { after: ' CROSS JOIN b RETURNING 1' })})`);
+  const wake = columns.jobs ? `(SELECT pg_notify(${param((w) => w.notifyChannel, 'text')}, '') FROM jobs LIMIT 1)` : 'NULL';
+  return {
+    statement: statement(`WITH ${ctes.join(',\n')}
+SELECT cal.schedule_version AS _schedule_version, holds.held AS _held, ${wake} AS _woke, b.* FROM cal CROSS JOIN holds LEFT JOIN b ON true`),
+    values: (w) => pickers.map((pick) => pick(w)),
+  };
+}
+
+/** One write statement per set of columns the rows have (in practice one or two), built on first use. */
+const writeStatements = new Map<string, WriteStatement>();
+
+function writeStatementFor(w: NewBookingWrite): WriteStatement {
+  const columns = {
+    booking: Object.keys(w.booking),
+    history: Object.keys(w.history),
+    event: w.event ? Object.keys(w.event) : null,
+    jobs: w.jobs.length ? Object.keys(w.jobs[0]!) : null,
+    idempotency: w.idempotencyClaimId !== null,
+  };
+  const key = JSON.stringify(columns);
+  let found = writeStatements.get(key);
+  if (!found) writeStatements.set(key, (found = writeStatement(columns)));
+  return found;
 }
 
 /**
@@ -114,15 +165,7 @@ function insertRows(knex: Knex, table: string, rows: object[], from: string, ove
 export function createNewBookingRepository(db: Knex) {
   return {
     async read(req: NewBookingRead): Promise<NewBookingContext | undefined> {
-      const { rows } = await runPrepared<{ rows: ReadRow[] }>(() => db.raw(READ_SQL, {
-        serviceId: req.serviceId,
-        practitionerId: req.practitionerId,
-        clientId: req.clientId,
-        from: req.window.from,
-        to: req.window.to,
-        eventType: req.eventType,
-        busy: busyRangesQuery(db, req.practitionerId, req.window, { statuses: req.activeStatuses }),
-      }));
+      const { rows } = await runStatement<ReadRow>(db, readStatement(req.activeStatuses), [req.serviceId, req.practitionerId, req.window.from, req.window.to, req.clientId, req.eventType]);
       const row = rows[0];
       if (!row) return undefined;
       return {
@@ -139,35 +182,11 @@ export function createNewBookingRepository(db: Knex) {
     },
 
     async write(w: NewBookingWrite): Promise<NewBookingOutcome> {
-      const fromBooking = ' CROSS JOIN b';
-      const ctes: Array<[string, Knex.Raw]> = [
-        ['cal', db.raw('SELECT user_id, schedule_version FROM practitioners WHERE user_id = ? FOR NO KEY UPDATE', [w.booking.practitioner_id])],
-        [
-          'holds',
-          w.maxUnpaidHolds === null
-            ? db.raw('SELECT 0::bigint AS held FROM cal')
-            : db.raw('SELECT unpaid_hold_count(?, cal.user_id) AS held FROM cal', [w.booking.client_id]),
-        ],
-        [
-          'b',
-          db.raw(`? CROSS JOIN cal CROSS JOIN holds WHERE cal.schedule_version = ? AND holds.held < ? RETURNING *`, [
-            insertRows(db, 'bookings', [w.booking], '', true),
-            w.scheduleVersion,
-            w.maxUnpaidHolds ?? 1,
-          ]),
-        ],
-        ['history', insertRows(db, 'booking_status_history', [w.history], fromBooking)],
-      ];
-      if (w.idempotencyClaimId !== null) ctes.push(['idempotency', db.raw('UPDATE idempotency_keys k SET booking_id = b.id FROM b WHERE k.id = ?', [w.idempotencyClaimId])]);
-      if (w.event) ctes.push(['event', insertRows(db, 'booking_events', [w.event], fromBooking, true)]);
-      if (w.jobs.length) ctes.push(['jobs', db.raw('? RETURNING 1', [insertRows(db, 'outbox', w.jobs, fromBooking)])]);
-      const wake = w.jobs.length ? db.raw('(SELECT pg_notify(?, ?) FROM jobs LIMIT 1)', [w.notifyChannel, '']) : db.raw('NULL');
-      const sql = db.raw(`WITH ${ctes.map(() => '?? AS (?)').join(', ')} SELECT cal.schedule_version AS _schedule_version, holds.held AS _held, ? AS _woke, b.* FROM cal CROSS JOIN holds LEFT JOIN b ON true`, [
-        ...ctes.flat(),
-        wake,
-      ]);
-      const { rows } = await translateBookingWriteErrors(() => runPrepared<{ rows: unknown[] }>(() => sql));
-      const row = rows[0] as (BookingRow & { _schedule_version: number; _held: string | number; _woke: unknown }) | undefined;
+      const write = writeStatementFor(w);
+      const { rows } = await translateBookingWriteErrors(() =>
+        runStatement<BookingRow & { _schedule_version: number; _held: string | number; _woke: unknown }>(db, write.statement, write.values(w)),
+      );
+      const row = rows[0];
       if (!row) return { outcome: 'no_practitioner' };
       const { _schedule_version: version, _held: held, _woke: _unused, ...booking } = row;
       if (booking.id !== null) return { outcome: 'created', booking: booking as BookingRow };

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
+import type { QueryResultRow } from 'pg';
 
 /** A LIKE/ILIKE pattern matching `text` anywhere, with LIKE's own wildcards in it taken literally. */
 export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -10,22 +11,68 @@ const isStalePlan = (error: unknown) => (error as { code?: string }).code === '0
 /** Bumped when a prepared statement went stale, so that every connection prepares its statements anew. */
 let generation = 0;
 
+const nameOf = (text: string) => `q${createHash('sha1').update(text).digest('hex').slice(0, 24)}`;
+
+/** Runs `attempt` with the current generation; once more with a new one if the statement had gone stale. */
+async function withFreshPlans<T>(attempt: (generation: number) => Promise<T>): Promise<T> {
+  try {
+    return await attempt(generation);
+  } catch (error) {
+    if (!isStalePlan(error)) throw error;
+    generation += 1;
+    return attempt(generation);
+  }
+}
+
 /**
  * Runs a query as a named prepared statement: Postgres plans it once per connection and reuses the plan
  * (for the hot paths' many-joined statements, planning costs more than running them: docs/benchmarks.md).
  * The name is a hash of the query's text, so each shape has its own and a name never stands for two texts.
  * A statement gone stale under a migration (a web process older than the schema) is prepared again once.
+ * The query is built and compiled by knex on every call; the hottest statements are `Statement`s instead.
  */
-export async function runPrepared<T>(build: () => Knex.Raw<T> | Knex.QueryBuilder): Promise<T> {
-  const attempt = () => {
+export function runPrepared<T>(build: () => Knex.Raw<T> | Knex.QueryBuilder): Promise<T> {
+  return withFreshPlans((g) => {
     const query = build();
-    return query.options({ name: `q${createHash('sha1').update(query.toSQL().sql).digest('hex').slice(0, 24)}_${generation}` }) as unknown as Promise<T>;
-  };
+    return query.options({ name: `${nameOf(query.toSQL().sql)}_${g}` }) as unknown as Promise<T>;
+  });
+}
+
+/** SQL with positional parameters ($1, $2…), written once, and the name it is prepared under. */
+export interface Statement {
+  readonly text: string;
+  readonly name: string;
+}
+
+export const statement = (text: string): Statement => ({ text, name: nameOf(text) });
+
+/** What knex's pool hands out for pg: a pg Client, plus knex's own id. */
+interface PooledConnection {
+  __knexUid?: string;
+  query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: QueryResultRow[]; rowCount: number | null }>;
+}
+
+let queryUid = 0;
+
+/**
+ * Runs a Statement as a named prepared statement on a connection of knex's pool, without knex building or
+ * compiling anything: on the hot paths that cost more CPU than the rest of the request (docs/benchmarks.md).
+ * knex's 'query', 'query-response' and 'query-error' events are emitted as knex would, so the statement
+ * counts and probes that listen to them still see it. Not in a transaction: each runs on its own.
+ */
+export async function runStatement<Row>(db: Knex, { text, name }: Statement, values: readonly unknown[]): Promise<{ rows: Row[] }> {
+  const { client } = db;
+  const connection = (await client.acquireConnection()) as PooledConnection;
+  const event = { __knexUid: connection.__knexUid, __knexQueryUid: `statement-${++queryUid}`, method: 'raw', sql: text, bindings: values };
+  client.emit('query', event);
   try {
-    return await attempt();
+    const result = await withFreshPlans((g) => connection.query({ name: `${name}_${g}`, text, values }));
+    client.emit('query-response', result, event);
+    return result as unknown as { rows: Row[] };
   } catch (error) {
-    if (!isStalePlan(error)) throw error;
-    generation += 1;
-    return attempt();
+    client.emit('query-error', error, event);
+    throw error;
+  } finally {
+    await client.releaseConnection(connection);
   }
 }

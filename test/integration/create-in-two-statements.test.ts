@@ -27,7 +27,7 @@ describe('create in two statements (issue 13)', () => {
     expect(created!.status, JSON.stringify(created!.body)).to.equal(201);
     const own = statements.filter(isCreateStatement);
     expect(own, own.join('\n---\n')).to.have.length(2);
-    expect(own[1]).to.match(/^WITH "cal" AS/);
+    expect(own[1]).to.match(/^WITH cal AS/);
 
     const detail = await h.http.get(`/api/v1/drf/bookings/${created!.body.id}/`).set(client.auth);
     const { payment, ...body } = created!.body;

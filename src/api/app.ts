@@ -1,5 +1,6 @@
 import './koa-augment';
 import Koa from 'koa';
+import type Router from '@koa/router';
 import session from 'koa-session';
 import type { AppContext } from '../app/app-context';
 import { createTokenCache } from '../app/auth/token-cache';
@@ -53,6 +54,16 @@ export interface ApiDeps {
 }
 
 /** The channel of token invalidations; under QUEUE_PREFIX like every Redis name the service uses. */
+/**
+ * A router's middleware, run only for paths under the static part of its prefix (up to its first
+ * parameter): elsewhere none of its routes can match, and @koa/router tests every route's pattern
+ * before it knows that. Routers without a prefix always run.
+ */
+function withinPrefix(router: Router, middleware: Koa.Middleware): Koa.Middleware {
+  const scope = (router.opts.prefix ?? '').split(':')[0]!;
+  return scope ? (ctx, next) => (ctx.path.startsWith(scope) ? middleware(ctx, next) : next()) : middleware;
+}
+
 /** The session cookie's name. */
 const SESSION_COOKIE = 'estuary.sid';
 
@@ -111,8 +122,7 @@ export function createApi({ app: base, readiness, queues, rateLimitStore, tokenI
   if (queues) api.use(queueDashboard(queues));
 
   for (const router of [opsRoutes(readiness), docsRoutes(), authRoutes(app, passport, limits.logins), catalogRoutes(app), roomsRoutes(app), addBookingActions(app, bookingsRoutes(app)), notificationsRoutes(app), calendarRoutes(app), waitlistRoutes(app), webhookEndpointsRoutes(app), webhooksRoutes(app), adminRoutes(app)]) {
-    api.use(router.routes());
-    api.use(router.allowedMethods({ throw: true }));
+    api.use(withinPrefix(router, compose([router.routes() as Koa.Middleware, router.allowedMethods({ throw: true }) as Koa.Middleware])));
   }
   return api;
 }

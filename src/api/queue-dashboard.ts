@@ -24,8 +24,10 @@ export function queueDashboard(queues: Queues): Middleware {
   adapter.setBasePath(DASHBOARD_PATH);
   createBullBoard({ queues: Object.values(queues).map((q) => new BullMQAdapter(q)), serverAdapter: adapter });
   const guard: Middleware = async (ctx, next) => {
-    if (ctx.path === DASHBOARD_PATH || ctx.path.startsWith(`${DASHBOARD_PATH}/`)) requireAdmin(ctx.state);
+    requireAdmin(ctx.state);
     await next();
   };
-  return compose([guard, withoutExternalRequests, adapter.registerPlugin() as Middleware]);
+  const dashboard = compose([guard, withoutExternalRequests, adapter.registerPlugin() as Middleware]);
+  // bull-board mounts its own router: every other request skips it (it cost more than our own routing).
+  return (ctx, next) => (ctx.path === DASHBOARD_PATH || ctx.path.startsWith(`${DASHBOARD_PATH}/`) ? dashboard(ctx, next) : next());
 }

@@ -83,4 +83,26 @@ describe('LocalFirstLimiter', () => {
     await limiter.consume('k');
     expect((await limiter.get('k'))?.consumedPoints).to.equal(1);
   });
+
+  it('when a sync interval is set, then a burst far from the limit costs one command, and its points follow in one more after the interval', async () => {
+    const store = new RateLimiterMemory({ points: 100, duration: 60 });
+    let commands = 0;
+    const counted = { consume: (key: string, n: number) => (commands++, store.consume(key, n)), reward: (key: string, n: number) => (commands++, store.reward(key, n)) } as unknown as RateLimiterAbstract;
+    const limiter = new LocalFirstLimiter(counted, 100, 60_000, () => 0, 40);
+    for (let i = 0; i < 30; i++) expect(await rejected(limiter.consume('k'))).to.equal(false);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(commands, 'the first point at once, the rest waiting for the interval').to.equal(1);
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    expect(commands).to.equal(2);
+    expect((await store.get('k'))?.consumedPoints).to.equal(30);
+  });
+
+  it('when a sync interval is set and the last tenth is reached, then the store still decides at once', async () => {
+    const store = new RateLimiterMemory({ points: 10, duration: 60 });
+    const limiter = new LocalFirstLimiter(store, 10, 60_000, () => 0, 60_000);
+    for (let i = 0; i < 9; i++) await limiter.consume('k');
+    expect(await rejected(limiter.consume('k'))).to.equal(false);
+    expect((await store.get('k'))?.consumedPoints, 'sent with the tenth, not after a minute').to.equal(10);
+    expect(await rejected(limiter.consume('k'))).to.equal(true);
+  });
 });

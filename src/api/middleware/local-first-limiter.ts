@@ -19,6 +19,9 @@ interface KeyState {
   sending: number;
   /** The command in flight, settled (never rejected) once the store has answered. */
   inFlight?: Promise<void>;
+  /** When the last command was sent (this process's clock), and the timer of the next one when it waits. */
+  sentAt: number;
+  timer?: NodeJS.Timeout;
 }
 
 const MAX_KEYS = 100_000;
@@ -32,6 +35,8 @@ const MAX_KEYS = 100_000;
  * request waits for it), so that N processes, each blind to what the others took since its last
  * answer, cannot together go over unless that blind spot exceeds the tenth (docs/security.md#rate-limits).
  * One process alone counts exactly. Without Redis, the store's insurance limiter counts for this process.
+ * With `syncIntervalMs`, a key's commands far from the limit are at least that far apart (the points taken
+ * meanwhile go in one): under load, a Redis command per key per interval instead of per request.
  */
 export class LocalFirstLimiter implements Budget {
   private readonly states = new LRUCache<string, KeyState>({ max: MAX_KEYS });
@@ -43,6 +48,7 @@ export class LocalFirstLimiter implements Budget {
     private readonly points: number,
     private readonly durationMs: number,
     private readonly now: () => number = Date.now,
+    private readonly syncIntervalMs = 0,
   ) {
     this.exactWithin = Math.max(1, Math.ceil(points / 10));
   }
@@ -53,7 +59,7 @@ export class LocalFirstLimiter implements Budget {
     if (this.resultOf(state).consumedPoints > this.points - this.exactWithin) {
       // Near the limit: wait for the command before ours, then for ours, and decide on the store's count.
       if (state.inFlight) await state.inFlight;
-      this.send(key, state);
+      this.send(key, state, true);
       if (state.inFlight) await state.inFlight;
     } else {
       this.send(key, state);
@@ -80,7 +86,7 @@ export class LocalFirstLimiter implements Budget {
     const now = this.now();
     let state = this.states.get(key);
     if (!state || now >= state.resetAt) {
-      state = { resetAt: now + this.durationMs, shared: 0, pending: 0, sending: 0 };
+      state = { resetAt: now + this.durationMs, shared: 0, pending: 0, sending: 0, sentAt: -Infinity };
       this.states.set(key, state);
     }
     return state;
@@ -91,8 +97,20 @@ export class LocalFirstLimiter implements Budget {
     return new RateLimiterRes(Math.max(0, this.points - consumed), Math.max(0, state.resetAt - this.now()), consumed, false);
   }
 
-  private send(key: string, state: KeyState): void {
+  /** Sends the points taken since the last command, unless one is in flight or (not `now`) the interval has not passed. */
+  private send(key: string, state: KeyState, now = false): void {
     if (state.inFlight || state.pending === 0) return;
+    const wait = state.sentAt + this.syncIntervalMs - Date.now();
+    if (!now && wait > 0) {
+      state.timer ??= setTimeout(() => {
+        state.timer = undefined;
+        if (this.states.get(key) === state) this.send(key, state, true);
+      }, wait).unref();
+      return;
+    }
+    clearTimeout(state.timer);
+    state.timer = undefined;
+    state.sentAt = Date.now();
     const delta = state.pending;
     state.pending = 0;
     state.sending = delta;

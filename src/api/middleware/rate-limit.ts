@@ -6,6 +6,12 @@ import type { Config } from '../../config';
 import { DomainError } from '../../domain/errors';
 import type { TokenLookupGuard } from '../auth';
 
+/**
+ * A key's counts go to Redis at most this often while far from its limit (docs/security.md#rate-limits): under
+ * load one command per key per interval, not one per request.
+ */
+const SYNC_INTERVAL_MS = 50;
+
 /** How long a request with a good token may wait for its IP's lookups in flight to finish. */
 const TOKEN_WAIT_MS = 10_000;
 
@@ -28,7 +34,7 @@ function limiter(store: RedisClient | undefined, keyPrefix: string, points: numb
  */
 function hotPathLimiter(store: RedisClient | undefined, keyPrefix: string, points: number, durationSeconds: number): Budget {
   const shared = limiter(store, keyPrefix, points, durationSeconds);
-  return store ? new LocalFirstLimiter(shared, points, durationSeconds * 1000) : shared;
+  return store ? new LocalFirstLimiter(shared, points, durationSeconds * 1000, Date.now, SYNC_INTERVAL_MS) : shared;
 }
 
 function throttled(res: RateLimiterRes, ctx: Context): DomainError {

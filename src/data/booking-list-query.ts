@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { PoolClient, QueryResult } from 'pg';
+import pg, { type PoolClient, type QueryResult } from 'pg';
 import type { BookingFilter, BookingRow } from './booking-repository';
 import type { Page, PageRequest } from './pagination';
 import { containsPattern } from './sql';
@@ -136,6 +136,59 @@ const isStalePlan = (error: unknown) => (error as { code?: string }).code === '0
  * or compiling anything: Postgres plans it once per connection and reuses the plan. Knex's `query` and
  * `query-response` events still fire when someone listens (bench/query-profile.ts, test/support).
  */
+const TIMESTAMPTZ = 1184;
+const JSON_OID = 114;
+const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ, 'text') as (text: string) => Date;
+const digitsAt = (text: string, from: number, to: number) => {
+  let value = 0;
+  for (let i = from; i < to; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return value;
+};
+
+/**
+ * A timestamptz as a session in UTC writes it, "2027-02-02 20:40:00+00" with an optional ".ffffff", read without
+ * pg's regular expressions (the page has three per row); the same Date as pg's own parser gives, which takes
+ * anything else (another zone's offset, BC, years under 100 or over 9999, infinity).
+ */
+export function readTimestamptz(text: string): Date {
+  const n = text.length;
+  if (
+    (n === 22 || (n >= 24 && n <= 29 && text.charCodeAt(19) === 46)) &&
+    text.charCodeAt(n - 3) === 43 &&
+    text.charCodeAt(n - 2) === 48 &&
+    text.charCodeAt(n - 1) === 48 &&
+    text.charCodeAt(4) === 45 &&
+    text.charCodeAt(7) === 45 &&
+    text.charCodeAt(10) === 32 &&
+    text.charCodeAt(13) === 58 &&
+    text.charCodeAt(16) === 58 &&
+    text.charCodeAt(0) !== 48
+  ) {
+    // As pg's parser: the fraction's milliseconds are 1000 × parseFloat(".ffffff"), truncated by Date.UTC.
+    const ms = n === 22 ? 0 : 1000 * parseFloat(text.slice(19, n - 3));
+    return new Date(Date.UTC(digitsAt(text, 0, 4), digitsAt(text, 5, 7) - 1, digitsAt(text, 8, 10), digitsAt(text, 11, 13), digitsAt(text, 14, 16), digitsAt(text, 17, 19), ms));
+  }
+  return parseTimestamptz(text);
+}
+
+/** A json column's parser that parses each distinct text once per result: a practitioner's page names them 20 times. */
+function jsonOncePerText(): (text: string) => unknown {
+  const parsed = new Map<string, unknown>();
+  return (text) => {
+    let value = parsed.get(text);
+    if (value === undefined) {
+      value = JSON.parse(text);
+      parsed.set(text, value);
+    }
+    return value;
+  };
+}
+
+/** The list's result types: pg's own but for timestamptz and json (objects of equal text are one shared object: read only). */
+export const listResultTypes = () => ({
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === TIMESTAMPTZ ? readTimestamptz : oid === JSON_OID ? jsonOncePerText() : pg.types.getTypeParser(oid, format)),
+});
+
 let queryUid = 0;
 async function runNamed<R>(db: Knex, text: string, values: unknown[]): Promise<R[]> {
   const listening = db.listenerCount('query') > 0 || db.listenerCount('query-response') > 0;
@@ -146,12 +199,12 @@ async function runNamed<R>(db: Knex, text: string, values: unknown[]): Promise<R
   try {
     let result: QueryResult;
     try {
-      result = await connection.query({ name: statementName(text), text, values });
+      result = await connection.query({ name: statementName(text), text, values, types: listResultTypes() } as pg.QueryConfig);
     } catch (error) {
       if (!isStalePlan(error)) throw error;
       generation += 1;
       names.clear();
-      result = await connection.query({ name: statementName(text), text, values });
+      result = await connection.query({ name: statementName(text), text, values, types: listResultTypes() } as pg.QueryConfig);
     }
     if (event) db.emit('query-response', result.rows, event);
     return result.rows as R[];

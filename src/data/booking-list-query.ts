@@ -1,72 +1,170 @@
 import type { Knex } from 'knex';
-import { runPrepared } from './sql';
-import type { BookingFilter, BookingRow, BookingView } from './booking-repository';
+import pg from 'pg';
+import type { BookingFilter, BookingRow } from './booking-repository';
 import type { Page, PageRequest } from './pagination';
-import { containsPattern } from './sql';
+import { containsPattern, runStatement, statementOf } from './sql';
+
+/** The booking columns a list item shows or judges by (serializeBookingSummary, factsOf), and the page's order columns. */
+export const SUMMARY_COLUMNS = [
+  'id',
+  'public_uuid',
+  'booking_type',
+  'client_id',
+  'practitioner_id',
+  'service_id',
+  'title',
+  'start_time',
+  'end_time',
+  'timezone',
+  'status',
+  'payment_status',
+  'price_charged_cents',
+  'currency',
+  'cancellation_notice_hours',
+  'service_session_id',
+  'parent_booking_id',
+  'bundle_booking_id',
+  'expansion_status',
+  'version',
+  'created_at',
+] as const satisfies ReadonlyArray<keyof BookingRow>;
+
+/** A list item: the booking's summary columns with the people and service it names. */
+export type BookingSummaryRow = Pick<BookingRow, (typeof SUMMARY_COLUMNS)[number]> & {
+  client: { id: number; name: string; email: string };
+  practitioner: { id: number; name: string; email: string };
+  service: { id: number; name: string; service_type: string; duration_minutes: number; price_cents: number };
+};
+
+const BRANCH_COLUMNS = SUMMARY_COLUMNS.map((column) => `b.${column}`).join(', ');
 
 /**
- * The people, service, location and room of a booking `b`, each as one JSON object from a scalar subquery
- * on a primary key. Not joins: with seven tables Postgres searches join orders, which cost 6-12 ms of
- * planning per list at 100,000 bookings against well under 1 ms of execution (bench/plans/README.md);
- * each subquery is planned alone, and runs once per row of the page.
+ * The people and service of a booking `b`, each as one JSON object from a scalar subquery on a primary
+ * key. Not joins: with several tables Postgres searches join orders, which cost 6-12 ms of planning per
+ * list at 100,000 bookings against well under 1 ms of execution (bench/plans/README.md); each subquery is
+ * planned alone, and runs once per row of the page. (A list item shows no location or room.)
  */
 const VIEW_OBJECTS = `
   (SELECT json_build_object('id', u.id, 'name', u.name, 'email', u.email) FROM users u WHERE u.id = b.client_id) AS client,
   (SELECT json_build_object('id', u.id, 'name', u.name, 'email', u.email) FROM users u WHERE u.id = b.practitioner_id) AS practitioner,
   (SELECT json_build_object('id', s.id, 'name', s.name, 'service_type', s.service_type, 'duration_minutes', s.duration_minutes, 'price_cents', s.price_cents)
-     FROM services s WHERE s.id = b.service_id) AS service,
-  (SELECT json_build_object('id', l.id, 'name', l.name, 'address', l.address, 'timezone', l.timezone) FROM locations l WHERE l.id = b.location_id) AS location,
-  (SELECT json_build_object('id', r.id, 'name', r.name) FROM rooms r
-     WHERE r.id = coalesce(b.room_id, (SELECT ss.room_id FROM service_sessions ss WHERE ss.id = b.service_session_id))) AS room`;
+     FROM services s WHERE s.id = b.service_id) AS service`;
 
-type Visibility = (q: Knex.QueryBuilder) => void;
+/** The statement's parameters as they are added: `add` answers the placeholder of a value. */
+class Params {
+  readonly values: unknown[] = [];
+  add(value: unknown): string {
+    this.values.push(value);
+    return `$${this.values.length}`;
+  }
+  list(values: readonly unknown[]): string {
+    return values.map((value) => this.add(value)).join(', ');
+  }
+}
 
 /**
  * Who sees which bookings, as the branches of a UNION ALL: a practitioner's appointments and their own
  * bookings as a client (of another practitioner: one of their own is already an appointment) are two
  * disjoint index ranges, each read in the page's order; `client_id = me OR practitioner_id = me` can
  * only be read whole (a BitmapOr) and sorted, or by walking the table's global order and filtering.
+ * Each branch answers its conditions on `bookings AS b` (none for an admin).
  */
+type Visibility = (p: Params) => string[];
+
 function visibilityBranches({ id, role }: BookingFilter['visibleTo']): Visibility[] {
-  if (role === 'client') return [(q) => q.where('b.client_id', id)];
-  if (role === 'practitioner') return [(q) => q.where('b.practitioner_id', id), (q) => q.where('b.client_id', id).whereNot('b.practitioner_id', id)];
-  return [() => {}];
+  if (role === 'client') return [(p) => [`b.client_id = ${p.add(id)}`]];
+  if (role === 'practitioner') return [(p) => [`b.practitioner_id = ${p.add(id)}`], (p) => [`b.client_id = ${p.add(id)}`, `NOT b.practitioner_id = ${p.add(id)}`]];
+  return [() => []];
 }
 
 /**
  * Every filter but visibility, on `bookings AS b` alone. The search reaches the names through `IN (SELECT id …)`:
  * each name list is read once and hashed (an EXISTS per booking made the admin's count 8x slower than joins).
  */
-function applyFilters(query: Knex.QueryBuilder, filter: BookingFilter): Knex.QueryBuilder {
-  if (filter.status?.length) query.whereIn('b.status', filter.status);
-  if (filter.paymentStatus?.length) query.whereIn('b.payment_status', filter.paymentStatus);
-  if (filter.bookingType?.length) query.whereIn('b.booking_type', filter.bookingType);
-  if (filter.practitionerId !== undefined) query.where('b.practitioner_id', filter.practitionerId);
-  if (filter.serviceId !== undefined) query.where('b.service_id', filter.serviceId);
-  if (filter.parentBookingId !== undefined) query.where('b.parent_booking_id', filter.parentBookingId);
-  if (filter.topLevel === true) query.whereNull('b.parent_booking_id');
-  if (filter.topLevel === false) query.whereNotNull('b.parent_booking_id');
-  if (filter.expansionStatus?.length) query.whereIn('b.expansion_status', filter.expansionStatus);
-  if (filter.startFrom) query.where('b.start_time', '>=', filter.startFrom);
-  if (filter.endBefore) query.where('b.end_time', '<', filter.endBefore);
+function filterConditions(p: Params, filter: BookingFilter): string[] {
+  const where: string[] = [];
+  if (filter.status?.length) where.push(`b.status IN (${p.list(filter.status)})`);
+  if (filter.paymentStatus?.length) where.push(`b.payment_status IN (${p.list(filter.paymentStatus)})`);
+  if (filter.bookingType?.length) where.push(`b.booking_type IN (${p.list(filter.bookingType)})`);
+  if (filter.practitionerId !== undefined) where.push(`b.practitioner_id = ${p.add(filter.practitionerId)}`);
+  if (filter.serviceId !== undefined) where.push(`b.service_id = ${p.add(filter.serviceId)}`);
+  if (filter.parentBookingId !== undefined) where.push(`b.parent_booking_id = ${p.add(filter.parentBookingId)}`);
+  if (filter.topLevel === true) where.push('b.parent_booking_id IS NULL');
+  if (filter.topLevel === false) where.push('b.parent_booking_id IS NOT NULL');
+  if (filter.expansionStatus?.length) where.push(`b.expansion_status IN (${p.list(filter.expansionStatus)})`);
+  if (filter.startFrom) where.push(`b.start_time >= ${p.add(filter.startFrom)}`);
+  if (filter.endBefore) where.push(`b.end_time < ${p.add(filter.endBefore)}`);
   if (filter.upcoming) {
     const { value, now, statuses } = filter.upcoming;
-    if (value) query.where('b.start_time', '>', now).whereIn('b.status', statuses);
-    else query.where((q) => q.whereNull('b.start_time').orWhere('b.start_time', '<=', now).orWhereNotIn('b.status', statuses));
+    if (value) where.push(`b.start_time > ${p.add(now)}`, `b.status IN (${p.list(statuses)})`);
+    else where.push(`(b.start_time IS NULL OR b.start_time <= ${p.add(now)} OR b.status NOT IN (${p.list(statuses)}))`);
   }
   if (filter.search) {
     const pattern = containsPattern(filter.search);
-    query.where((q) =>
-      q
-        .whereILike('b.title', pattern)
-        .orWhereILike('b.description', pattern)
-        .orWhereRaw('b.service_id IN (SELECT s.id FROM services s WHERE s.name ILIKE ?)', [pattern])
-        .orWhereRaw('b.practitioner_id IN (SELECT p.id FROM users p WHERE p.name ILIKE ?)', [pattern])
-        .orWhereRaw('b.client_id IN (SELECT c.id FROM users c WHERE c.name ILIKE ?)', [pattern]),
+    where.push(
+      `(b.title ILIKE ${p.add(pattern)} OR b.description ILIKE ${p.add(pattern)}` +
+        ` OR b.service_id IN (SELECT s.id FROM services s WHERE s.name ILIKE ${p.add(pattern)})` +
+        ` OR b.practitioner_id IN (SELECT p.id FROM users p WHERE p.name ILIKE ${p.add(pattern)})` +
+        ` OR b.client_id IN (SELECT c.id FROM users c WHERE c.name ILIKE ${p.add(pattern)}))`,
     );
   }
-  return query;
+  return where;
 }
+
+const whereOf = (conditions: string[]) => (conditions.length ? ` WHERE ${conditions.join(' AND ')}` : '');
+
+const TIMESTAMPTZ = 1184;
+const JSON_OID = 114;
+const parseTimestamptz = pg.types.getTypeParser(TIMESTAMPTZ, 'text') as (text: string) => Date;
+const digitsAt = (text: string, from: number, to: number) => {
+  let value = 0;
+  for (let i = from; i < to; i++) value = value * 10 + text.charCodeAt(i) - 48;
+  return value;
+};
+
+/**
+ * A timestamptz as a session in UTC writes it, "2027-02-02 20:40:00+00" with an optional ".ffffff", read without
+ * pg's regular expressions (the page has three per row); the same Date as pg's own parser gives, which takes
+ * anything else (another zone's offset, BC, years under 100 or over 9999, infinity).
+ */
+export function readTimestamptz(text: string): Date {
+  const n = text.length;
+  if (
+    (n === 22 || (n >= 24 && n <= 29 && text.charCodeAt(19) === 46)) &&
+    text.charCodeAt(n - 3) === 43 &&
+    text.charCodeAt(n - 2) === 48 &&
+    text.charCodeAt(n - 1) === 48 &&
+    text.charCodeAt(4) === 45 &&
+    text.charCodeAt(7) === 45 &&
+    text.charCodeAt(10) === 32 &&
+    text.charCodeAt(13) === 58 &&
+    text.charCodeAt(16) === 58 &&
+    text.charCodeAt(0) !== 48
+  ) {
+    // As pg's parser: the fraction's milliseconds are 1000 × parseFloat(".ffffff"), truncated by Date.UTC.
+    const ms = n === 22 ? 0 : 1000 * parseFloat(text.slice(19, n - 3));
+    return new Date(Date.UTC(digitsAt(text, 0, 4), digitsAt(text, 5, 7) - 1, digitsAt(text, 8, 10), digitsAt(text, 11, 13), digitsAt(text, 14, 16), digitsAt(text, 17, 19), ms));
+  }
+  return parseTimestamptz(text);
+}
+
+/** A json column's parser that parses each distinct text once per result: a practitioner's page names them 20 times. */
+function jsonOncePerText(): (text: string) => unknown {
+  const parsed = new Map<string, unknown>();
+  return (text) => {
+    let value = parsed.get(text);
+    if (value === undefined) {
+      value = JSON.parse(text);
+      parsed.set(text, value);
+    }
+    return value;
+  };
+}
+
+/** The list's result types: pg's own but for timestamptz and json (objects of equal text are one shared object: read only). */
+export const listResultTypes = () => ({
+  getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === TIMESTAMPTZ ? readTimestamptz : oid === JSON_OID ? jsonOncePerText() : pg.types.getTypeParser(oid, format)),
+});
 
 /**
  * One page of the bookings list, and its count, in one statement: each visibility branch reads its index
@@ -75,7 +173,7 @@ function applyFilters(query: Knex.QueryBuilder, filter: BookingFilter): Knex.Que
  * is not full ends the list, so its count is offset + its rows; an empty first page counts 0. The count
  * sums the branches' counts.
  */
-export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, pageSize }: PageRequest): Promise<Page<BookingView>> {
+export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, pageSize }: PageRequest): Promise<Page<BookingSummaryRow>> {
   const offset = (page - 1) * pageSize;
   const descending = filter.ordering.startsWith('-');
   const column = filter.ordering.replace(/^-/, '');
@@ -83,44 +181,35 @@ export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, 
   // NULL start times (package and bundle parents) sort last either way; the other columns are
   // never NULL, and naming NULLS LAST there would keep Postgres from using their indexes.
   const nulls = column === 'start_time' ? ' NULLS LAST' : '';
-  const orderBy = (alias: string) => [`${alias}.?? ${direction}${nulls}, ${alias}.id ${direction}`, [column]] as const;
+  const orderBy = ` ORDER BY b.${column} ${direction}${nulls}, b.id ${direction}`;
 
+  const p = new Params();
   const branches = visibilityBranches(filter.visibleTo);
-  const branchRows = (visible: Visibility) => {
-    const q = db({ b: 'bookings' }).select('b.*');
-    visible(q);
-    return applyFilters(q, filter).orderByRaw(...orderBy('b'));
-  };
-  const pageRows =
-    branches.length === 1
-      ? branchRows(branches[0]!).limit(pageSize).offset(offset)
-      : db
-          .from(db.raw(`(${branches.map(() => '(?)').join(' UNION ALL ')}) AS b`, branches.map((visible) => branchRows(visible).limit(offset + pageSize))))
-          .select('b.*')
-          .orderByRaw(...orderBy('b'))
-          .limit(pageSize)
-          .offset(offset);
-  const branchCount = (visible: Visibility) => {
-    const q = db({ b: 'bookings' }).count('*');
-    visible(q);
-    return applyFilters(q, filter);
-  };
-  const counted = () => db.raw(branches.map(() => '(?)').join(' + '), branches.map(branchCount));
+  const branchWhere = (visible: Visibility) => whereOf([...visible(p), ...filterConditions(p, filter)]);
+
+  // No OFFSET on a first page: with `OFFSET $n` the generic plan's cost looks higher than a custom one's, and
+  // Postgres would plan the statement anew on every call.
+  const limit = () => ` LIMIT ${p.add(pageSize)}${offset > 0 ? ` OFFSET ${p.add(offset)}` : ''}`;
+  let pageRows: string;
+  if (branches.length === 1) {
+    pageRows = `SELECT ${BRANCH_COLUMNS} FROM bookings b${branchWhere(branches[0]!)}${orderBy}${limit()}`;
+  } else {
+    const union = branches.map((visible) => `(SELECT ${BRANCH_COLUMNS} FROM bookings b${branchWhere(visible)}${orderBy} LIMIT ${p.add(offset + pageSize)})`).join(' UNION ALL ');
+    pageRows = `SELECT b.* FROM (${union}) AS b${orderBy}${limit()}`;
+  }
+  const counted = (q: Params) => branches.map((visible) => `(SELECT count(*) FROM bookings b${whereOf([...visible(q), ...filterConditions(q, filter)])})`).join(' + ');
   // Read only from a row, so the page is not empty: when it is not full either, it is the last page.
-  const total = db.raw(`CASE WHEN (SELECT count(*) FROM page) < ? THEN NULL ELSE (?) END AS "__total"`, [pageSize, counted()]);
-  const rows = await runPrepared<Array<BookingRow & { __total: string | number | null }>>(() =>
-    db
-      .with('page', pageRows)
-      .from({ b: 'page' })
-      .select('b.*', db.raw(VIEW_OBJECTS), total)
-      .orderByRaw(...orderBy('b')),
-  );
+  const total = `CASE WHEN (SELECT count(*) FROM page) < ${p.add(pageSize)} THEN NULL ELSE (${counted(p)}) END AS __total`;
+  const text = `WITH page AS (${pageRows}) SELECT b.*,${VIEW_OBJECTS}, ${total} FROM page b${orderBy}`;
+  const { rows } = await runStatement<BookingSummaryRow & { __total: string | number | null }>(db, statementOf(text), p.values, { types: listResultTypes() });
   if (rows.length === 0 && offset > 0) {
     // Past the last page: no row carries the count.
-    const [row] = await db.select(db.raw('(?) AS n', [counted()]));
-    return { count: Number((row as { n: string }).n), results: [] };
+    const q = new Params();
+    const { rows: [row] } = await runStatement<{ n: string | number }>(db, statementOf(`SELECT ${counted(q)} AS n`), q.values);
+    return { count: Number(row!.n), results: [] };
   }
   const totalSeen = rows[0]?.__total;
   const count = totalSeen === null || totalSeen === undefined ? offset + rows.length : Number(totalSeen);
-  return { count, results: rows.map(({ __total: _omitted, ...view }) => view as unknown as BookingView) };
+  // The rows keep their __total: a list item is built from named columns only.
+  return { count, results: rows };
 }

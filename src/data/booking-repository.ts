@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Ordering } from '../domain/booking-lists';
 import type { ActorRole, BookingStatus, BookingType, PaymentStatus } from '../domain/types';
 import type { Page, PageRequest } from './pagination';
-import { listBookingsPage } from './booking-list-query';
+import { listBookingsPage, type BookingSummaryRow } from './booking-list-query';
 import { busyRanges, loadAvailabilityInputs, type AvailabilityInputs, type BusyRangeOptions } from './availability-inputs';
 import { conflict, slotUnavailable } from '../domain/errors';
 import { isCalendarOverlap, isRoomOverlap, isUniqueViolation, translateConstraintErrors } from './pg-errors';
@@ -224,7 +224,7 @@ export function createBookingRepository(db: Knex) {
       .select(VIEW_COLUMNS);
 
   return {
-    async list(filter: BookingFilter, page: PageRequest): Promise<Page<BookingView>> {
+    async list(filter: BookingFilter, page: PageRequest): Promise<Page<BookingSummaryRow>> {
       return listBookingsPage(db, filter, page);
     },
 

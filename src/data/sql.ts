@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Knex } from 'knex';
-import type { QueryResultRow } from 'pg';
+import type { CustomTypesConfig, QueryResultRow } from 'pg';
 
 /** A LIKE/ILIKE pattern matching `text` anywhere, with LIKE's own wildcards in it taken literally. */
 export const containsPattern = (text: string): string => `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
@@ -46,10 +46,25 @@ export interface Statement {
 
 export const statement = (text: string): Statement => ({ text, name: nameOf(text) });
 
+const madeFromText = new Map<string, Statement>();
+
+/**
+ * The Statement of a text built per request (the list's, whose shape follows its filters): named once per
+ * distinct text, at most a thousand remembered.
+ */
+export function statementOf(text: string): Statement {
+  let found = madeFromText.get(text);
+  if (!found) {
+    if (madeFromText.size >= 1000) madeFromText.clear();
+    madeFromText.set(text, (found = statement(text)));
+  }
+  return found;
+}
+
 /** What knex's pool hands out for pg: a pg Client, plus knex's own id. */
 interface PooledConnection {
   __knexUid?: string;
-  query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: QueryResultRow[]; rowCount: number | null }>;
+  query(config: { name: string; text: string; values: readonly unknown[]; types?: CustomTypesConfig }): Promise<{ rows: QueryResultRow[]; rowCount: number | null }>;
 }
 
 let queryUid = 0;
@@ -57,20 +72,22 @@ let queryUid = 0;
 /**
  * Runs a Statement as a named prepared statement on a connection of knex's pool, without knex building or
  * compiling anything: on the hot paths that cost more CPU than the rest of the request (docs/benchmarks.md).
- * knex's 'query', 'query-response' and 'query-error' events are emitted as knex would, so the statement
- * counts and probes that listen to them still see it. Not in a transaction: each runs on its own.
+ * knex's 'query', 'query-response' and 'query-error' events are emitted as knex would when something listens,
+ * so the statement counts and probes still see it. `types` replaces pg's parsers for this result. Not in a
+ * transaction: each runs on its own.
  */
-export async function runStatement<Row>(db: Knex, { text, name }: Statement, values: readonly unknown[]): Promise<{ rows: Row[] }> {
+export async function runStatement<Row>(db: Knex, { text, name }: Statement, values: readonly unknown[], options: { types?: CustomTypesConfig } = {}): Promise<{ rows: Row[] }> {
   const { client } = db;
   const connection = (await client.acquireConnection()) as PooledConnection;
-  const event = { __knexUid: connection.__knexUid, __knexQueryUid: `statement-${++queryUid}`, method: 'raw', sql: text, bindings: values };
-  client.emit('query', event);
+  const listening = db.listenerCount('query') + db.listenerCount('query-response') + db.listenerCount('query-error') > 0;
+  const event = listening ? { __knexUid: connection.__knexUid, __knexQueryUid: `statement-${++queryUid}`, method: 'raw', sql: text, bindings: values } : null;
+  if (event) client.emit('query', event);
   try {
-    const result = await withFreshPlans((g) => connection.query({ name: `${name}_${g}`, text, values }));
-    client.emit('query-response', result, event);
+    const result = await withFreshPlans((g) => connection.query({ name: `${name}_${g}`, text, values, ...(options.types ? { types: options.types } : {}) }));
+    if (event) client.emit('query-response', result, event);
     return result as unknown as { rows: Row[] };
   } catch (error) {
-    client.emit('query-error', error, event);
+    if (event) client.emit('query-error', error, event);
     throw error;
   } finally {
     await client.releaseConnection(connection);

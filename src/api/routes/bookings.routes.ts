@@ -43,6 +43,26 @@ const DAY_MS = 86_400_000;
 const dayStart = (value: string | Date) => (typeof value === 'string' ? new Date(`${value}T00:00:00Z`) : value);
 const dayEnd = (value: string | Date) => (typeof value === 'string' ? new Date(dayStart(value).getTime() + DAY_MS) : value);
 
+/**
+ * The list's validated query, by its raw query string: the same string always validates to the same value
+ * (or the same 400, which is not kept), and lists are asked for with a handful of query strings, so each is
+ * validated once. Values are frozen: they are shared by every request with that string.
+ */
+const LIST_QUERIES_KEPT = 500;
+const listQueries = new Map<string, Readonly<ListQuery>>();
+function listQueryOf(ctx: Context): Readonly<ListQuery> {
+  const key = ctx.querystring;
+  let q = listQueries.get(key);
+  if (q === undefined) {
+    const validated = validateQuery<ListQuery>(listBookingsQuery, splitCommaValues(ctx.query, MULTI_VALUED_FILTERS));
+    for (const value of Object.values(validated)) if (Array.isArray(value)) Object.freeze(value);
+    q = Object.freeze(validated);
+    if (listQueries.size >= LIST_QUERIES_KEPT) listQueries.clear();
+    listQueries.set(key, q);
+  }
+  return q;
+}
+
 export function bookingsRoutes(app: AppContext): Router {
   const router = new Router({ prefix: '/api/v1/drf/bookings' });
 
@@ -50,7 +70,7 @@ export function bookingsRoutes(app: AppContext): Router {
 
   router.get('/', async (ctx) => {
     const caller = requireCaller(ctx.state);
-    const q = validateQuery<ListQuery>(listBookingsQuery, splitCommaValues(ctx.query, MULTI_VALUED_FILTERS));
+    const q = listQueryOf(ctx);
     const page = toPageRequest(q);
     const now = app.clock.now();
     const result = await listBookings(

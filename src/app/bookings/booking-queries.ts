@@ -8,12 +8,16 @@ import type { BundleCreditsRow } from '../../data/credit-repository';
 import type { Actor, Caller } from '../../domain/types';
 import type { BookingFilter, BookingRow, BookingView, HistoryEntry, NoteRecord } from '../../data/booking-repository';
 import type { Page, PageRequest } from '../../data/pagination';
+import type { BookingSummaryRow } from '../../data/booking-list-query';
 import type { PaymentRow } from '../../data/payment-repository';
 import type { AppContext } from '../app-context';
 
-const isParentRow = (booking: BookingRow) => booking.booking_type === 'course' || booking.booking_type === 'package';
+/** The columns a booking's facts come from (a list item has no more). */
+type FactColumns = Pick<BookingRow, 'status' | 'client_id' | 'practitioner_id' | 'start_time' | 'end_time' | 'service_session_id' | 'cancellation_notice_hours' | 'booking_type'>;
 
-export const factsOf = (booking: BookingRow): BookingFacts => ({
+const isParentRow = (booking: Pick<BookingRow, 'booking_type'>) => booking.booking_type === 'course' || booking.booking_type === 'package';
+
+export const factsOf = (booking: FactColumns): BookingFacts => ({
   status: booking.status,
   clientId: booking.client_id,
   practitionerId: booking.practitioner_id,
@@ -45,7 +49,7 @@ export function requireActor(booking: BookingRow | undefined, caller: Caller): A
 
 export type ListFilter = Omit<BookingFilter, 'visibleTo' | 'upcoming'> & { upcoming?: { value: boolean; now: Date } };
 
-export async function listBookings(app: AppContext, caller: Caller, filter: ListFilter, page: PageRequest): Promise<Page<BookingView>> {
+export async function listBookings(app: AppContext, caller: Caller, filter: ListFilter, page: PageRequest): Promise<Page<BookingSummaryRow>> {
   const upcoming = filter.upcoming && { ...filter.upcoming, statuses: UPCOMING_STATUSES };
   return app.bookings.list({ ...filter, upcoming, visibleTo: caller }, page);
 }

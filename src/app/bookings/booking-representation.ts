@@ -3,12 +3,13 @@ import { factsOf } from './booking-queries';
 import { canBeCanceled, canBeRescheduled } from '../../domain/booking-status';
 import { formatCents } from '../../domain/pricing';
 import type { Actor } from '../../domain/types';
-import type { BookingView, HistoryEntry, NoteRecord } from '../../data/booking-repository';
+import type { HistoryEntry, NoteRecord } from '../../data/booking-repository';
 import { isUpcoming } from '../../domain/booking-lists';
+import type { BookingSummaryRow } from '../../data/booking-list-query';
 
 
 /** A list item: what a client needs to show a row, and what they may do with it. */
-export function serializeBookingSummary(b: BookingView, actor: Actor, now: Date) {
+export function serializeBookingSummary(b: BookingSummaryRow, actor: Actor, now: Date) {
   const facts = factsOf(b);
   return {
     id: b.id,

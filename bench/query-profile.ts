@@ -1,5 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Knex } from 'knex';
+import type pg from 'pg';
 import { percentile, round } from './support';
 
 export interface RecordedQuery {
@@ -69,10 +70,14 @@ export function summarizeQueries(queries: RecordedQuery[], requests: number): Qu
 
 /** EXPLAIN (ANALYZE, BUFFERS) of a recorded query, as the lines psql would print. */
 export async function explainAnalyze(db: Knex, query: Pick<RecordedQuery, 'sql' | 'bindings'>): Promise<string[]> {
-  // Recorded SQL is pg's ($1, $2 … in order); knex.raw wants its own "?" placeholders.
-  const sql = query.sql.replace(/\$\d+/g, '?');
-  const result = await db.raw<{ rows: Array<{ 'QUERY PLAN': string }> }>(`EXPLAIN (ANALYZE, BUFFERS) ${sql}`, query.bindings as Knex.RawBinding[]);
-  return result.rows.map((r) => r['QUERY PLAN']);
+  // Recorded SQL is pg's ($1, $2 …, a parameter maybe used twice): run it on a pool connection as it was sent.
+  const connection = (await db.client.acquireConnection()) as pg.ClientBase;
+  try {
+    const result = await connection.query<{ 'QUERY PLAN': string }>(`EXPLAIN (ANALYZE, BUFFERS) ${query.sql}`, [...query.bindings]);
+    return result.rows.map((r) => r['QUERY PLAN']);
+  } finally {
+    await db.client.releaseConnection(connection);
+  }
 }
 
 /** Runs `fn` `times` times one after another; the sorted durations in milliseconds. */

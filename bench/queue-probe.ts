@@ -96,7 +96,7 @@ export function recordBookingCommits(db: Knex): { commits: Map<number, number>; 
   const commits = new Map<number, number>();
   const onResponse = (response: unknown, query: TxQueryEvent) => {
     // The create's one write statement (src/data/new-booking-repository.ts) commits on its own: its answer is the commit.
-    if (!query.__knexTxId && /^WITH "cal" AS/.test(query.sql)) {
+    if (!query.__knexTxId && /^WITH "?cal"? AS/.test(query.sql)) {
       const id = (response as { rows?: Array<{ id?: unknown }> } | undefined)?.rows?.[0]?.id;
       if (typeof id === 'number') commits.set(id, Date.now());
       return;

@@ -104,7 +104,7 @@ export interface ScheduleColumns {
   time_off: Parameters<typeof scheduleFromRecords>[3] | null;
 }
 
-/** The schedule SCHEDULE_COLUMNS selected (null: not a practitioner). */
+/** The schedule scheduleColumns selected (null: not a practitioner). */
 export const scheduleOfRow = (row: ScheduleColumns): Schedule | null =>
   row.settings && scheduleFromRecords(row.settings, row.weekly ?? [], row.overrides ?? [], row.time_off ?? []);
 

@@ -1,5 +1,6 @@
 import Joi from 'joi';
 import { invalid, notFound } from '../domain/errors';
+import { isKnownZone } from '../domain/time-zones';
 import type { PageRequest } from '../data/pagination';
 
 // Bodies are JSON, so types are strict: "1" is not a number and "true" is not a boolean. Times are
@@ -31,14 +32,7 @@ export const isoDate = () =>
 export const timezone = () =>
   Joi.string()
     .max(64)
-    .custom((value: string, helpers) => {
-      try {
-        new Intl.DateTimeFormat('en-US', { timeZone: value });
-        return value;
-      } catch {
-        return helpers.error('any.invalid');
-      }
-    })
+    .custom((value: string, helpers) => (isKnownZone(value) ? value : helpers.error('any.invalid')))
     .messages({ 'any.invalid': '{#label} must be an IANA time zone such as "Europe/London"' });
 
 function toFieldErrors(error: Joi.ValidationError): Record<string, string[]> {

@@ -16,6 +16,7 @@
  * - maxAdvanceDays counts 24-hour days of real time.
  */
 import { DateTime, IANAZone } from 'luxon';
+import { isKnownZone } from './time-zones';
 import { invalidField, slotUnavailable } from './errors';
 
 export interface WeeklyRange { weekday: number; start: string; end: string }
@@ -67,14 +68,8 @@ interface Compiled {
 /** Epoch-millisecond half-open range. */
 interface Span { start: number; end: number }
 
-/** isValidZone builds an Intl formatter per call; only valid names are remembered, so junk input cannot grow this. */
-const knownZones = new Set<string>();
 function assertZone(zone: string): void {
-  if (knownZones.has(zone)) return;
-  if (typeof zone !== 'string' || !IANAZone.isValidZone(zone)) {
-    throw invalidField('timezone', `"${String(zone)}" is not a valid IANA time zone`);
-  }
-  knownZones.add(zone);
+  if (!isKnownZone(zone)) throw invalidField('timezone', `"${String(zone)}" is not a valid IANA time zone`);
 }
 
 function parseTime(value: string, field: string, isEnd: boolean): number {

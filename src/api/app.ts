@@ -12,6 +12,7 @@ import { errorHandler, notFoundFallback } from './middleware/errors';
 import { idempotency } from './middleware/idempotency';
 import { jsonBody } from './middleware/json-body';
 import { optionalTrailingSlash } from './middleware/trailing-slash';
+import { onlyUnder } from './middleware/path-scope';
 import { requestContext } from './middleware/request-context';
 import { securityHeaders } from './middleware/security-headers';
 import { DOCS_PATH, docsRoutes } from './openapi/docs.routes';
@@ -53,20 +54,19 @@ export interface ApiDeps {
   without?: readonly OptionalMiddleware[];
 }
 
-/** The channel of token invalidations; under QUEUE_PREFIX like every Redis name the service uses. */
 /**
  * A router's middleware, run only for paths under the static part of its prefix (up to its first
- * parameter): elsewhere none of its routes can match, and @koa/router tests every route's pattern
- * before it knows that. Routers without a prefix always run.
+ * parameter): elsewhere none of its routes can match. Routers without a prefix always run.
  */
 function withinPrefix(router: Router, middleware: Koa.Middleware): Koa.Middleware {
   const scope = (router.opts.prefix ?? '').split(':')[0]!;
-  return scope ? (ctx, next) => (ctx.path.startsWith(scope) ? middleware(ctx, next) : next()) : middleware;
+  return scope ? onlyUnder(scope, middleware) : middleware;
 }
 
 /** The session cookie's name. */
 const SESSION_COOKIE = 'estuary.sid';
 
+/** The channel of token invalidations; under QUEUE_PREFIX like every Redis name the service uses. */
 export const tokenInvalidationChannel = (queuePrefix: string): string => `${queuePrefix}:auth:invalidate`;
 
 /** Builds the Koa application; main.ts (and the tests) decide where it listens. */

@@ -5,6 +5,7 @@ import type { Middleware } from 'koa';
 import compose from 'koa-compose';
 import type { Queues } from '../jobs/queues';
 import { requireAdmin } from './auth';
+import { onlyUnder } from './middleware/path-scope';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -27,7 +28,6 @@ export function queueDashboard(queues: Queues): Middleware {
     requireAdmin(ctx.state);
     await next();
   };
-  const dashboard = compose([guard, withoutExternalRequests, adapter.registerPlugin() as Middleware]);
   // bull-board mounts its own router: every other request skips it (it cost more than our own routing).
-  return (ctx, next) => (ctx.path === DASHBOARD_PATH || ctx.path.startsWith(`${DASHBOARD_PATH}/`) ? dashboard(ctx, next) : next());
+  return onlyUnder(DASHBOARD_PATH, compose([guard, withoutExternalRequests, adapter.registerPlugin() as Middleware]));
 }

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { runStatement, statement, type Statement } from './sql';
+import { runStatement, statementsBy } from './sql';
 import type { BusyRange, Schedule } from '../domain/availability';
 import type { BookingStatus } from '../domain/types';
 import { scheduleFromRecords, type ScheduleSettings } from './practitioner-repository';
@@ -126,10 +126,15 @@ interface InputsRow extends ScheduleColumns, BusyColumns {
   rooms: Array<[number, number[] | null, number[] | null]> | null;
 }
 
-const WINDOW: WindowParams = { practitionerId: '$2::bigint', from: '$3::timestamptz', to: '$4::timestamptz' };
+/** Where a Statement that reads a practitioner's window has them: the practitioner $2, the window $3 to $4 ($1 is the service). */
+export const STATEMENT_WINDOW: WindowParams = { practitionerId: '$2::bigint', from: '$3::timestamptz', to: '$4::timestamptz' };
+const WINDOW = STATEMENT_WINDOW;
+
+/** A Statement per list of statuses that block (written into its text: see busyRangesSql). */
+export const byStatuses = (text: (statuses: readonly BookingStatus[]) => string) => statementsBy((statuses: readonly BookingStatus[]) => statuses.join(','), text);
 
 /** $1 the service, $2 the practitioner, $3 and $4 the window; one statement per list of statuses that block. */
-const availabilityInputs = statementsByStatuses((statuses) => `SELECT
+const availabilityInputs = byStatuses((statuses) => `SELECT
        (SELECT row_to_json(s) FROM (SELECT id, practitioner_id, is_active, service_type, duration_minutes, requires_room, location_id
           FROM services WHERE id = $1) s) AS service,
        ${scheduleColumns(WINDOW)},
@@ -140,17 +145,6 @@ const availabilityInputs = statementsByStatuses((statuses) => `SELECT
                    WHERE rb.room_id = r.id AND rb.during && tstzrange(${WINDOW.from}, ${WINDOW.to})) blocks
           WHERE s.id = $1 AND s.requires_room) AS rooms
      FROM ${busyArrays({ ...WINDOW, statuses })}`);
-
-/** A Statement per list of statuses (written into its text: see busyRangesSql), made on first use. */
-export function statementsByStatuses(text: (statuses: readonly BookingStatus[]) => string): (statuses: readonly BookingStatus[]) => Statement {
-  const made = new Map<string, Statement>();
-  return (statuses) => {
-    const key = statuses.join(',');
-    let found = made.get(key);
-    if (!found) made.set(key, (found = statement(text(statuses))));
-    return found;
-  };
-}
 
 /**
  * The service, the practitioner's schedule, their busy ranges in the window and, for a service that

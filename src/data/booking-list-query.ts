@@ -181,7 +181,8 @@ export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, 
   // NULL start times (package and bundle parents) sort last either way; the other columns are
   // never NULL, and naming NULLS LAST there would keep Postgres from using their indexes.
   const nulls = column === 'start_time' ? ' NULLS LAST' : '';
-  const orderBy = ` ORDER BY b.${column} ${direction}${nulls}, b.id ${direction}`;
+  // `column` is one of the validated orderings; quoted all the same.
+  const orderBy = ` ORDER BY b."${column}" ${direction}${nulls}, b.id ${direction}`;
 
   const p = new Params();
   const branches = visibilityBranches(filter.visibleTo);

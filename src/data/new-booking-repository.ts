@@ -4,7 +4,7 @@ import type { Schedule } from '../domain/availability';
 import type { BookingStatus } from '../domain/types';
 import type { EventType } from '../domain/booking-events';
 import { translateBookingWriteErrors, type BookingRow, type NewBooking } from './booking-repository';
-import { busyArrays, busyOfRow, scheduleColumns, scheduleOfRow, statementsByStatuses, type BusyColumns, type ScheduleColumns, type WindowParams } from './availability-inputs';
+import { STATEMENT_WINDOW, busyArrays, busyOfRow, byStatuses, scheduleColumns, scheduleOfRow, type BusyColumns, type ScheduleColumns } from './availability-inputs';
 import type { ServiceRecord } from './catalog-repository';
 
 /** What the create path reads before deciding, in one round trip (docs/benchmarks.md#create-in-two-statements). */
@@ -59,8 +59,8 @@ export type NewBookingOutcome =
   | { outcome: 'no_practitioner' };
 
 /** $1 the service, $2 the practitioner, $3 and $4 the window, $5 the client, $6 the event type; one statement per list of statuses that block. */
-const WINDOW: WindowParams = { practitionerId: '$2::bigint', from: '$3::timestamptz', to: '$4::timestamptz' };
-const readStatement = statementsByStatuses((statuses) => `
+const WINDOW = STATEMENT_WINDOW;
+const readStatement = byStatuses((statuses) => `
 SELECT
   json_build_object('id', s.id, 'practitioner_id', s.practitioner_id, 'name', s.name, 'service_type', s.service_type,
     'duration_minutes', s.duration_minutes, 'price_cents', s.price_cents, 'location_id', s.location_id,

@@ -24,20 +24,6 @@ async function withFreshPlans<T>(attempt: (generation: number) => Promise<T>): P
   }
 }
 
-/**
- * Runs a query as a named prepared statement: Postgres plans it once per connection and reuses the plan
- * (for the hot paths' many-joined statements, planning costs more than running them: docs/benchmarks.md).
- * The name is a hash of the query's text, so each shape has its own and a name never stands for two texts.
- * A statement gone stale under a migration (a web process older than the schema) is prepared again once.
- * The query is built and compiled by knex on every call; the hottest statements are `Statement`s instead.
- */
-export function runPrepared<T>(build: () => Knex.Raw<T> | Knex.QueryBuilder): Promise<T> {
-  return withFreshPlans((g) => {
-    const query = build();
-    return query.options({ name: `${nameOf(query.toSQL().sql)}_${g}` }) as unknown as Promise<T>;
-  });
-}
-
 /** SQL with positional parameters ($1, $2…), written once, and the name it is prepared under. */
 export interface Statement {
   readonly text: string;
@@ -45,6 +31,20 @@ export interface Statement {
 }
 
 export const statement = (text: string): Statement => ({ text, name: nameOf(text) });
+
+/**
+ * A family of Statements whose text depends on a few inputs (the statuses written into it, say), each
+ * made on first use: `keyOf` names the inputs that make a different text.
+ */
+export function statementsBy<T>(keyOf: (input: T) => string, text: (input: T) => string): (input: T) => Statement {
+  const made = new Map<string, Statement>();
+  return (input) => {
+    const key = keyOf(input);
+    let found = made.get(key);
+    if (!found) made.set(key, (found = statement(text(input))));
+    return found;
+  };
+}
 
 const madeFromText = new Map<string, Statement>();
 
@@ -80,7 +80,7 @@ export async function runStatement<Row>(db: Knex, { text, name }: Statement, val
   const { client } = db;
   const connection = (await client.acquireConnection()) as PooledConnection;
   const listening = db.listenerCount('query') + db.listenerCount('query-response') + db.listenerCount('query-error') > 0;
-  const event = listening ? { __knexUid: connection.__knexUid, __knexQueryUid: `statement-${++queryUid}`, method: 'raw', sql: text, bindings: values } : null;
+  const event = listening ? { __knexUid: connection.__knexUid, __knexQueryUid: `statement-${++queryUid}`, method: 'raw', sql: text, bindings: values, options: { name: `${name}_${generation}` } } : null;
   if (event) client.emit('query', event);
   try {
     const result = await withFreshPlans((g) => connection.query({ name: `${name}_${g}`, text, values, ...(options.types ? { types: options.types } : {}) }));

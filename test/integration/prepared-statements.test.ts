@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import knexFactory, { type Knex } from 'knex';
 import { knexConfig } from '../../db/knexfile';
-import { runPrepared } from '../../src/data/sql';
+import { runStatement, statement } from '../../src/data/sql';
 import { startHarness, type Harness } from '../support/harness';
 
 describe('named prepared statements (src/data/sql.ts)', () => {
@@ -23,8 +23,8 @@ describe('named prepared statements (src/data/sql.ts)', () => {
     const names: string[] = [];
     const listener = (q: { options?: { name?: string } }) => names.push(q.options?.name ?? '');
     db.on('query', listener);
-    const first = await runPrepared<Array<{ id: number; label: string }>>(() => db('prepared_probe').where({ id: 1 }).select('*'));
-    const second = await runPrepared<Array<{ id: number; label: string }>>(() => db('prepared_probe').where({ id: 1 }).select('*'));
+    const { rows: first } = await runStatement<{ id: number; label: string }>(db, statement('SELECT * FROM prepared_probe WHERE id = $1'), [1]);
+    const { rows: second } = await runStatement<{ id: number; label: string }>(db, statement('SELECT * FROM prepared_probe WHERE id = $1'), [1]);
     db.off('query', listener);
     expect(first).to.deep.equal([{ id: 1, label: 'one' }]);
     expect(second).to.deep.equal(first);
@@ -33,7 +33,7 @@ describe('named prepared statements (src/data/sql.ts)', () => {
   });
 
   it('when a migration changes the columns a prepared SELECT * returns, then the next run is prepared again and succeeds', async () => {
-    const read = () => runPrepared<Array<Record<string, unknown>>>(() => db('prepared_probe').where({ id: 1 }).select('*'));
+    const read = async () => (await runStatement<Record<string, unknown>>(db, statement('SELECT * FROM prepared_probe WHERE id = $1'), [1])).rows;
     expect(await read()).to.deep.equal([{ id: 1, label: 'one' }]);
     await db.raw("ALTER TABLE prepared_probe ADD COLUMN added text NOT NULL DEFAULT 'x'");
     expect(await read()).to.deep.equal([{ id: 1, label: 'one', added: 'x' }]);

@@ -41,17 +41,12 @@ export async function sessionUser(app: AppContext, id: number): Promise<PublicUs
 }
 
 /**
- * The user an API key authenticates, and which token it is; records the use (to the minute). Answered
- * from the web process's token cache when it can (no query), else from the database.
+ * The user an API key authenticates, and which token it is, as this web process's token cache knows it
+ * (seen lately, not revoked since), with no query; else undefined (then lookUpToken).
  */
-export async function authenticateToken(app: AppContext, key: string): Promise<{ user: PublicUser; tokenId: number } | null> {
-  return knownToken(app, key) ?? lookUpToken(app, key);
-}
-
-/** The token as this web process's token cache knows it (seen lately, not revoked since), with no query; else undefined. */
 export const knownToken = (app: AppContext, key: string): { user: PublicUser; tokenId: number } | undefined => app.tokenCache.get(hashTokenKey(key));
 
-/** The token from the database (a miss of the cache), remembered there when it is good. */
+/** The token from the database (a miss of the cache), remembered there when it is good; records the use (to the minute). */
 export async function lookUpToken(app: AppContext, key: string): Promise<{ user: PublicUser; tokenId: number } | null> {
   const keyHash = hashTokenKey(key);
   const mark = app.tokenCache.mark();

@@ -16,7 +16,7 @@
  * - maxAdvanceDays counts 24-hour days of real time.
  */
 import { DateTime, IANAZone } from 'luxon';
-import { isKnownZone } from './time-zones';
+import { isKnownZone, zoneOffset } from './time-zones';
 import { invalidField, slotUnavailable } from './errors';
 
 export interface WeeklyRange { weekday: number; start: string; end: string }
@@ -102,9 +102,9 @@ function parseDate(date: string, field: string): number {
 const isoDate = (dayNum: number): string => new Date(dayNum * DAY).toISOString().slice(0, 10);
 const isoWeekday = (dayNum: number): number => ((new Date(dayNum * DAY).getUTCDay() + 6) % 7) + 1;
 
+/** The local date (as a day number) of an instant in a zone: luxon's DateTime.fromMillis(ms, { zone }) date, by its offset. */
 function localDayNumber(ms: number, zone: string): number {
-  const dt = DateTime.fromMillis(ms, { zone });
-  return Date.UTC(dt.year, dt.month - 1, dt.day) / DAY;
+  return Math.floor((ms + zoneOffset(zone, ms) * MINUTE) / DAY);
 }
 
 function compile(schedule: Schedule): Compiled {
@@ -183,9 +183,8 @@ function rangeInstants(zoneName: string, dayNum: number, [from, to]: MinuteRange
  * Each luxon resolution costs several Intl calls; most dates need none of them.
  */
 function steadyOffset(zoneName: string, dayNum: number): number | null {
-  const zone = IANAZone.create(zoneName);
-  const before = zone.offset((dayNum - 1) * DAY);
-  return before === zone.offset((dayNum + 2) * DAY) ? before : null;
+  const before = zoneOffset(zoneName, (dayNum - 1) * DAY);
+  return before === zoneOffset(zoneName, (dayNum + 2) * DAY) ? before : null;
 }
 
 function spansForDay(c: Compiled, dayNum: number): Span[] {

@@ -14,3 +14,28 @@ export function isKnownZone(zone: unknown): zone is string {
   knownZones.add(zone);
   return true;
 }
+
+const HOUR_MS = 3_600_000;
+/** Hours remembered per zone before its memo starts afresh (a few years of hours; far more than a busy process meets). */
+const MAX_HOURS_PER_ZONE = 50_000;
+const offsetsByZone = new Map<string, Map<number, number>>();
+
+/**
+ * luxon's IANAZone#offset (minutes east of UTC at `ms`) for a valid zone, remembered per UTC hour: each
+ * call of luxon's costs an Intl formatToParts, and the availability engine and every create ask the same
+ * zones about the same days again and again. An hour is remembered only when the offset is the same at
+ * both its ends (no zone changes its offset twice within an hour), so the answer is luxon's exactly.
+ */
+export function zoneOffset(zoneName: string, ms: number): number {
+  const hour = Math.floor(ms / HOUR_MS);
+  let hours = offsetsByZone.get(zoneName);
+  const known = hours?.get(hour);
+  if (known !== undefined) return known;
+  const zone = IANAZone.create(zoneName);
+  const offset = zone.offset(ms);
+  if (zone.offset(hour * HOUR_MS) === offset && zone.offset(hour * HOUR_MS + HOUR_MS - 1) === offset) {
+    if (!hours || hours.size >= MAX_HOURS_PER_ZONE) offsetsByZone.set(zoneName, (hours = new Map()));
+    hours.set(hour, offset);
+  }
+  return offset;
+}

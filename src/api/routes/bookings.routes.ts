@@ -103,7 +103,7 @@ export function bookingsRoutes(app: AppContext): Router {
     const { detail, payment } = key?.resumeBookingId ? await resumePlacedBooking(app, caller, key.resumeBookingId) : await placeBooking(app, caller, input, key?.claimId);
     ctx.status = 201;
     ctx.set('Location', `/api/v1/drf/bookings/${detail.booking.id}/`);
-    ctx.body = { ...withEtag(app, ctx, detail), payment };
+    ctx.body = Object.assign(withEtag(app, ctx, detail), { payment });
   });
 
   const parentEndpoints: Array<[ParentType, string[]]> = [
@@ -122,7 +122,7 @@ export function bookingsRoutes(app: AppContext): Router {
           : await placeParentBooking(app, caller, type, input, key?.claimId);
         ctx.status = 201;
         ctx.set('Location', `/api/v1/drf/bookings/${detail.booking.id}/`);
-        ctx.body = { ...withEtag(app, ctx, detail), payment };
+        ctx.body = Object.assign(withEtag(app, ctx, detail), { payment });
       });
     }
   }

@@ -53,10 +53,14 @@ const serializeHistory = (h: HistoryEntry) => ({
 
 export { serializeNote };
 
+/**
+ * The detail: a list item's fields, then the detail's own. Object.assign, not an object spread: V8 (Node 20)
+ * spends about 0.2 ms building `{ ...summary, <31 more keys> }` from a literal-built summary, more than the
+ * rest of the answer (docs/benchmarks.md, "object spreads").
+ */
 export function serializeBookingDetail(detail: BookingDetail, now: Date) {
   const { booking: b, actor } = detail;
-  return {
-    ...serializeBookingSummary(b, actor, now),
+  return Object.assign(serializeBookingSummary(b, actor, now), {
     location: b.location,
     location_id: b.location_id,
     room: b.room,
@@ -97,5 +101,5 @@ export function serializeBookingDetail(detail: BookingDetail, now: Date) {
       created_at: p.created_at,
       updated_at: p.updated_at,
     })),
-  };
+  });
 }

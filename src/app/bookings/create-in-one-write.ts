@@ -100,14 +100,14 @@ export async function createInOneWrite(app: AppContext, caller: Caller, input: C
     });
     switch (written.outcome) {
       case 'created': {
-        const view: BookingView = {
-          ...written.booking,
+        // The written row is this request's own: completed in place (a spread copy of its 45 columns cost ~0.1 ms).
+        const view: BookingView = Object.assign(written.booking, {
           client: read.client,
           practitioner: read.practitioner,
           service: { id: service.id, name: service.name, service_type: service.service_type, duration_minutes: service.duration_minutes, price_cents: service.price_cents },
           location: read.location,
           room: null,
-        };
+        });
         const { booking_id: _id, ...entry } = history;
         return { booking: view, actor: requireActor(view, caller), children: [], notes: [], history: [entry], payments: [], credits: null, pricing: pricingOf(view, [], 0) };
       }

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { Knex } from 'knex';
 import { conflict } from '../domain/errors';
 import type { UserRole } from '../domain/types';
@@ -29,7 +29,8 @@ const LAST_USED_RESOLUTION = "interval '1 minute'";
 
 const PUBLIC_COLUMNS = ['id', 'email', 'name', 'role', 'is_active', 'created_at'];
 
-export const hashTokenKey = (key: string): string => createHash('sha256').update(key).digest('hex');
+/** One-shot crypto.hash: a token is hashed on every request that carries one (its cache is keyed by the hash, never the token). */
+export const hashTokenKey = (key: string): string => hash('sha256', key, 'hex');
 
 export function createUserRepository(db: Knex) {
   return {

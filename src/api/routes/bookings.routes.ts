@@ -17,7 +17,7 @@ import { bookingDetailWithEtag, withEtag } from './booking-detail';
 import type { Context } from 'koa';
 import { parseId, splitCommaValues, toPageRequest, validate, validateQuery } from '../validation';
 import { serializeBookingSummary } from './booking-serializer';
-import { createBookingSchema, createParentSchema, listBookingsQuery, MULTI_VALUED_FILTERS, updateBookingSchema } from './bookings.schemas';
+import { createBookingSchema, createParentSchema, quickCreateBooking, listBookingsQuery, MULTI_VALUED_FILTERS, updateBookingSchema } from './bookings.schemas';
 import { factsOf } from '../../app/bookings/booking-queries';
 
 interface ListQuery {
@@ -98,7 +98,7 @@ export function bookingsRoutes(app: AppContext): Router {
 
   router.post('/', async (ctx) => {
     const caller = requireCaller(ctx.state);
-    const input = validate<CreateBookingInput>(createBookingSchema, ctx.request.body);
+    const input = quickCreateBooking(ctx.request.body) ?? validate<CreateBookingInput>(createBookingSchema, ctx.request.body);
     const key = idempotencyOf(ctx.state);
     const { detail, payment } = key?.resumeBookingId ? await resumePlacedBooking(app, caller, key.resumeBookingId) : await placeBooking(app, caller, input, key?.claimId);
     ctx.status = 201;

@@ -2,6 +2,8 @@ import Joi from 'joi';
 import { ORDERINGS } from '../../domain/booking-lists';
 import { BOOKING_STATUSES, BOOKING_TYPES, PAYMENT_STATUSES } from '../../domain/types';
 import { bool, id, isoDate, isoTime, multiValued, paginationKeys, text, timezone } from '../validation';
+import { quickObject } from '../quick-check';
+import type { CreateBookingInput } from '../../app/bookings/new-booking';
 
 export const MULTI_VALUED_FILTERS = ['status', 'payment_status', 'booking_type', 'expansion_status'] as const;
 
@@ -48,6 +50,26 @@ export const createBookingSchema = Joi.object({
       '409 `no_credits_left`, `bundle_expired` or `bundle_not_confirmed`; 404 for a bundle that is not yours.',
   ),
 });
+
+/** createBookingSchema's common bodies, checked without Joi (src/api/quick-check.ts); anything else goes to Joi. */
+export const quickCreateBooking = quickObject<CreateBookingInput>(
+  {
+    practitioner_id: 'id',
+    service_id: 'id',
+    start_time: 'instant',
+    end_time: 'instant',
+    service_session_id: 'id',
+    location_id: 'id',
+    title: { text: 200 },
+    description: { text: 5000 },
+    client_notes: { text: 5000 },
+    timezone: 'zone',
+    draft: 'boolean',
+    room_id: 'id',
+    bundle_booking_id: 'id',
+  },
+  ['practitioner_id', 'service_id'],
+);
 
 /** create-course, create-package and create-bundle. */
 export const createParentSchema = Joi.object({

@@ -60,11 +60,12 @@ export interface NewBookingWrite {
 }
 
 export type NewBookingOutcome =
-  | { outcome: 'created'; booking: BookingRow }
+  /** room: the room the write took (a service that requires one), else null. */
+  | { outcome: 'created'; booking: BookingRow; room: { id: number; name: string } | null }
   | { outcome: 'schedule_changed' }
   | { outcome: 'too_many_unpaid_holds'; held: number }
   | { outcome: 'no_practitioner' }
-  /** The booking's room (booking.room_id) was taken or deleted since the read: nothing was written. */
+  /** No room of the location was free any more under its lock (or the booking's room was taken since): nothing was written. */
   | { outcome: 'room_taken' };
 
 /** $1 the service, $2 the practitioner, $3 and $4 the window, $5 the client, $6 the event type; one statement per list of statuses that block. */
@@ -111,10 +112,10 @@ interface ReadRow extends ScheduleColumns, BusyColumns {
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** `INSERT INTO table (cols) SELECT r.cols FROM jsonb_populate_recordset(NULL::table, json) r CROSS JOIN b`, for the JSON array in `param`. */
-function insertFromJson(table: string, columns: string[], param: string, { overriding = false, after = ' CROSS JOIN b' } = {}): string {
+/** `INSERT INTO table (cols) SELECT r.cols FROM jsonb_populate_recordset(NULL::table, json) r CROSS JOIN b`, for the JSON array in `param` (`instead`: an expression for a column). */
+function insertFromJson(table: string, columns: string[], param: string, { overriding = false, after = ' CROSS JOIN b', instead = {} as Record<string, string> } = {}): string {
   const list = columns.map(quoted).join(', ');
-  const selected = columns.map((c) => `r.${quoted(c)}`).join(', ');
+  const selected = columns.map((c) => instead[c] ?? `r.${quoted(c)}`).join(', ');
   return `INSERT INTO ${quoted(table)} (${list}) ${overriding ? 'OVERRIDING SYSTEM VALUE ' : ''}SELECT ${selected} FROM jsonb_populate_recordset(NULL::${quoted(table)}, ${param}::jsonb) r${after}`;
 }
 
@@ -143,16 +144,21 @@ function writeStatement(columns: { booking: string[]; history: string[]; event: 
     `holds AS (SELECT CASE WHEN ${maxHolds} IS NULL THEN 0::bigint ELSE unpaid_hold_count(${client}, cal.user_id) END AS held FROM cal)`,
   ];
   // A booking with a room: the location's room lock (after the calendar's, as every room writer takes them),
-  // then the room's newest version, still live (a row lock sees a deletion committed while it waited).
+  // then the room chosen under it by free_room (db/migrations/20261208000100_free_room_function.ts), whose
+  // own snapshot sees what earlier holders of the lock committed: the room the read suggested is only a hint.
   if (columns.room) {
     ctes.push(
       `loc AS (SELECT l.id FROM cal, locations l WHERE l.id = ${param((w) => w.booking.location_id, 'bigint')} FOR NO KEY UPDATE OF l)`,
-      `room AS (SELECT r.id FROM loc, rooms r WHERE r.id = ${param((w) => w.booking.room_id, 'bigint')} AND r.location_id = loc.id AND r.deleted_at IS NULL FOR KEY SHARE OF r)`,
+      `room AS (SELECT f.id, f.name FROM loc CROSS JOIN LATERAL free_room(loc.id, ${param((w) => w.booking.start_time, 'timestamptz')}, ${param((w) => w.booking.blocked_until, 'timestamptz')}, 1) f)`,
     );
   }
   const roomJoin = columns.room ? ' CROSS JOIN room' : '';
   ctes.push(
-    `b AS (${insertFromJson('bookings', columns.booking, booking, { overriding: true, after: ` CROSS JOIN cal CROSS JOIN holds${roomJoin} WHERE cal.schedule_version = ${version} AND holds.held < coalesce(${maxHolds}, 1) RETURNING *` })})`,
+    `b AS (${insertFromJson('bookings', columns.booking, booking, {
+      overriding: true,
+      after: ` CROSS JOIN cal CROSS JOIN holds${roomJoin} WHERE cal.schedule_version = ${version} AND holds.held < coalesce(${maxHolds}, 1) RETURNING *`,
+      instead: columns.room ? { room_id: 'room.id' } : {},
+    })})`,
   );
   ctes.push(
     `history AS (${insertFromJson('booking_status_history', columns.history, param((w) => JSON.stringify([w.history]), 'jsonb'))})`,
@@ -163,7 +169,7 @@ function writeStatement(columns: { booking: string[]; history: string[]; event: 
   const wake = columns.jobs ? `(SELECT pg_notify(${param((w) => w.notifyChannel, 'text')}, '') FROM jobs LIMIT 1)` : 'NULL';
   return {
     statement: statement(`WITH ${ctes.join(',\n')}
-SELECT cal.schedule_version AS _schedule_version, holds.held AS _held, ${columns.room ? 'EXISTS (SELECT FROM room)' : 'true'} AS _room_live, ${wake} AS _woke, b.* FROM cal CROSS JOIN holds LEFT JOIN b ON true`),
+SELECT cal.schedule_version AS _schedule_version, holds.held AS _held, ${columns.room ? 'EXISTS (SELECT FROM room) AS _room_live, (SELECT name FROM room) AS _room_name' : 'true AS _room_live, NULL AS _room_name'}, ${wake} AS _woke, b.* FROM cal CROSS JOIN holds LEFT JOIN b ON true`),
     values: (w) => pickers.map((pick) => pick(w)),
   };
 }
@@ -214,7 +220,7 @@ export function createNewBookingRepository(db: Knex) {
 
     async write(w: NewBookingWrite): Promise<NewBookingOutcome> {
       const write = writeStatementFor(w);
-      type WriteRow = BookingRow & { _schedule_version: number; _held: string | number; _room_live: boolean; _woke: unknown };
+      type WriteRow = BookingRow & { _schedule_version: number; _held: string | number; _room_live: boolean; _room_name: string | null; _woke: unknown };
       const result = await translateBookingWriteErrors(async () => {
         try {
           return await runStatement<WriteRow>(db, write.statement, write.values(w));
@@ -227,8 +233,11 @@ export function createNewBookingRepository(db: Knex) {
       if (result === null) return { outcome: 'room_taken' };
       const row = result.rows[0];
       if (!row) return { outcome: 'no_practitioner' };
-      const { _schedule_version: version, _held: held, _room_live: roomLive, _woke: _unused, ...booking } = row;
-      if (booking.id !== null) return { outcome: 'created', booking: booking as BookingRow };
+      const { _schedule_version: version, _held: held, _room_live: roomLive, _room_name: roomName, _woke: _unused, ...booking } = row;
+      if (booking.id !== null) {
+        const room = booking.room_id === null ? null : { id: Number(booking.room_id), name: roomName! };
+        return { outcome: 'created', booking: booking as BookingRow, room };
+      }
       if (version !== w.scheduleVersion) return { outcome: 'schedule_changed' };
       if (!roomLive) return { outcome: 'room_taken' };
       return { outcome: 'too_many_unpaid_holds', held: Number(held) };

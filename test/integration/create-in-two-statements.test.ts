@@ -160,7 +160,7 @@ describe('create in two statements (issue 13)', () => {
       expect(await h.app.db('bookings').count('* as count')).to.deep.equal(before);
     });
 
-    it('when the room is taken by another booking between the read and the write, then the write notices (room_blocks) and the next free room is taken', async () => {
+    it('when the room the read saw free is taken by another booking before the write, then the write takes the next free room under the lock', async () => {
       const target = await aRoomService([1, 1]);
       const rival = await aRoomService([]);
       await h.app.db('services').where({ id: rival.service.id }).update({ location_id: target.location.id });
@@ -184,10 +184,10 @@ describe('create in two statements (issue 13)', () => {
       } finally {
         h.app.newBookings.read = original;
       }
-      expect(raced).to.equal(2);
+      expect(raced, 'chosen under the lock: no second read').to.equal(1);
     });
 
-    it('when the room is deleted between the read and the write, then nothing is written in it and another room is taken', async () => {
+    it('when the room the read saw free is deleted before the write, then nothing is written in it and another room is taken', async () => {
       const target = await aRoomService([1, 1]);
       const original = h.app.newBookings.read.bind(h.app.newBookings);
       let deleted = false;
@@ -208,6 +208,53 @@ describe('create in two statements (issue 13)', () => {
         h.app.newBookings.read = original;
       }
       expect(await h.app.db('bookings').where({ room_id: target.rooms[0]!.id })).to.have.length(0);
+    });
+
+    it('when the last free room is taken between the read and the write, then nothing is written and the answer is 409 no_room_available', async () => {
+      const target = await aRoomService([1]);
+      const rival = await aRoomService([]);
+      await h.app.db('services').where({ id: rival.service.id }).update({ location_id: target.location.id });
+      await h.app.db('location_members').insert({ location_id: target.location.id, practitioner_id: rival.practitioner.id });
+      const original = h.app.newBookings.read.bind(h.app.newBookings);
+      let reads = 0;
+      h.app.newBookings.read = async (req) => {
+        const read = await original(req);
+        if (req.practitionerId === target.practitioner.id && reads++ === 0) {
+          expect((await bookRoom(await aUser(h), rival, '2030-01-12T10:00:00Z')).status).to.equal(201);
+        }
+        return read;
+      };
+      const client = await aUser(h);
+      try {
+        const res = await bookRoom(client, target, '2030-01-12T10:00:00Z');
+        expect(res.status, JSON.stringify(res.body)).to.equal(409);
+        expect(res.body.code).to.equal('no_room_available');
+      } finally {
+        h.app.newBookings.read = original;
+      }
+      expect(reads, 'decided again on a fresh read').to.equal(2);
+      expect(await h.app.db('bookings').where({ client_id: client.id })).to.have.length(0);
+    });
+
+    it('when 12 clients book 12 practitioners of one studio at the same hour at once, then each gets a different room, and a 13th gets 409', async () => {
+      const studio = await aRoomService(Array.from({ length: 12 }, () => 1));
+      const targets = [studio];
+      for (let i = 0; i < 12; i++) {
+        const other = await aRoomService([]);
+        await h.app.db('services').where({ id: other.service.id }).update({ location_id: studio.location.id });
+        await h.app.db('location_members').insert({ location_id: studio.location.id, practitioner_id: other.practitioner.id });
+        targets.push(other);
+      }
+      const clients = await Promise.all(targets.map(() => aUser(h)));
+      const responses = await Promise.all(targets.map((t, i) => bookRoom(clients[i]!, t, '2030-01-13T10:00:00Z')));
+      const created = responses.filter((r) => r.status === 201);
+      expect(created, JSON.stringify(responses.map((r) => r.body))).to.have.length(12);
+      expect(new Set(created.map((r) => r.body.room.id)).size).to.equal(12);
+      expect(responses.filter((r) => r.status === 409).map((r) => r.body.code)).to.deep.equal(['no_room_available']);
+      const overlapping = await h.app.db.raw(
+        `SELECT count(*)::int AS n FROM room_blocks a JOIN room_blocks b ON a.room_id = b.room_id AND a.id < b.id AND a.during && b.during`,
+      );
+      expect(overlapping.rows[0].n).to.equal(0);
     });
   });
 });

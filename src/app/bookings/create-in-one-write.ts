@@ -39,9 +39,9 @@ export function fitsOneWrite(input: CreateBookingInput): input is CreateBookingI
  * unpaid holds under its locks, and writes the booking, its history, event and jobs. A schedule changed
  * between the two is seen by the write: the request is decided again once, then (should it change again)
  * under the lock by the transaction path. A service that requires a room: the read brings its location's
- * rooms with what they hold, the room is chosen as takeRoom chooses, and the write takes the location's
- * room lock, checks the room is still live and inserts under room_blocks_no_overlap; a room taken or
- * deleted since the read is decided again the same way. Returns undefined for what this path does not
+ * rooms with what they hold (none free: 409 at once, as takeRoom answers), and the write takes the location's
+ * room lock and, under it, the room free_room chooses as takeRoom does, inserting under room_blocks_no_overlap;
+ * should none be free any more, the request is decided again the same way. Returns undefined for what this path does not
  * book (a workshop, a room service without a location) — the caller takes the transaction path.
  */
 export async function createInOneWrite(app: AppContext, caller: Caller, input: CreateBookingInput, idempotencyClaimId: number | null = null): Promise<BookingDetail | undefined> {
@@ -118,7 +118,7 @@ export async function createInOneWrite(app: AppContext, caller: Caller, input: C
           practitioner: read.practitioner,
           service: { id: service.id, name: service.name, service_type: service.service_type, duration_minutes: service.duration_minutes, price_cents: service.price_cents },
           location: read.location,
-          room,
+          room: written.room,
         };
         const { booking_id: _id, ...entry } = history;
         return { booking: view, actor: requireActor(view, caller), children: [], notes: [], history: [entry], payments: [], credits: null, pricing: pricingOf(view, [], 0) };

@@ -78,9 +78,9 @@ const ms = (column: string) => `floor(date_part('epoch', ${column}) * 1000)`;
  * Ranges as two float8 arrays, starts and ends in start order: a JSON value per range costs a few
  * microseconds in Postgres (8 ms for 1,000 ranges on a busy machine), an array element almost nothing.
  */
-const rangeArrays = (start: string, end: string) => `array_agg(${ms(start)} ORDER BY ${start}) AS starts, array_agg(${ms(end)} ORDER BY ${start}) AS ends`;
+export const rangeArrays = (start: string, end: string) => `array_agg(${ms(start)} ORDER BY ${start}) AS starts, array_agg(${ms(end)} ORDER BY ${start}) AS ends`;
 
-const toRanges = (starts: number[] | null, ends: number[] | null): BusyRange[] => (starts ?? []).map((start, i) => ({ start: new Date(start), end: new Date(ends![i]!) }));
+export const toRanges = (starts: number[] | null, ends: number[] | null): BusyRange[] => (starts ?? []).map((start, i) => ({ start: new Date(start), end: new Date(ends![i]!) }));
 
 /**
  * The practitioner's schedule as the columns `settings` (with its `schedule_version`), `weekly`, `overrides`

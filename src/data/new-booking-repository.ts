@@ -4,8 +4,10 @@ import type { Schedule } from '../domain/availability';
 import type { BookingStatus } from '../domain/types';
 import type { EventType } from '../domain/booking-events';
 import { translateBookingWriteErrors, type BookingRow, type NewBooking } from './booking-repository';
-import { STATEMENT_WINDOW, busyArrays, busyOfRow, byStatuses, scheduleColumns, scheduleOfRow, type BusyColumns, type ScheduleColumns } from './availability-inputs';
+import { STATEMENT_WINDOW, busyArrays, busyOfRow, byStatuses, rangeArrays, scheduleColumns, scheduleOfRow, toRanges, type BusyColumns, type ScheduleColumns } from './availability-inputs';
 import type { ServiceRecord } from './catalog-repository';
+import type { RoomCalendar } from '../domain/rooms';
+import { isRoomOverlap } from './pg-errors';
 
 /** What the create path reads before deciding, in one round trip (docs/benchmarks.md#create-in-two-statements). */
 export interface NewBookingContext {
@@ -22,6 +24,11 @@ export interface NewBookingContext {
   location: { id: number; name: string; address: string; timezone: string } | null;
   /** Active webhook endpoints that hear the practitioner's `booking.created` (theirs and admins'). */
   webhookEndpointIds: number[];
+  /**
+   * For a service that requires a room: each live room of its location with what it holds in the window
+   * (room_blocks), by id; undefined for any other service.
+   */
+  rooms?: RoomCalendar[];
   /** Ids the write will use (taken from the tables' sequences), so every row and job is built beforehand. */
   bookingId: number;
   eventId: number;
@@ -53,10 +60,13 @@ export interface NewBookingWrite {
 }
 
 export type NewBookingOutcome =
-  | { outcome: 'created'; booking: BookingRow }
+  /** room: the room the write took (a service that requires one), else null. */
+  | { outcome: 'created'; booking: BookingRow; room: { id: number; name: string } | null }
   | { outcome: 'schedule_changed' }
   | { outcome: 'too_many_unpaid_holds'; held: number }
-  | { outcome: 'no_practitioner' };
+  | { outcome: 'no_practitioner' }
+  /** No room of the location was free any more under its lock (or the booking's room was taken since): nothing was written. */
+  | { outcome: 'room_taken' };
 
 /** $1 the service, $2 the practitioner, $3 and $4 the window, $5 the client, $6 the event type; one statement per list of statuses that block. */
 const WINDOW = STATEMENT_WINDOW;
@@ -70,6 +80,11 @@ SELECT
   json_build_object('id', c.id, 'name', c.name, 'email', c.email) AS client,
   json_build_object('id', p.id, 'name', p.name, 'email', p.email) AS practitioner,
   CASE WHEN l.id IS NULL THEN NULL ELSE json_build_object('id', l.id, 'name', l.name, 'address', l.address, 'timezone', l.timezone) END AS location,
+  CASE WHEN s.requires_room THEN
+    (SELECT coalesce(json_agg(json_build_array(r.id, r.name, r.capacity, blocks.starts, blocks.ends) ORDER BY r.id), '[]')
+       FROM rooms r, LATERAL (SELECT ${rangeArrays('lower(rb.during)', 'upper(rb.during)')} FROM room_blocks rb
+                              WHERE rb.room_id = r.id AND rb.during && tstzrange(${WINDOW.from}, ${WINDOW.to})) blocks
+      WHERE r.location_id = s.location_id AND r.deleted_at IS NULL) END AS rooms,
   ARRAY(SELECT we.id FROM webhook_endpoints we
          WHERE we.is_active AND $6::text = ANY(we.events) AND (we.practitioner_id IS NULL OR we.practitioner_id = s.practitioner_id)
          ORDER BY we.id) AS webhook_endpoint_ids,
@@ -88,6 +103,8 @@ interface ReadRow extends ScheduleColumns, BusyColumns {
   client: NewBookingContext['client'];
   practitioner: NewBookingContext['practitioner'];
   location: NewBookingContext['location'];
+  /** [id, name, capacity, starts, ends] per room, for a service that requires one. */
+  rooms: Array<[number, string, number, number[] | null, number[] | null]> | null;
   webhook_endpoint_ids: Array<number | string>;
   booking_id: number | string;
   event_id: number | string;
@@ -95,10 +112,10 @@ interface ReadRow extends ScheduleColumns, BusyColumns {
 
 const quoted = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
-/** `INSERT INTO table (cols) SELECT r.cols FROM jsonb_populate_recordset(NULL::table, json) r CROSS JOIN b`, for the JSON array in `param`. */
-function insertFromJson(table: string, columns: string[], param: string, { overriding = false, after = ' CROSS JOIN b' } = {}): string {
+/** `INSERT INTO table (cols) SELECT r.cols FROM jsonb_populate_recordset(NULL::table, json) r CROSS JOIN b`, for the JSON array in `param` (`instead`: an expression for a column). */
+function insertFromJson(table: string, columns: string[], param: string, { overriding = false, after = ' CROSS JOIN b', instead = {} as Record<string, string> } = {}): string {
   const list = columns.map(quoted).join(', ');
-  const selected = columns.map((c) => `r.${quoted(c)}`).join(', ');
+  const selected = columns.map((c) => instead[c] ?? `r.${quoted(c)}`).join(', ');
   return `INSERT INTO ${quoted(table)} (${list}) ${overriding ? 'OVERRIDING SYSTEM VALUE ' : ''}SELECT ${selected} FROM jsonb_populate_recordset(NULL::${quoted(table)}, ${param}::jsonb) r${after}`;
 }
 
@@ -114,7 +131,7 @@ interface WriteStatement {
  * hold to count), the booking, the schedule version, the history row; then the idempotency claim, the event,
  * the outbox jobs and the channel to notify, each only when there is one.
  */
-function writeStatement(columns: { booking: string[]; history: string[]; event: string[] | null; jobs: string[] | null; idempotency: boolean }): WriteStatement {
+function writeStatement(columns: { booking: string[]; history: string[]; event: string[] | null; jobs: string[] | null; idempotency: boolean; room: boolean }): WriteStatement {
   const pickers: Array<(w: NewBookingWrite) => unknown> = [];
   const param = (pick: (w: NewBookingWrite) => unknown, type: string) => `$${pickers.push(pick)}::${type}`;
   const practitioner = param((w) => w.booking.practitioner_id, 'bigint');
@@ -125,16 +142,34 @@ function writeStatement(columns: { booking: string[]; history: string[]; event: 
   const ctes = [
     `cal AS (SELECT user_id, schedule_version FROM practitioners WHERE user_id = ${practitioner} FOR NO KEY UPDATE)`,
     `holds AS (SELECT CASE WHEN ${maxHolds} IS NULL THEN 0::bigint ELSE unpaid_hold_count(${client}, cal.user_id) END AS held FROM cal)`,
-    `b AS (${insertFromJson('bookings', columns.booking, booking, { overriding: true, after: ` CROSS JOIN cal CROSS JOIN holds WHERE cal.schedule_version = ${version} AND holds.held < coalesce(${maxHolds}, 1) RETURNING *` })})`,
-    `history AS (${insertFromJson('booking_status_history', columns.history, param((w) => JSON.stringify([w.history]), 'jsonb'))})`,
   ];
+  // A booking with a room: the location's room lock (after the calendar's, as every room writer takes them),
+  // then the room chosen under it by free_room (db/migrations/20261208000100_free_room_function.ts), whose
+  // own snapshot sees what earlier holders of the lock committed: the room the read suggested is only a hint.
+  if (columns.room) {
+    ctes.push(
+      `loc AS (SELECT l.id FROM cal, locations l WHERE l.id = ${param((w) => w.booking.location_id, 'bigint')} FOR NO KEY UPDATE OF l)`,
+      `room AS (SELECT f.id, f.name FROM loc CROSS JOIN LATERAL free_room(loc.id, ${param((w) => w.booking.start_time, 'timestamptz')}, ${param((w) => w.booking.blocked_until, 'timestamptz')}, 1) f)`,
+    );
+  }
+  const roomJoin = columns.room ? ' CROSS JOIN room' : '';
+  ctes.push(
+    `b AS (${insertFromJson('bookings', columns.booking, booking, {
+      overriding: true,
+      after: ` CROSS JOIN cal CROSS JOIN holds${roomJoin} WHERE cal.schedule_version = ${version} AND holds.held < coalesce(${maxHolds}, 1) RETURNING *`,
+      instead: columns.room ? { room_id: 'room.id' } : {},
+    })})`,
+  );
+  ctes.push(
+    `history AS (${insertFromJson('booking_status_history', columns.history, param((w) => JSON.stringify([w.history]), 'jsonb'))})`,
+  );
   if (columns.idempotency) ctes.push(`idempotency AS (UPDATE idempotency_keys k SET booking_id = b.id FROM b WHERE k.id = ${param((w) => w.idempotencyClaimId, 'bigint')})`);
   if (columns.event) ctes.push(`event AS (${insertFromJson('booking_events', columns.event, param((w) => JSON.stringify([w.event]), 'jsonb'), { overriding: true })})`);
   if (columns.jobs) ctes.push(`jobs AS (${insertFromJson('outbox', columns.jobs, param((w) => JSON.stringify(w.jobs), 'jsonb'), { after: ' CROSS JOIN b RETURNING 1' })})`);
   const wake = columns.jobs ? `(SELECT pg_notify(${param((w) => w.notifyChannel, 'text')}, '') FROM jobs LIMIT 1)` : 'NULL';
   return {
     statement: statement(`WITH ${ctes.join(',\n')}
-SELECT cal.schedule_version AS _schedule_version, holds.held AS _held, ${wake} AS _woke, b.* FROM cal CROSS JOIN holds LEFT JOIN b ON true`),
+SELECT cal.schedule_version AS _schedule_version, holds.held AS _held, ${columns.room ? 'EXISTS (SELECT FROM room) AS _room_live, (SELECT name FROM room) AS _room_name' : 'true AS _room_live, NULL AS _room_name'}, ${wake} AS _woke, b.* FROM cal CROSS JOIN holds LEFT JOIN b ON true`),
     values: (w) => pickers.map((pick) => pick(w)),
   };
 }
@@ -149,6 +184,7 @@ function writeStatementFor(w: NewBookingWrite): WriteStatement {
     event: w.event ? Object.keys(w.event) : null,
     jobs: w.jobs.length ? Object.keys(w.jobs[0]!) : null,
     idempotency: w.idempotencyClaimId !== null,
+    room: w.booking.room_id !== null && w.booking.room_id !== undefined,
   };
   const key = JSON.stringify(columns);
   let found = writeStatements.get(key);
@@ -176,6 +212,7 @@ export function createNewBookingRepository(db: Knex) {
         practitioner: row.practitioner,
         location: row.location,
         webhookEndpointIds: row.webhook_endpoint_ids.map(Number),
+        ...(row.rooms ? { rooms: row.rooms.map(([id, name, capacity, starts, ends]) => ({ id, name, capacity, busy: toRanges(starts, ends) })) } : {}),
         bookingId: Number(row.booking_id),
         eventId: Number(row.event_id),
       };
@@ -183,14 +220,26 @@ export function createNewBookingRepository(db: Knex) {
 
     async write(w: NewBookingWrite): Promise<NewBookingOutcome> {
       const write = writeStatementFor(w);
-      const { rows } = await translateBookingWriteErrors(() =>
-        runStatement<BookingRow & { _schedule_version: number; _held: string | number; _woke: unknown }>(db, write.statement, write.values(w)),
-      );
-      const row = rows[0];
+      type WriteRow = BookingRow & { _schedule_version: number; _held: string | number; _room_live: boolean; _room_name: string | null; _woke: unknown };
+      const result = await translateBookingWriteErrors(async () => {
+        try {
+          return await runStatement<WriteRow>(db, write.statement, write.values(w));
+        } catch (error) {
+          // room_blocks_no_overlap: another booking took the room since the read (the caller reads again).
+          if (isRoomOverlap(error)) return null;
+          throw error;
+        }
+      });
+      if (result === null) return { outcome: 'room_taken' };
+      const row = result.rows[0];
       if (!row) return { outcome: 'no_practitioner' };
-      const { _schedule_version: version, _held: held, _woke: _unused, ...booking } = row;
-      if (booking.id !== null) return { outcome: 'created', booking: booking as BookingRow };
+      const { _schedule_version: version, _held: held, _room_live: roomLive, _room_name: roomName, _woke: _unused, ...booking } = row;
+      if (booking.id !== null) {
+        const room = booking.room_id === null ? null : { id: Number(booking.room_id), name: roomName! };
+        return { outcome: 'created', booking: booking as BookingRow, room };
+      }
       if (version !== w.scheduleVersion) return { outcome: 'schedule_changed' };
+      if (!roomLive) return { outcome: 'room_taken' };
       return { outcome: 'too_many_unpaid_holds', held: Number(held) };
     },
   };

@@ -9,13 +9,16 @@ import { tooManyUnpaidHolds } from './assert-unpaid-hold-allowed';
 import { lifecycleJobsFor } from './booking-jobs';
 import { pricingOf, requireActor, type BookingDetail } from './booking-queries';
 import { assertServiceBookable, newBookingRow, noSuchPractitioner, type CreateBookingInput } from './new-booking';
+import { chooseRoom } from '../../domain/rooms';
+import { roomRefusal } from './take-room';
 
 const DAY_MS = 86_400_000;
 const CREATED: NewEvent = { type: 'booking.created', occasion: 'created' };
 
 /**
  * Whether a request can be booked in two statements: an individual session at a time, with nothing else
- * to take (no workshop seat, room, bundle credit or other location) and not a draft.
+ * to take (no workshop seat, bundle credit, room asked for by id or other location) and not a draft. A
+ * service that requires a room gets the one the server picks (the smallest free one, as takeRoom picks).
  */
 export function fitsOneWrite(input: CreateBookingInput): input is CreateBookingInput & { start_time: Date; end_time: Date } {
   return (
@@ -35,8 +38,11 @@ export function fitsOneWrite(input: CreateBookingInput): input is CreateBookingI
  * path, then one write statement that locks the calendar, checks the schedule version and the client's
  * unpaid holds under its locks, and writes the booking, its history, event and jobs. A schedule changed
  * between the two is seen by the write: the request is decided again once, then (should it change again)
- * under the lock by the transaction path. Returns undefined for what this path does not book (a service
- * that needs a room, a workshop) — the caller takes the transaction path.
+ * under the lock by the transaction path. A service that requires a room: the read brings its location's
+ * rooms with what they hold (none free: 409 at once, as takeRoom answers), and the write takes the location's
+ * room lock and, under it, the room free_room chooses as takeRoom does, inserting under room_blocks_no_overlap;
+ * should none be free any more, the request is decided again the same way. Returns undefined for what this path does not
+ * book (a workshop, a room service without a location) — the caller takes the transaction path.
  */
 export async function createInOneWrite(app: AppContext, caller: Caller, input: CreateBookingInput, idempotencyClaimId: number | null = null): Promise<BookingDetail | undefined> {
   if (!fitsOneWrite(input)) return undefined;
@@ -54,7 +60,7 @@ export async function createInOneWrite(app: AppContext, caller: Caller, input: C
     if (!read) return undefined;
     const { service } = read;
     assertServiceBookable(service, input, caller);
-    if (service.requires_room || service.service_type === 'workshop') return undefined;
+    if (service.service_type === 'workshop' || (service.requires_room && (service.location_id === null || !read.rooms))) return undefined;
     if (!read.schedule) throw noSuchPractitioner(input);
     const schedule = read.schedule.value;
     const plan = planNewBooking({
@@ -66,10 +72,16 @@ export async function createInOneWrite(app: AppContext, caller: Caller, input: C
       now,
     });
     assertSlotIsFree({ schedule, busy: read.busy, start: plan.start, end: plan.end, now });
+    let room: { id: number; name: string } | null = null;
+    if (service.requires_room) {
+      const choice = chooseRoom({ rooms: read.rooms!, start: plan.start, until: plan.blockedUntil, seats: 1 });
+      if (!choice.ok) throw roomRefusal(choice, { seats: 1 });
+      room = { id: choice.room.id, name: choice.room.name };
+    }
 
     const booking = {
       id: read.bookingId,
-      ...newBookingRow(caller, input, { service, plan, timezone: schedule.timezone, blockedUntil: plan.blockedUntil, now }),
+      ...newBookingRow(caller, input, { service, plan, timezone: schedule.timezone, blockedUntil: plan.blockedUntil, now, roomId: room?.id ?? null }),
       event_sequence: 1,
     };
     const history: HistoryEntry & { booking_id: number } = {
@@ -106,7 +118,7 @@ export async function createInOneWrite(app: AppContext, caller: Caller, input: C
           practitioner: read.practitioner,
           service: { id: service.id, name: service.name, service_type: service.service_type, duration_minutes: service.duration_minutes, price_cents: service.price_cents },
           location: read.location,
-          room: null,
+          room: written.room,
         });
         const { booking_id: _id, ...entry } = history;
         return { booking: view, actor: requireActor(view, caller), children: [], notes: [], history: [entry], payments: [], credits: null, pricing: pricingOf(view, [], 0) };
@@ -116,6 +128,7 @@ export async function createInOneWrite(app: AppContext, caller: Caller, input: C
       case 'no_practitioner':
         throw noSuchPractitioner(input);
       case 'schedule_changed':
+      case 'room_taken':
         continue;
     }
   }

@@ -37,7 +37,8 @@ export async function assertRoomRequestValid(app: AppContext, service: RoomServi
   if (!(await app.rooms.findRoom(service.location_id, roomId, q))) throw notFound(`Room ${roomId} is not a room of this service's location.`);
 }
 
-function refusal(choice: Exclude<RoomChoice, { ok: true }>, request: RoomRequest): DomainError {
+/** What a room choice that found none answers (also the create's two-statement path: create-in-one-write.ts). */
+export function roomRefusal(choice: Exclude<RoomChoice, { ok: true }>, request: Pick<RoomRequest, 'roomId' | 'seats'>): DomainError {
   switch (choice.reason) {
     case 'unknown_room':
       return notFound(`Room ${request.roomId} is not a room of this service's location.`);
@@ -67,6 +68,6 @@ export async function takeRoom(app: AppContext, trx: Knex.Transaction, service: 
   const base = { rooms, start: request.start, until: request.until, seats: request.seats };
   let choice = chooseRoom({ ...base, roomId: request.roomId ?? request.preferRoomId });
   if (!choice.ok && request.roomId == null && request.preferRoomId != null) choice = chooseRoom(base);
-  if (!choice.ok) throw refusal(choice, request);
+  if (!choice.ok) throw roomRefusal(choice, request);
   return { roomId: choice.room.id };
 }

@@ -199,14 +199,18 @@ async function pageOf<Row>(db: Knex, filter: BookingFilter, { page, pageSize }: 
   const branches = visibilityBranches(filter.visibleTo);
   const branchWhere = (visible: Visibility) => whereOf([...visible(p), ...filterConditions(p, filter)]);
 
-  // No OFFSET on a first page: with `OFFSET $n` the generic plan's cost looks higher than a custom one's, and
-  // Postgres would plan the statement anew on every call.
-  const limit = () => ` LIMIT ${p.add(pageSize)}${offset > 0 ? ` OFFSET ${p.add(offset)}` : ''}`;
+  // A first page has no OFFSET and its LIMIT written in the text (a validated integer, 1-100): with `OFFSET $n`,
+  // or a `LIMIT $n` under which the generic plan reckons with a tenth of the rows (an admin's 100,000), the
+  // generic plan's cost looks higher than a custom one's, and Postgres would plan the statement anew on every
+  // call. Later pages keep both as parameters: one text per page would be one prepared statement per page.
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1 || !Number.isSafeInteger(offset) || offset < 0) throw new Error(`listing: bad page ${page} of ${pageSize}`);
+  const rowsUpTo = (n: number) => (offset === 0 ? String(n) : p.add(n));
+  const limit = () => ` LIMIT ${rowsUpTo(pageSize)}${offset > 0 ? ` OFFSET ${p.add(offset)}` : ''}`;
   let pageRows: string;
   if (branches.length === 1) {
     pageRows = `SELECT ${BRANCH_COLUMNS} FROM bookings b${branchWhere(branches[0]!)}${orderBy}${limit()}`;
   } else {
-    const union = branches.map((visible) => `(SELECT ${BRANCH_COLUMNS} FROM bookings b${branchWhere(visible)}${orderBy} LIMIT ${p.add(offset + pageSize)})`).join(' UNION ALL ');
+    const union = branches.map((visible) => `(SELECT ${BRANCH_COLUMNS} FROM bookings b${branchWhere(visible)}${orderBy} LIMIT ${rowsUpTo(offset + pageSize)})`).join(' UNION ALL ');
     pageRows = `SELECT b.* FROM (${union}) AS b${orderBy}${limit()}`;
   }
   const counted = (q: Params) => branches.map((visible) => `(SELECT count(*) FROM bookings b${whereOf([...visible(q), ...filterConditions(q, filter)])})`).join(' + ');

@@ -46,7 +46,7 @@ async function main() {
     await mkdir(outDir, { recursive: true });
     for (const { name, filter } of shapes) {
       const recorder = recordQueries(db);
-      const page = await bookings.list(filter, PAGE);
+      const page = await bookings.listItems(filter, PAGE);
       recorder.stop();
       const parts = [`-- ${name}: ${JSON.stringify(filter)}; page 1 of 20 gave ${page.results.length} rows, count ${page.count}`];
       for (const query of recorder.take()) {

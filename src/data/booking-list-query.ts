@@ -166,6 +166,17 @@ export const listResultTypes = () => ({
   getTypeParser: (oid: number, format?: 'text' | 'binary') => (oid === TIMESTAMPTZ ? readTimestamptz : oid === JSON_OID ? jsonOncePerText() : pg.types.getTypeParser(oid, format)),
 });
 
+/** What a page statement selects from its page `b`, besides the count. */
+interface PageShape {
+  /** The select list over the page's rows `b` (ordered by the page's order). */
+  columns: string;
+  /** More CTEs after `page` (`, name AS (…)`…) and joins to them after `FROM page b`. */
+  ctes?: string;
+  joins?: string;
+  /** Parsers of its result. */
+  types?: ReturnType<typeof listResultTypes>;
+}
+
 /**
  * One page of the bookings list, and its count, in one statement: each visibility branch reads its index
  * range in the page's order up to offset + size rows, a Merge Append takes the page from them, and the
@@ -173,7 +184,7 @@ export const listResultTypes = () => ({
  * is not full ends the list, so its count is offset + its rows; an empty first page counts 0. The count
  * sums the branches' counts.
  */
-export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, pageSize }: PageRequest): Promise<Page<BookingSummaryRow>> {
+async function pageOf<Row>(db: Knex, filter: BookingFilter, { page, pageSize }: PageRequest, shape: PageShape): Promise<Page<Row>> {
   const offset = (page - 1) * pageSize;
   const descending = filter.ordering.startsWith('-');
   const column = filter.ordering.replace(/^-/, '');
@@ -188,21 +199,25 @@ export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, 
   const branches = visibilityBranches(filter.visibleTo);
   const branchWhere = (visible: Visibility) => whereOf([...visible(p), ...filterConditions(p, filter)]);
 
-  // No OFFSET on a first page: with `OFFSET $n` the generic plan's cost looks higher than a custom one's, and
-  // Postgres would plan the statement anew on every call.
-  const limit = () => ` LIMIT ${p.add(pageSize)}${offset > 0 ? ` OFFSET ${p.add(offset)}` : ''}`;
+  // A first page has no OFFSET and its LIMIT written in the text (a validated integer, 1-100): with `OFFSET $n`,
+  // or a `LIMIT $n` under which the generic plan reckons with a tenth of the rows (an admin's 100,000), the
+  // generic plan's cost looks higher than a custom one's, and Postgres would plan the statement anew on every
+  // call. Later pages keep both as parameters: one text per page would be one prepared statement per page.
+  if (!Number.isSafeInteger(pageSize) || pageSize < 1 || !Number.isSafeInteger(offset) || offset < 0) throw new Error(`listing: bad page ${page} of ${pageSize}`);
+  const rowsUpTo = (n: number) => (offset === 0 ? String(n) : p.add(n));
+  const limit = () => ` LIMIT ${rowsUpTo(pageSize)}${offset > 0 ? ` OFFSET ${p.add(offset)}` : ''}`;
   let pageRows: string;
   if (branches.length === 1) {
     pageRows = `SELECT ${BRANCH_COLUMNS} FROM bookings b${branchWhere(branches[0]!)}${orderBy}${limit()}`;
   } else {
-    const union = branches.map((visible) => `(SELECT ${BRANCH_COLUMNS} FROM bookings b${branchWhere(visible)}${orderBy} LIMIT ${p.add(offset + pageSize)})`).join(' UNION ALL ');
+    const union = branches.map((visible) => `(SELECT ${BRANCH_COLUMNS} FROM bookings b${branchWhere(visible)}${orderBy} LIMIT ${rowsUpTo(offset + pageSize)})`).join(' UNION ALL ');
     pageRows = `SELECT b.* FROM (${union}) AS b${orderBy}${limit()}`;
   }
   const counted = (q: Params) => branches.map((visible) => `(SELECT count(*) FROM bookings b${whereOf([...visible(q), ...filterConditions(q, filter)])})`).join(' + ');
   // Read only from a row, so the page is not empty: when it is not full either, it is the last page.
   const total = `CASE WHEN (SELECT count(*) FROM page) < ${p.add(pageSize)} THEN NULL ELSE (${counted(p)}) END AS __total`;
-  const text = `WITH page AS (${pageRows}) SELECT b.*,${VIEW_OBJECTS}, ${total} FROM page b${orderBy}`;
-  const { rows } = await runStatement<BookingSummaryRow & { __total: string | number | null }>(db, statementOf(text), p.values, { types: listResultTypes() });
+  const text = `WITH page AS (${pageRows})${shape.ctes ?? ''} SELECT ${shape.columns}, ${total} FROM page b${shape.joins ?? ''}${orderBy}`;
+  const { rows } = await runStatement<Row & { __total: string | number | null }>(db, statementOf(text), p.values, shape.types ? { types: shape.types } : {});
   if (rows.length === 0 && offset > 0) {
     // Past the last page: no row carries the count.
     const q = new Params();
@@ -213,4 +228,77 @@ export async function listBookingsPage(db: Knex, filter: BookingFilter, { page, 
   const count = totalSeen === null || totalSeen === undefined ? offset + rows.length : Number(totalSeen);
   // The rows keep their __total: a list item is built from named columns only.
   return { count, results: rows };
+}
+
+/** One page of the bookings list as rows (the booking's summary columns, its people and service as objects). */
+export function listBookingsPage(db: Knex, filter: BookingFilter, page: PageRequest): Promise<Page<BookingSummaryRow>> {
+  return pageOf<BookingSummaryRow>(db, filter, page, { columns: `b.*,${VIEW_OBJECTS}`, types: listResultTypes() });
+}
+
+/**
+ * A list item as JSON text written by Postgres, but for what the API decides or formats itself (the
+ * times, price_charged, is_upcoming, can_be_*): `head` (from `{"id":` to `"title"`), `mid` (timezone to
+ * payment_status) and `tail` (price_charged_cents to version), with the facts the API judges by and the
+ * times in epoch milliseconds. Each value is written as JSON.stringify writes it: `to_json` of a string
+ * escapes as it does (`"`, `\\`, \b \f \n \r \t, other control characters as \u00xx), integers as
+ * their digits, NULL as null. serializeBookingListItem (src/app/bookings/booking-representation.ts)
+ * puts the pieces together; test/integration/booking-list-json.test.ts holds both to
+ * JSON.stringify(serializeBookingSummary(row)) of listBookingsPage's rows.
+ */
+export interface BookingListItemRow {
+  head: string;
+  mid: string;
+  tail: string;
+  status: BookingRow['status'];
+  booking_type: BookingRow['booking_type'];
+  client_id: number;
+  practitioner_id: number;
+  service_session_id: number | null;
+  cancellation_notice_hours: number;
+  price_charged_cents: number;
+  start_ms: number | null;
+  end_ms: number | null;
+  created_ms: number;
+}
+
+const jsonText = (sql: string) => `to_json(${sql})::text`;
+const orNull = (sql: string) => `coalesce(${sql}, 'null')`;
+/** An instant as whole epoch milliseconds, rounded down (as pg's parser and Date.UTC truncate the fraction). */
+const epochMs = (column: string) => `floor(extract(epoch FROM ${column}) * 1000)::int8`;
+/**
+ * The page's people and services as JSON, each written once however many of its rows name it (a client's
+ * page names the client 20 times): one index scan of each table for the ids in the page, hash-joined to
+ * the rows. A scalar subquery per row and name costs Postgres a third more (60 sub-plan runs a page).
+ */
+const PEOPLE_CTES =
+  `, page_people AS (SELECT u.id, '{"id":' || u.id || ',"name":' || ${jsonText('u.name')} || ',"email":' || ${jsonText('u.email')} || '}' AS json FROM users u` +
+  ' WHERE u.id = ANY (ARRAY(SELECT client_id FROM page UNION SELECT practitioner_id FROM page)))' +
+  `, page_services AS (SELECT s.id, '{"id":' || s.id || ',"name":' || ${jsonText('s.name')} || ',"service_type":' || ${jsonText('s.service_type')}` +
+  ` || ',"duration_minutes":' || s.duration_minutes || ',"price_cents":' || s.price_cents || '}' AS json FROM services s WHERE s.id = ANY (ARRAY(SELECT service_id FROM page)))`;
+const PEOPLE_JOINS =
+  ' LEFT JOIN page_people pj ON pj.id = b.practitioner_id LEFT JOIN page_people cj ON cj.id = b.client_id LEFT JOIN page_services sj ON sj.id = b.service_id';
+const ITEM_COLUMNS = [
+  `'{"id":' || b.id || ',"public_uuid":' || ${jsonText('b.public_uuid')} || ',"booking_type":' || ${jsonText('b.booking_type')}` +
+    ` || ',"practitioner":' || ${orNull('pj.json')} || ',"client":' || ${orNull('cj.json')} || ',"service":' || ${orNull('sj.json')}` +
+    ` || ',"title":' || ${jsonText('b.title')} AS head`,
+  `',"timezone":' || ${jsonText('b.timezone')} || ',"status":' || ${jsonText('b.status')} || ',"payment_status":' || ${jsonText('b.payment_status')} AS mid`,
+  `',"price_charged_cents":' || b.price_charged_cents || ',"currency":' || ${jsonText('b.currency')}` +
+    ` || ',"service_session_id":' || ${orNull('b.service_session_id::text')} || ',"parent_booking_id":' || ${orNull('b.parent_booking_id::text')}` +
+    ` || ',"bundle_booking_id":' || ${orNull('b.bundle_booking_id::text')} || ',"expansion_status":' || ${orNull(jsonText('b.expansion_status'))}` +
+    ` || ',"version":' || b.version AS tail`,
+  'b.status',
+  'b.booking_type',
+  'b.client_id',
+  'b.practitioner_id',
+  'b.service_session_id',
+  'b.cancellation_notice_hours',
+  'b.price_charged_cents',
+  `${epochMs('b.start_time')} AS start_ms`,
+  `${epochMs('b.end_time')} AS end_ms`,
+  `${epochMs('b.created_at')} AS created_ms`,
+].join(', ');
+
+/** One page of the bookings list as JSON pieces (BookingListItemRow): what GET /bookings/ answers with. */
+export function listBookingItemsPage(db: Knex, filter: BookingFilter, page: PageRequest): Promise<Page<BookingListItemRow>> {
+  return pageOf<BookingListItemRow>(db, filter, page, { columns: ITEM_COLUMNS, ctes: PEOPLE_CTES, joins: PEOPLE_JOINS });
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import type { Ordering } from '../domain/booking-lists';
 import type { ActorRole, BookingStatus, BookingType, PaymentStatus } from '../domain/types';
 import type { Page, PageRequest } from './pagination';
-import { listBookingsPage, type BookingSummaryRow } from './booking-list-query';
+import { listBookingItemsPage, listBookingsPage, type BookingListItemRow, type BookingSummaryRow } from './booking-list-query';
 import { busyRanges, loadAvailabilityInputs, type AvailabilityInputs, type BusyRangeOptions } from './availability-inputs';
 import { conflict, slotUnavailable } from '../domain/errors';
 import { isCalendarOverlap, isRoomOverlap, isUniqueViolation, translateConstraintErrors } from './pg-errors';
@@ -226,6 +226,11 @@ export function createBookingRepository(db: Knex) {
   return {
     async list(filter: BookingFilter, page: PageRequest): Promise<Page<BookingSummaryRow>> {
       return listBookingsPage(db, filter, page);
+    },
+
+    /** The same page as `list`, each item as JSON pieces written by Postgres (GET /bookings/). */
+    async listItems(filter: BookingFilter, page: PageRequest): Promise<Page<BookingListItemRow>> {
+      return listBookingItemsPage(db, filter, page);
     },
 
     async findView(id: number, trx?: Knex.Transaction): Promise<BookingView | undefined> {

@@ -46,5 +46,8 @@ export function jsonBody(limitBytes: number): Middleware {
     }
     await next();
   };
-  return compose([guard, parser as Middleware, depth]) as Middleware;
+  const parse = compose([guard, parser as Middleware, depth]) as Middleware;
+  // Another method (GET, HEAD, OPTIONS) has nothing for any of the three to do: the guard and the depth check
+  // look at the methods above only, and the parser at POST, PUT and PATCH only.
+  return (ctx, next) => (METHODS_WITH_BODY.has(ctx.method) ? parse(ctx, next) : next());
 }

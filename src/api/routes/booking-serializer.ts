@@ -6,7 +6,7 @@ import { bool, component, currency, fields, int, money, nullable, oneOf, pageOf,
 import { formatCents } from '../../domain/pricing';
 
 // The representation lives in src/app: the webhooks worker sends the same booking JSON the API answers with.
-export { serializeBookingDetail, serializeBookingSummary, serializeNote } from '../../app/bookings/booking-representation';
+export { serializeBookingDetail, serializeBookingListItem, serializeBookingSummary, serializeNote } from '../../app/bookings/booking-representation';
 
 /** GET bookings/{id}/cancellation-quote/ (docs/retries-and-concurrency.md). */
 export const serializeCancellationQuote = (q: CancellationRefund) => ({

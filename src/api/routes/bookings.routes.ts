@@ -1,24 +1,22 @@
 import Router from '@koa/router';
 import type { AppContext } from '../../app/app-context';
-import { listBookings } from '../../app/bookings/booking-queries';
+import { listBookingItems } from '../../app/bookings/booking-queries';
 import type { CreateBookingInput } from '../../app/bookings/create-booking';
 import type { CreateParentInput } from '../../app/bookings/create-parent-booking';
 import { placeBooking, placeParentBooking, resumePlacedBooking } from '../../app/bookings/place-booking';
 import { idempotencyOf } from '../middleware/idempotency';
 import type { ParentType } from '../../domain/parent-bookings';
 import { updateBooking, type BookingPatch } from '../../app/bookings/update-booking';
-import { actorFor } from '../../domain/booking-status';
 import type { BookingStatus, BookingType, PaymentStatus } from '../../domain/types';
 import type { Ordering } from '../../domain/booking-lists';
 import { requireCaller } from '../auth';
-import { paginated } from '../pagination';
+import { paginatedJson } from '../pagination';
 import { ifMatchVersions } from '../preconditions';
 import { bookingDetailWithEtag, withEtag } from './booking-detail';
 import type { Context } from 'koa';
 import { parseId, splitCommaValues, toPageRequest, validate, validateQuery } from '../validation';
-import { serializeBookingSummary } from './booking-serializer';
+import { serializeBookingListItem } from './booking-serializer';
 import { createBookingSchema, createParentSchema, quickCreateBooking, listBookingsQuery, MULTI_VALUED_FILTERS, updateBookingSchema } from './bookings.schemas';
-import { factsOf } from '../../app/bookings/booking-queries';
 
 interface ListQuery {
   page: number;
@@ -73,7 +71,7 @@ export function bookingsRoutes(app: AppContext): Router {
     const q = listQueryOf(ctx);
     const page = toPageRequest(q);
     const now = app.clock.now();
-    const result = await listBookings(
+    const result = await listBookingItems(
       app,
       caller,
       {
@@ -93,7 +91,7 @@ export function bookingsRoutes(app: AppContext): Router {
       },
       page,
     );
-    ctx.body = paginated(ctx, result, page, (b) => serializeBookingSummary(b, actorFor(factsOf(b), caller)!, now));
+    ctx.body = paginatedJson(ctx, result, page, (b) => serializeBookingListItem(b, caller, now));
   });
 
   router.post('/', async (ctx) => {

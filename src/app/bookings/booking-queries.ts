@@ -8,7 +8,7 @@ import type { BundleCreditsRow } from '../../data/credit-repository';
 import type { Actor, Caller } from '../../domain/types';
 import type { BookingFilter, BookingRow, BookingView, HistoryEntry, NoteRecord } from '../../data/booking-repository';
 import type { Page, PageRequest } from '../../data/pagination';
-import type { BookingSummaryRow } from '../../data/booking-list-query';
+import type { BookingListItemRow, BookingSummaryRow } from '../../data/booking-list-query';
 import type { PaymentRow } from '../../data/payment-repository';
 import type { AppContext } from '../app-context';
 
@@ -52,6 +52,12 @@ export type ListFilter = Omit<BookingFilter, 'visibleTo' | 'upcoming'> & { upcom
 export async function listBookings(app: AppContext, caller: Caller, filter: ListFilter, page: PageRequest): Promise<Page<BookingSummaryRow>> {
   const upcoming = filter.upcoming && { ...filter.upcoming, statuses: UPCOMING_STATUSES };
   return app.bookings.list({ ...filter, upcoming, visibleTo: caller }, page);
+}
+
+/** The same page as listBookings, each item as JSON pieces (serializeBookingListItem). */
+export async function listBookingItems(app: AppContext, caller: Caller, filter: ListFilter, page: PageRequest): Promise<Page<BookingListItemRow>> {
+  const upcoming = filter.upcoming && { ...filter.upcoming, statuses: UPCOMING_STATUSES };
+  return app.bookings.listItems({ ...filter, upcoming, visibleTo: caller }, page);
 }
 
 function creditsOf({ credits, entries }: { credits: BundleCreditsRow; entries: CreditEntry[] }): NonNullable<BookingDetail['credits']> {

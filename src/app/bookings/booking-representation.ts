@@ -1,12 +1,11 @@
 import type { BookingDetail } from './booking-queries';
 import { factsOf } from './booking-queries';
-import { canBeCanceled, canBeRescheduled } from '../../domain/booking-status';
+import { actorFor, canBeCanceled, canBeRescheduled } from '../../domain/booking-status';
 import { formatCents } from '../../domain/pricing';
-import type { Actor } from '../../domain/types';
+import type { Actor, Caller } from '../../domain/types';
 import type { HistoryEntry, NoteRecord } from '../../data/booking-repository';
 import { isUpcoming } from '../../domain/booking-lists';
-import type { BookingSummaryRow } from '../../data/booking-list-query';
-
+import type { BookingListItemRow, BookingSummaryRow } from '../../data/booking-list-query';
 
 /** A list item: what a client needs to show a row, and what they may do with it. */
 export function serializeBookingSummary(b: BookingSummaryRow, actor: Actor, now: Date) {
@@ -37,6 +36,35 @@ export function serializeBookingSummary(b: BookingSummaryRow, actor: Actor, now:
     can_be_rescheduled: canBeRescheduled(facts, actor, now),
     created_at: b.created_at,
   };
+}
+
+const isoOrNull = (time: Date | null) => (time === null ? 'null' : `"${time.toISOString()}"`);
+
+/**
+ * A list item as JSON text, the same bytes as JSON.stringify(serializeBookingSummary(…)) of the same booking
+ * for the same caller: Postgres wrote the stored values (BookingListItemRow), this adds what the API decides
+ * or formats (the times as toISOString writes them, price_charged, is_upcoming, can_be_canceled,
+ * can_be_rescheduled). The caller sees the booking (the list's statement chose it for them).
+ */
+export function serializeBookingListItem(row: BookingListItemRow, caller: Caller, now: Date): string {
+  const startTime = row.start_ms === null ? null : new Date(row.start_ms);
+  const endTime = row.end_ms === null ? null : new Date(row.end_ms);
+  const facts = factsOf({
+    status: row.status,
+    client_id: row.client_id,
+    practitioner_id: row.practitioner_id,
+    start_time: startTime,
+    end_time: endTime,
+    service_session_id: row.service_session_id,
+    cancellation_notice_hours: row.cancellation_notice_hours,
+    booking_type: row.booking_type,
+  });
+  const actor = actorFor(facts, caller)!;
+  return (
+    `${row.head},"start_time":${isoOrNull(startTime)},"end_time":${isoOrNull(endTime)}${row.mid},"price_charged":"${formatCents(row.price_charged_cents)}"${row.tail}` +
+    `,"is_upcoming":${isUpcoming({ start_time: startTime, status: row.status }, now)},"can_be_canceled":${canBeCanceled(facts, actor, now)}` +
+    `,"can_be_rescheduled":${canBeRescheduled(facts, actor, now)},"created_at":"${new Date(row.created_ms).toISOString()}"}`
+  );
 }
 
 const serializeNote = (n: NoteRecord) => ({ id: n.id, author_id: n.author_id, content: n.content, is_private: n.is_private, created_at: n.created_at });

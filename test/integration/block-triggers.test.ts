@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import * as insertTriggers from '../../db/migrations/20261208000000_block_triggers_on_insert';
-import { aBookablePractitioner, aBooking, aUser, type TestUser } from '../support/builders';
+import { aBookablePractitioner, aBooking, aUser, directBookingColumns, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
 // The mirror rows of bookings (calendar_blocks, room_blocks) written by the triggers of
@@ -25,17 +25,7 @@ describe('calendar and room blocks of inserted bookings (20261208000000)', () =>
     client = await aUser(h, 'client');
     target = await aBookablePractitioner(h);
     const seed = await aBooking(h, client, target, `${SEED_DAY}T10:00:00.000Z`);
-    const row = await h.app.db('bookings').where({ id: seed.id }).first();
-    template = {
-      client_id: client.id,
-      practitioner_id: row.practitioner_id,
-      service_id: row.service_id,
-      booking_type: 'individual',
-      status: 'confirmed',
-      payment_status: 'paid',
-      price_charged_cents: row.price_charged_cents,
-      cancellation_notice_hours: 24,
-    };
+    template = await directBookingColumns(h, client, seed.id);
     const [location] = await h.app.db('locations').insert({ practitioner_id: target.practitioner.id, name: 'Trigger studio', timezone: 'UTC' }).returning('id');
     const [inserted] = await h.app.db('rooms').insert({ location_id: location.id, name: 'Room A', capacity: 1 }).returning(['id', 'location_id']);
     room = { id: Number(inserted.id), location_id: Number(inserted.location_id) };

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { aBookablePractitioner, aBooking, aSchedule, aService, aUser, EVERY_DAY_8_TO_20, manyUsers, slot, type TestUser } from '../support/builders';
+import { aBookablePractitioner, aBooking, aSchedule, aService, aUser, directBookingColumns, EVERY_DAY_8_TO_20, manyUsers, slot, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
 // Issue 10 item 9: the gap after every active booking and workshop/course session is the practitioner's
@@ -190,17 +190,9 @@ describe('buffers follow the practitioner (issue 10 item 9)', () => {
       const [session] = await h.app.db('service_sessions')
         .insert({ service_id: workshop.id, start_time: at('14:00'), end_time: at('15:00'), blocked_until: at('15:15'), max_participants: 5 })
         .returning('id');
-      const row = await h.app.db('bookings').where({ id: existing.id }).first();
       const bookingOnSession = await refusal(
         h.app.db('bookings').insert({
-          client_id: client.id,
-          practitioner_id: row.practitioner_id,
-          service_id: row.service_id,
-          booking_type: 'individual',
-          status: 'confirmed',
-          payment_status: 'paid',
-          price_charged_cents: row.price_charged_cents,
-          cancellation_notice_hours: 24,
+          ...(await directBookingColumns(h, client, existing.id)),
           start_time: at('15:10'),
           end_time: at('16:10'),
           blocked_until: at('16:25'),

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { aBookablePractitioner, aBooking, aService, aUser, manyUsers, slot, type TestUser } from '../support/builders';
+import { aBookablePractitioner, aBooking, aService, aUser, directBookingColumns, manyUsers, slot, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
 // Issue 4: no double booking, proven through HTTP under real concurrency (the harness listens on a real
@@ -288,17 +288,7 @@ describe('no double booking (issue 4)', () => {
     before(async () => {
       target = await aBookablePractitioner(h, {}, { buffer_minutes: 15 });
       existing = await aBooking(h, clients[40]!, target, at('10:00'));
-      const row = await h.app.db('bookings').where({ id: existing.id }).first();
-      template = {
-        client_id: clients[41]!.id,
-        practitioner_id: row.practitioner_id,
-        service_id: row.service_id,
-        booking_type: 'individual',
-        status: 'confirmed',
-        payment_status: 'paid',
-        price_charged_cents: row.price_charged_cents,
-        cancellation_notice_hours: 24,
-      };
+      template = await directBookingColumns(h, clients[41]!, existing.id);
     });
 
     const insertRaw = (fields: Record<string, unknown>) => h.app.db('bookings').insert({ ...template, ...fields }).returning('id');

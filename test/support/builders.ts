@@ -72,6 +72,24 @@ export function slot(start: string | Date, minutes = 60): { start_time: string; 
   return { start_time: begin.toISOString(), end_time: new Date(begin.getTime() + minutes * 60_000).toISOString() };
 }
 
+/**
+ * The columns of a confirmed, paid individual booking of `client` with the practitioner and service of an
+ * existing booking, for tests that insert rows directly (below the API) to reach the database's own guards.
+ */
+export async function directBookingColumns(h: Harness<Clock>, client: { id: number }, existingBookingId: number): Promise<Record<string, unknown>> {
+  const row = await h.app.db('bookings').where({ id: existingBookingId }).first();
+  return {
+    client_id: client.id,
+    practitioner_id: row.practitioner_id,
+    service_id: row.service_id,
+    booking_type: 'individual',
+    status: 'confirmed',
+    payment_status: 'paid',
+    price_charged_cents: row.price_charged_cents,
+    cancellation_notice_hours: 24,
+  };
+}
+
 export async function aBooking(
   h: Harness<Clock>,
   client: TestUser,

@@ -76,6 +76,18 @@ export interface BookingRow {
   list_price_cents: number | null;
 }
 
+/** Every column of a BookingRow (the compiler holds this list and the interface to each other, both ways). */
+const BOOKING_ROW_KEYS = {
+  id: true, public_uuid: true, client_id: true, practitioner_id: true, service_id: true, service_session_id: true, parent_booking_id: true,
+  location_id: true, booking_type: true, title: true, description: true, client_notes: true, meeting_url: true, meeting_id: true, timezone: true,
+  start_time: true, end_time: true, blocked_until: true, status: true, payment_status: true, price_charged_cents: true, discount_amount_cents: true,
+  currency: true, cancellation_notice_hours: true, refund_due_cents: true, refund_baseline_cents: true, canceled_by: true, cancellation_reason: true,
+  hold_expires_at: true, confirmed_at: true, started_at: true, completed_at: true, canceled_at: true, no_show_at: true, created_at: true,
+  updated_at: true, expansion_status: true, expansion_error: true, component_key: true, bundle_booking_id: true, version: true, room_id: true,
+  list_price_cents: true,
+} satisfies Record<keyof BookingRow, true>;
+export const BOOKING_ROW_COLUMNS = Object.keys(BOOKING_ROW_KEYS) as Array<keyof BookingRow>;
+
 /** Columns a new booking may leave out: the table's defaults (empty texts, nulls) apply. */
 type OptionalOnInsert =
   | 'expansion_status'

@@ -36,6 +36,28 @@ describe('create in two statements (issue 13)', () => {
     expect(created!.headers.etag).to.equal(detail.headers.etag);
   });
 
+  it('when a client books with a title, description, notes and their own time zone, then the 201 (the values sent and those the database decided) is the detail GET shows', async () => {
+    const target = await aBookablePractitioner(h);
+    const client = await aUser(h);
+    const created = await h.http
+      .post('/api/v1/drf/bookings/')
+      .set(client.auth)
+      .send({
+        practitioner_id: target.practitioner.id,
+        service_id: target.service.id,
+        ...slot('2030-01-09T10:00:00Z', target.service.duration_minutes),
+        title: 'Knee — follow-up',
+        description: 'Second session "after" the scan',
+        client_notes: 'Ground floor, please',
+        timezone: 'Asia/Kathmandu',
+      });
+    expect(created.status, JSON.stringify(created.body)).to.equal(201);
+    const detail = await h.http.get(`/api/v1/drf/bookings/${created.body.id}/`).set(client.auth);
+    const { payment: _payment, ...body } = created.body;
+    expect(body).to.deep.equal(detail.body);
+    expect(body).to.include({ title: 'Knee — follow-up', client_notes: 'Ground floor, please', timezone: 'Asia/Kathmandu', version: 1 });
+  });
+
   it('when a booking is created, then its history, event and jobs are written with it', async () => {
     const target = await aBookablePractitioner(h, { price_cents: 0 });
     const client = await aUser(h);

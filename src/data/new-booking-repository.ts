@@ -54,6 +54,7 @@ export interface NewBookingWrite {
   scheduleVersion: number;
   /** For an unpaid hold: the most the client may hold with the practitioner (counted under the write's locks). */
   maxUnpaidHolds: number | null;
+  /** The channel that wakes the relay, notified once the write has committed (wakeAfterCommit). */
   notifyChannel: string;
   /** The request's Idempotency-Key claim, tied to the booking by the same statement. */
   idempotencyClaimId: number | null;
@@ -176,11 +177,40 @@ function writeStatement(columns: { booking: string[]; history: string[]; event: 
   if (columns.idempotency) ctes.push(`idempotency AS (UPDATE idempotency_keys k SET booking_id = b.id FROM b WHERE k.id = ${param((w) => w.idempotencyClaimId, 'bigint')})`);
   if (columns.event) ctes.push(`event AS (${insertFromJson('booking_events', columns.event, param((w) => JSON.stringify([w.event]), 'jsonb'), { overriding: true })})`);
   if (columns.jobs) ctes.push(`jobs AS (${insertFromJson('outbox', columns.jobs, param((w) => JSON.stringify(w.jobs), 'jsonb'), { after: ' CROSS JOIN b RETURNING 1' })})`);
-  const wake = columns.jobs ? `(SELECT pg_notify(${param((w) => w.notifyChannel, 'text')}, '') FROM jobs LIMIT 1)` : 'NULL';
   return {
     statement: statement(`WITH ${ctes.join(',\n')}
-SELECT cal.schedule_version AS _schedule_version, holds.held AS _held, ${columns.room ? 'EXISTS (SELECT FROM room) AS _room_live, (SELECT name FROM room) AS _room_name' : 'true AS _room_live, NULL AS _room_name'}, ${wake} AS _woke, b.* FROM cal CROSS JOIN holds LEFT JOIN b ON true`),
+SELECT cal.schedule_version AS _schedule_version, holds.held AS _held, ${columns.room ? 'EXISTS (SELECT FROM room) AS _room_live, (SELECT name FROM room) AS _room_name' : 'true AS _room_live, NULL AS _room_name'}, b.* FROM cal CROSS JOIN holds LEFT JOIN b ON true`),
     values: (w) => pickers.map((pick) => pick(w)),
+  };
+}
+
+const WAKE = statement(`SELECT pg_notify($1::text, '')`);
+
+/**
+ * Wakes the relay once a booking has committed, by a statement of its own outside the write's transaction:
+ * at most one in flight per process, the wakes asked meanwhile folded into one more. A pg_notify inside the
+ * write made its commit take Postgres's single notify lock and hold it through the commit's WAL flush, so the
+ * creates of every process committed one after another, each with its own flush (docs/benchmarks.md). The
+ * relay sees the rows when it wakes, since they committed first; a wake lost (a crash, an error) is made up by
+ * the relay's polling.
+ */
+function wakeAfterCommit(db: Knex): (channel: string) => void {
+  let sending = false;
+  let next: string | null = null;
+  const send = (channel: string): void => {
+    sending = true;
+    runStatement(db, WAKE, [channel])
+      .catch(() => undefined)
+      .finally(() => {
+        sending = false;
+        const queued = next;
+        next = null;
+        if (queued !== null) send(queued);
+      });
+  };
+  return (channel) => {
+    if (sending) next = channel;
+    else send(channel);
   };
 }
 
@@ -209,6 +239,7 @@ function writeStatementFor(w: NewBookingWrite): WriteStatement {
  * outbox jobs, then wakes the relay. The exclusion constraints are still the last word on time and rooms.
  */
 export function createNewBookingRepository(db: Knex) {
+  const wakeRelay = wakeAfterCommit(db);
   return {
     async read(req: NewBookingRead): Promise<NewBookingContext | undefined> {
       const { rows } = await runStatement<ReadRow>(db, readStatement(req.activeStatuses), [req.serviceId, req.practitionerId, req.window.from, req.window.to, req.clientId, req.eventType]);
@@ -230,7 +261,7 @@ export function createNewBookingRepository(db: Knex) {
 
     async write(w: NewBookingWrite): Promise<NewBookingOutcome> {
       const write = writeStatementFor(w);
-      type WriteRow = BookingRow & { _schedule_version: number; _held: string | number; _room_live: boolean; _room_name: string | null; _woke: unknown };
+      type WriteRow = BookingRow & { _schedule_version: number; _held: string | number; _room_live: boolean; _room_name: string | null };
       const result = await translateBookingWriteErrors(async () => {
         try {
           return await runStatement<WriteRow>(db, write.statement, write.values(w));
@@ -243,11 +274,12 @@ export function createNewBookingRepository(db: Knex) {
       if (result === null) return { outcome: 'room_taken' };
       const row = result.rows[0];
       if (!row) return { outcome: 'no_practitioner' };
-      const { _schedule_version: version, _held: held, _room_live: roomLive, _room_name: roomName, _woke: _unused, ...decided } = row;
+      const { _schedule_version: version, _held: held, _room_live: roomLive, _room_name: roomName, ...decided } = row;
       if (decided.id !== null) {
         // What was sent, then what the database decided (BookingRow's columns; the row carries event_sequence too).
         const booking: BookingRow = Object.assign({}, w.booking, decided);
         const room = booking.room_id === null ? null : { id: Number(booking.room_id), name: roomName! };
+        if (w.jobs.length) wakeRelay(w.notifyChannel);
         return { outcome: 'created', booking, room };
       }
       if (version !== w.scheduleVersion) return { outcome: 'schedule_changed' };

@@ -1,10 +1,24 @@
 import { expect } from 'chai';
+import pg from 'pg';
+import { OUTBOX_CHANNEL } from '../../src/jobs/outbox-writer';
 import { statementsDuring } from '../support/statements';
 import { aBookablePractitioner, aBooking, aSchedule, aService, aUser, slot, type TestUser } from '../support/builders';
 import { startHarness, type Harness } from '../support/harness';
 
 
 const isCreateStatement = (sql: string) => !/auth_tokens|users u?\b.*token|idempotency|rate/i.test(sql);
+const isWake = (sql: string) => /^SELECT pg_notify\(\$1::text, ''\)$/.test(sql);
+
+/** One read, then one write (without the relay's wake-up, which follows in a statement of its own once the write has committed). */
+function expectReadThenWrite(statements: string[]): void {
+  const own = statements.filter((sql) => isCreateStatement(sql) && !isWake(sql));
+  expect(own, own.join('\n---\n')).to.have.length(2);
+  expect(own[1]).to.match(/^WITH cal AS/);
+  expect(own[1]).not.to.match(/pg_notify/);
+  const wakes = statements.filter(isWake);
+  expect(wakes.length).to.be.at.most(1);
+  if (wakes.length) expect(statements.indexOf(wakes[0]!)).to.be.greaterThan(statements.indexOf(own[1]!));
+}
 
 describe('create in two statements (issue 13)', () => {
   let h: Harness;
@@ -25,9 +39,7 @@ describe('create in two statements (issue 13)', () => {
         .send({ practitioner_id: target.practitioner.id, service_id: target.service.id, ...slot('2030-01-08T10:00:00Z', target.service.duration_minutes) });
     });
     expect(created!.status, JSON.stringify(created!.body)).to.equal(201);
-    const own = statements.filter(isCreateStatement);
-    expect(own, own.join('\n---\n')).to.have.length(2);
-    expect(own[1]).to.match(/^WITH cal AS/);
+    expectReadThenWrite(statements);
 
     const detail = await h.http.get(`/api/v1/drf/bookings/${created!.body.id}/`).set(client.auth);
     const { payment, ...body } = created!.body;
@@ -56,6 +68,23 @@ describe('create in two statements (issue 13)', () => {
     const { payment: _payment, ...body } = created.body;
     expect(body).to.deep.equal(detail.body);
     expect(body).to.include({ title: 'Knee — follow-up', client_notes: 'Ground floor, please', timezone: 'Asia/Kathmandu', version: 1 });
+  });
+
+  it('when a booking is created, then the relay is woken on the outbox channel after the write committed, its jobs already visible', async () => {
+    const target = await aBookablePractitioner(h);
+    const client = await aUser(h);
+    const listener = new pg.Client({ connectionString: h.config.databaseUrl });
+    await listener.connect();
+    try {
+      await listener.query(`LISTEN ${OUTBOX_CHANNEL}`);
+      const woken = new Promise<void>((resolve) => listener.once('notification', () => resolve()));
+      const created = await aBooking(h, client, target, '2030-01-10T10:00:00Z');
+      await woken;
+      const jobs = await h.app.db('outbox').whereRaw("payload->>'bookingId' = ?", [String(created.id)]);
+      expect(jobs.length).to.be.greaterThan(0);
+    } finally {
+      await listener.end();
+    }
   });
 
   it('when a booking is created, then its history, event and jobs are written with it', async () => {
@@ -150,9 +179,7 @@ describe('create in two statements (issue 13)', () => {
         created = await bookRoom(client, target, '2030-01-08T10:00:00Z');
       });
       expect(created!.status, JSON.stringify(created!.body)).to.equal(201);
-      const own = statements.filter(isCreateStatement);
-      expect(own, own.join('\n---\n')).to.have.length(2);
-      expect(own[1]).to.match(/^WITH cal AS/);
+      expectReadThenWrite(statements);
       expect(created!.body.room).to.deep.equal({ id: target.rooms[1]!.id, name: 'Room 2' });
       const detail = await h.http.get(`/api/v1/drf/bookings/${created!.body.id}/`).set(client.auth);
       const { payment: _payment, ...body } = created!.body;

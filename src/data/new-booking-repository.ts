@@ -138,8 +138,9 @@ interface WriteStatement {
 /**
  * The write for rows with these columns. Parameters are numbered as the parts that need them are included
  * (an unused parameter would have no type): the practitioner, the client, the most unpaid holds (NULL: no
- * hold to count), the booking, the schedule version, the history row; then the idempotency claim, the event,
- * the outbox jobs and the channel to notify, each only when there is one.
+ * hold to count), the booking, the schedule version, the history row; then the location, the room's range,
+ * the idempotency claim, the event and the outbox jobs, each only when there is one. It returns the booking's
+ * decidedColumns only, and does not notify the relay (wakeAfterCommit does, once it has committed).
  */
 function writeStatement(columns: { booking: string[]; history: string[]; event: string[] | null; jobs: string[] | null; idempotency: boolean; room: boolean }): WriteStatement {
   const pickers: Array<(w: NewBookingWrite) => unknown> = [];
@@ -236,7 +237,7 @@ function writeStatementFor(w: NewBookingWrite): WriteStatement {
  * The create path's two statements after authentication: one read of everything the decision needs, and
  * one write that takes the practitioner's calendar lock, checks the schedule version and (for an unpaid
  * hold) the client's hold count under their locks, and inserts the booking, its history, its event and its
- * outbox jobs, then wakes the relay. The exclusion constraints are still the last word on time and rooms.
+ * outbox jobs, then (once committed) wakes the relay. The exclusion constraints are still the last word on time and rooms.
  */
 export function createNewBookingRepository(db: Knex) {
   const wakeRelay = wakeAfterCommit(db);
@@ -261,7 +262,8 @@ export function createNewBookingRepository(db: Knex) {
 
     async write(w: NewBookingWrite): Promise<NewBookingOutcome> {
       const write = writeStatementFor(w);
-      type WriteRow = BookingRow & { _schedule_version: number; _held: string | number; _room_live: boolean; _room_name: string | null };
+      // The booking's decidedColumns (all null when nothing was inserted), and what the statement checked.
+      type WriteRow = Partial<BookingRow> & { _schedule_version: number; _held: string | number; _room_live: boolean; _room_name: string | null };
       const result = await translateBookingWriteErrors(async () => {
         try {
           return await runStatement<WriteRow>(db, write.statement, write.values(w));
@@ -277,7 +279,7 @@ export function createNewBookingRepository(db: Knex) {
       const { _schedule_version: version, _held: held, _room_live: roomLive, _room_name: roomName, ...decided } = row;
       if (decided.id !== null) {
         // What was sent, then what the database decided (BookingRow's columns; the row carries event_sequence too).
-        const booking: BookingRow = Object.assign({}, w.booking, decided);
+        const booking = Object.assign({}, w.booking, decided) as BookingRow;
         const room = booking.room_id === null ? null : { id: Number(booking.room_id), name: roomName! };
         if (w.jobs.length) wakeRelay(w.notifyChannel);
         return { outcome: 'created', booking, room };

@@ -8,7 +8,7 @@ import type { BundleCreditsRow } from '../../data/credit-repository';
 import type { Actor, Caller } from '../../domain/types';
 import type { BookingFilter, BookingRow, BookingView, HistoryEntry, NoteRecord } from '../../data/booking-repository';
 import type { Page, PageRequest } from '../../data/pagination';
-import type { BookingListItemRow, BookingSummaryRow } from '../../data/booking-list-query';
+import type { BookingListItemRow } from '../../data/booking-list-query';
 import type { PaymentRow } from '../../data/payment-repository';
 import type { AppContext } from '../app-context';
 
@@ -49,12 +49,7 @@ export function requireActor(booking: BookingRow | undefined, caller: Caller): A
 
 export type ListFilter = Omit<BookingFilter, 'visibleTo' | 'upcoming'> & { upcoming?: { value: boolean; now: Date } };
 
-export async function listBookings(app: AppContext, caller: Caller, filter: ListFilter, page: PageRequest): Promise<Page<BookingSummaryRow>> {
-  const upcoming = filter.upcoming && { ...filter.upcoming, statuses: UPCOMING_STATUSES };
-  return app.bookings.list({ ...filter, upcoming, visibleTo: caller }, page);
-}
-
-/** The same page as listBookings, each item as JSON pieces (serializeBookingListItem). */
+/** A page of the bookings the caller may see, each item as JSON pieces (serializeBookingListItem). */
 export async function listBookingItems(app: AppContext, caller: Caller, filter: ListFilter, page: PageRequest): Promise<Page<BookingListItemRow>> {
   const upcoming = filter.upcoming && { ...filter.upcoming, statuses: UPCOMING_STATUSES };
   return app.bookings.listItems({ ...filter, upcoming, visibleTo: caller }, page);
